@@ -1,0 +1,165 @@
+"""``python -m ganlab bench``: training steps/s, the ratio to the TF DCGAN tutorial's own step,
+and inference latency of the shipped generators. Rounds alternate so drift hits both sides."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from ganlab import backend
+from ganlab.config import TrainConfig
+from ganlab.data import Dataset, mnist_like, toy_2d
+
+
+def tutorial_reference_step(batch_size: int = 256, noise_dim: int = 100) -> Callable[[object], object]:
+    """The train step of tensorflow.org/tutorials/generative/dcgan, verbatim in substance:
+    Sequential G and D, float32, BinaryCrossentropy(from_logits), Adam(1e-4), one
+    @tf.function with two GradientTapes (simultaneous update)."""
+    import keras
+    import tensorflow as tf
+    from keras import layers
+
+    generator = keras.Sequential([
+        keras.Input((noise_dim,)),
+        layers.Dense(7 * 7 * 256, use_bias=False), layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Reshape((7, 7, 256)),
+        layers.Conv2DTranspose(128, (5, 5), strides=(1, 1), padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(64, (5, 5), strides=(2, 2), padding="same", use_bias=False),
+        layers.BatchNormalization(), layers.LeakyReLU(),
+        layers.Conv2DTranspose(1, (5, 5), strides=(2, 2), padding="same", use_bias=False,
+                               activation="tanh"),
+    ])
+    discriminator = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(64, (5, 5), strides=(2, 2), padding="same"), layers.LeakyReLU(),
+        layers.Dropout(0.3),
+        layers.Conv2D(128, (5, 5), strides=(2, 2), padding="same"), layers.LeakyReLU(),
+        layers.Dropout(0.3),
+        layers.Flatten(), layers.Dense(1),
+    ])
+    cross_entropy = keras.losses.BinaryCrossentropy(from_logits=True)
+    g_opt, d_opt = keras.optimizers.Adam(1e-4), keras.optimizers.Adam(1e-4)
+
+    @tf.function
+    def train_step(images):
+        noise = tf.random.normal([batch_size, noise_dim])
+        with tf.GradientTape() as gen_tape, tf.GradientTape() as disc_tape:
+            generated = generator(noise, training=True)
+            real_output = discriminator(images, training=True)
+            fake_output = discriminator(generated, training=True)
+            gen_loss = cross_entropy(tf.ones_like(fake_output), fake_output)
+            disc_loss = (cross_entropy(tf.ones_like(real_output), real_output)
+                         + cross_entropy(tf.zeros_like(fake_output), fake_output))
+        g_grads = gen_tape.gradient(gen_loss, generator.trainable_variables)
+        d_grads = disc_tape.gradient(disc_loss, discriminator.trainable_variables)
+        g_opt.apply_gradients(zip(g_grads, generator.trainable_variables))
+        d_opt.apply_gradients(zip(d_grads, discriminator.trainable_variables))
+        return gen_loss, disc_loss
+
+    return train_step
+
+
+def _rate(fn: Callable[[], object], steps: int) -> float:
+    t0 = time.perf_counter()
+    for _ in range(steps):
+        fn()
+    return steps / (time.perf_counter() - t0)
+
+
+def compare_with_tutorial(dataset: Dataset, steps: int = 10, rounds: int = 3,
+                          batch_size: int = 256) -> dict[str, float]:
+    """Steps/s of ganlab's DCGAN step and the tutorial's step, interleaved; returns both and the ratio."""
+    import tensorflow as tf
+
+    from ganlab.training import TrainingSession
+
+    ref_step = tutorial_reference_step(batch_size)
+    ds = iter(tf.data.Dataset.from_tensor_slices(dataset.x).shuffle(10000).repeat()
+              .batch(batch_size, drop_remainder=True))
+    session = TrainingSession(TrainConfig(model="dcgan", dataset=dataset.name, batch_size=batch_size,
+                                          lr_g=1e-4, lr_d=1e-4), dataset=dataset)
+    ref = lambda: ref_step(next(ds))[0].numpy()
+    ours = session.step
+    for f in (ref, ours, ref, ours):  # compile and warm up
+        f()
+    r_ref, r_ours = [], []
+    for _ in range(rounds):
+        r_ref.append(_rate(ref, steps))
+        r_ours.append(_rate(ours, steps))
+    a, b = statistics.median(r_ref), statistics.median(r_ours)
+    return {"tutorial": a, "ganlab": b, "ratio": b / a, "precision": session.config.precision}
+
+
+def model_rates(data: dict[str, Dataset], steps: int) -> list[tuple[str, float]]:
+    """Steps/s of the main model/dataset/batch combinations."""
+    from ganlab.training import TrainingSession
+
+    rows = []
+    for model, ds, batch in (("vanilla", "ring", 256), ("wgan_gp", "ring", 256),
+                             ("dcgan", "mnist", 64), ("cgan", "mnist", 64), ("wgan_gp", "mnist", 64)):
+        s = TrainingSession(TrainConfig(model=model, dataset=ds, batch_size=batch), dataset=data[ds])
+        s.step()
+        s.step()
+        n = steps * (20 if ds == "ring" else 1)
+        rows.append((f"{model:8s} {ds:6s} batch {batch:3d} k={s.config.k} ({s.config.precision})",
+                     _rate(s.step, n)))
+    return rows
+
+
+def inference_latency(names: list[str], repeats: int = 50) -> list[tuple[str, float, float]]:
+    """(name, ms for one image, ms per image in a batch of 64) for shipped generators."""
+    from ganlab.checkpoints import load_generator
+    from ganlab.sampling import Sampler, latents
+
+    rows = []
+    for name in names:
+        gen = load_generator(name)
+        sampler = Sampler(gen.gan)
+        one, many = ({"z": latents(n, gen.gan.spec.latent_dim, 0)} for n in (1, 64))
+        if gen.gan.conditional:
+            for lat in (one, many):
+                lat["label"] = np.arange(len(lat["z"]), dtype=np.int32) % gen.gan.spec.num_classes
+        sampler(one)
+        sampler(many)
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            sampler(one)
+        single = (time.perf_counter() - t0) / repeats * 1000
+        t0 = time.perf_counter()
+        for _ in range(max(repeats // 5, 1)):
+            sampler(many)
+        batched = (time.perf_counter() - t0) / max(repeats // 5, 1) / 64 * 1000
+        rows.append((name, single, batched))
+    return rows
+
+
+def run_bench(steps: int = 10, rounds: int = 3, data_dir: str | None = None, quick: bool = False) -> None:
+    """Print the benchmark table."""
+    from ganlab.checkpoints import shipped_names
+
+    if quick:
+        steps, rounds = 2, 1
+    print(f"device: {backend.device_description()}", flush=True)
+    mnist = mnist_like("mnist", "train", data_dir, limit=2000 if quick else None)
+    data = {"mnist": mnist, "ring": toy_2d("ring")}
+    if backend.BACKEND == "tensorflow":
+        c = compare_with_tutorial(mnist, steps=steps, rounds=rounds)
+        print(f"DCGAN (tutorial architecture), MNIST, batch 256, median of {rounds} alternating "
+              f"rounds of {steps} steps:", flush=True)
+        print(f"  TF tutorial train step (float32, @tf.function, 2 tapes): {c['tutorial']:.2f} steps/s")
+        print(f"  ganlab step ({c['precision']}, k=1 alternating):           {c['ganlab']:.2f} steps/s")
+        print(f"  ratio ganlab / tutorial: {c['ratio']:.2f}x", flush=True)
+    else:
+        print("(the tutorial reference step is TensorFlow code: ratio skipped on this backend)")
+    print("training speed (steps/s, one step = k D updates + 1 G update):")
+    for label, rate in model_rates(data, steps):
+        print(f"  {label}: {rate:8.2f}", flush=True)
+    names = [n for n in shipped_names() if not n.startswith("classifier")]
+    if names:
+        print("inference (compiled generator call, no model.predict):")
+        for name, single, batched in inference_latency(names, repeats=10 if quick else 50):
+            print(f"  {name:16s} {single:6.2f} ms for 1 image, {batched:6.3f} ms/image in a batch of 64")

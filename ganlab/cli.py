@@ -1,0 +1,228 @@
+"""Command line: ``python -m ganlab train | generate | evaluate | train-classifier | bench``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+from pathlib import Path
+
+import numpy as np
+
+
+def _command(argv: list[str]) -> str:
+    return "python -m ganlab " + shlex.join(argv)
+
+
+def _parse_options(items: list[str]) -> dict:
+    options = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise SystemExit(f"--option expects key=value, got {item!r}")
+        try:
+            options[key] = json.loads(value)
+        except json.JSONDecodeError:
+            options[key] = value
+    return options
+
+
+def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
+    """Train a GAN with a progress bar and write a checkpoint to --out."""
+    from tqdm import tqdm
+
+    from ganlab.config import TrainConfig
+    from ganlab.evaluation import classifier_for, evaluate_generator, load_classifier
+    from ganlab.images import grid, save_png
+    from ganlab.training import TrainingSession
+
+    config = TrainConfig(
+        model=args.model, dataset=args.dataset, loss=args.loss, steps=args.steps,
+        batch_size=args.batch_size, lr_g=args.lr_g, lr_d=args.lr_d, beta1=args.beta1,
+        beta2=args.beta2, k=args.k, latent_dim=args.latent_dim, seed=args.seed,
+        precision=args.precision, xla=args.xla, data_dir=args.data_dir,
+        image_size=args.image_size, limit=args.limit, options=_parse_options(args.option))
+    if args.resume:
+        session = TrainingSession.resume_from(args.resume, steps=args.steps)
+    else:
+        session = TrainingSession(config, command=_command(argv))
+    c = session.config
+    print(f"{c.model} on {c.dataset} ({len(session.dataset)} examples {session.dataset.shape}), "
+          f"loss={c.loss}, k={c.k}, batch={c.batch_size}, lr_g={c.lr_g:g}, lr_d={c.lr_d:g}, "
+          f"latent={c.latent_dim}, precision={c.precision}, device: {session.device}", flush=True)
+    out = Path(args.out or f"runs/{c.model}-{Path(c.dataset).name}")
+    bar = tqdm(total=c.steps, initial=session.step_count, unit="step", dynamic_ncols=True,
+               disable=args.quiet)
+    last_save = session.step_count
+    try:
+        for rec in session.run():
+            bar.update(1)
+            if rec.step % 10 == 0 or rec.step == c.steps:
+                bar.set_postfix(d=f"{rec.d_loss:.3f}", g=f"{rec.g_loss:.3f}",
+                                Dx=f"{rec.d_real:.2f}", DGz=f"{rec.d_fake:.2f}",
+                                sps=f"{rec.steps_per_sec:.1f}")
+            if args.save_every and rec.step - last_save >= args.save_every:
+                session.save(out)
+                last_save = rec.step
+    except KeyboardInterrupt:
+        session.stop("interrupted (Ctrl-C)")
+        print("\nInterrupted: saving what was trained so far.", file=sys.stderr)
+    bar.close()
+    if session.status == "diverged":
+        print(session.stop_reason, file=sys.stderr)
+        return 2
+    quality = None
+    clf_name = classifier_for(c.dataset) if session.spec.is_image else None
+    if clf_name and not args.no_eval:
+        quality = evaluate_generator(session.gan, load_classifier(clf_name), session.dataset)
+        quality["classifier"] = clf_name
+        print("quality:", json.dumps(quality))
+    path = session.save(out, quality=quality)
+    if session.spec.is_image:
+        save_png(grid(session.samples(), cols=8), path / "samples.png")
+    print(f"saved checkpoint to {path} (step {session.step_count})")
+    return 0
+
+
+def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
+    """Write N generated images (uint8, dark background) and their labels to an .npz file."""
+    from ganlab.checkpoints import load_generator
+    from ganlab.data import to_uint8
+    from ganlab.sampling import Sampler
+
+    loaded = load_generator(args.checkpoint)
+    sampler = Sampler(loaded.gan)
+    labels = None
+    if args.labels:
+        try:
+            asked = [int(v) for v in args.labels.split(",") if v.strip()]
+        except ValueError:
+            raise SystemExit(f"--labels must be comma-separated class numbers, got {args.labels!r}") from None
+        labels = np.resize(np.array(asked, np.int32), args.count)
+    images = sampler.sample(args.count, seed=args.seed, labels=labels, truncation=args.truncation)
+    out_labels = labels if labels is not None else np.full(args.count, -1, np.int32)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, images=to_uint8(images), labels=out_labels)
+    print(f"wrote {args.count} images {to_uint8(images).shape[1:]} from {loaded.path.name} to {args.out}")
+    return 0
+
+
+def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
+    """Measure a checkpoint with the independent classifier and print JSON."""
+    from ganlab.checkpoints import load_generator
+    from ganlab.data import mnist_like
+    from ganlab.evaluation import evaluate_generator, load_classifier
+
+    loaded = load_generator(args.checkpoint)
+    dataset = args.dataset or loaded.card["dataset"]
+    clf = load_classifier(args.classifier or f"classifier-{dataset}")
+    real = mnist_like(dataset, "test", args.data_dir)
+    result = evaluate_generator(loaded.gan, clf, real, per_class=args.per_class, seed=args.seed)
+    print(json.dumps(result))
+    return 0
+
+
+def cmd_train_classifier(args: argparse.Namespace, argv: list[str]) -> int:
+    """Train and save the independent evaluation classifier."""
+    from ganlab.evaluation import train_and_save_classifier
+
+    card = train_and_save_classifier(args.dataset, Path(args.out), args.data_dir, args.epochs,
+                                     args.seed, _command(argv))
+    print(json.dumps(card))
+    return 0
+
+
+def cmd_bench(args: argparse.Namespace, argv: list[str]) -> int:
+    """Print steps/s of the main models, the ratio to the TF tutorial's step, inference ms/image."""
+    from ganlab.bench import run_bench
+
+    run_bench(steps=args.steps, rounds=args.rounds, data_dir=args.data_dir, quick=args.quick)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argparse parser for all subcommands."""
+    from ganlab.config import PRECISIONS
+
+    p = argparse.ArgumentParser(prog="python -m ganlab", description="Train and play with GANs.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    t = sub.add_parser("train", help="train a GAN and save a checkpoint")
+    t.add_argument("--model", default="dcgan", help="vanilla, dcgan, cgan, wgan_gp")
+    t.add_argument("--dataset", default="mnist",
+                   help="ring, grid, moons, spiral, circle, mnist, fashion, a folder, or a .csv of points")
+    t.add_argument("--loss", default=None,
+                   help="minimax, non_saturating, least_squares, hinge, wasserstein (default: the model's)")
+    t.add_argument("--steps", type=int, default=2000, help="generator steps (default 2000)")
+    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--lr-g", type=float, default=None, help="generator learning rate")
+    t.add_argument("--lr-d", type=float, default=None, help="discriminator learning rate")
+    t.add_argument("--beta1", type=float, default=None)
+    t.add_argument("--beta2", type=float, default=None)
+    t.add_argument("--k", "--d-steps", dest="k", type=int, default=None,
+                   help="discriminator steps per generator step")
+    t.add_argument("--latent-dim", type=int, default=None)
+    t.add_argument("--seed", type=int, default=0)
+    t.add_argument("--precision", default="auto", choices=PRECISIONS)
+    t.add_argument("--xla", action="store_true", help="XLA-compile the step (TF backend)")
+    t.add_argument("--data-dir", default=None, help="folder with mnist/ (default $GANLAB_DATA_DIR)")
+    t.add_argument("--image-size", type=int, default=28, help="for image folders")
+    t.add_argument("--limit", type=int, default=None, help="use only the first N examples")
+    t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="model option, e.g. width=0.5 or gp_weight=10")
+    t.add_argument("--out", default=None, help="checkpoint folder (default runs/MODEL-DATASET)")
+    t.add_argument("--save-every", type=int, default=0, help="also save every N steps")
+    t.add_argument("--resume", default=None, help="continue from this checkpoint folder")
+    t.add_argument("--no-eval", action="store_true", help="skip the classifier quality check")
+    t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.set_defaults(func=cmd_train)
+
+    g = sub.add_parser("generate", help="write generated images to an .npz file")
+    g.add_argument("--checkpoint", required=True, help="folder or shipped name (cgan-mnist, dcgan-fashion)")
+    g.add_argument("--count", type=int, default=16)
+    g.add_argument("--labels", default=None, help="classes for conditional models, e.g. 0,1,2 (repeats)")
+    g.add_argument("--seed", type=int, default=0)
+    g.add_argument("--truncation", type=float, default=1.0, help="scale z toward 0 (0..1]")
+    g.add_argument("--out", required=True, help="output .npz (arrays images, labels)")
+    g.set_defaults(func=cmd_generate)
+
+    e = sub.add_parser("evaluate", help="classifier-based quality of a checkpoint")
+    e.add_argument("--checkpoint", required=True)
+    e.add_argument("--dataset", default=None)
+    e.add_argument("--classifier", default=None)
+    e.add_argument("--per-class", type=int, default=100)
+    e.add_argument("--seed", type=int, default=0)
+    e.add_argument("--data-dir", default=None)
+    e.set_defaults(func=cmd_evaluate)
+
+    c = sub.add_parser("train-classifier", help="train the independent evaluation classifier")
+    c.add_argument("--dataset", default="mnist", choices=["mnist", "fashion"])
+    c.add_argument("--epochs", type=int, default=5)
+    c.add_argument("--seed", type=int, default=0)
+    c.add_argument("--data-dir", default=None)
+    c.add_argument("--out", required=True)
+    c.set_defaults(func=cmd_train_classifier)
+
+    b = sub.add_parser("bench", help="training steps/s and inference latency")
+    b.add_argument("--steps", type=int, default=10, help="timed steps per round")
+    b.add_argument("--rounds", type=int, default=3, help="alternating rounds per comparison")
+    b.add_argument("--quick", action="store_true", help="smaller numbers, for a smoke test")
+    b.add_argument("--data-dir", default=None)
+    b.set_defaults(func=cmd_bench)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point; errors a user can fix are printed without a traceback."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    from ganlab.checkpoints import CheckpointError
+    from ganlab.config import ConfigError
+    from ganlab.data import DataError
+
+    try:
+        return args.func(args, argv)
+    except (ConfigError, DataError, CheckpointError, ValueError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2

@@ -1,0 +1,25 @@
+"""The model registry: one place to add a GAN."""
+
+from __future__ import annotations
+
+from ganlab.models.base import GAN, ModelSpec
+from ganlab.models.cgan import ConditionalGAN
+from ganlab.models.dcgan import DCGAN
+from ganlab.models.vanilla import VanillaGAN
+from ganlab.models.wgan_gp import WGANGP
+
+REGISTRY: dict[str, type[GAN]] = {m.name: m for m in (VanillaGAN, DCGAN, ConditionalGAN, WGANGP)}
+ALIASES = {"mlp": "vanilla", "gan": "vanilla", "conditional": "cgan", "wgan-gp": "wgan_gp",
+           "wgangp": "wgan_gp", "wgan": "wgan_gp"}
+
+
+def get_model_class(name: str) -> type[GAN]:
+    """The model class for a name, with a clear error listing the choices."""
+    key = name.strip().lower()
+    key = ALIASES.get(key, key)
+    if key not in REGISTRY:
+        raise ValueError(f"Unknown model {name!r}. Choose one of: {', '.join(REGISTRY)}.")
+    return REGISTRY[key]
+
+
+__all__ = ["GAN", "REGISTRY", "ModelSpec", "get_model_class"]

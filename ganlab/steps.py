@@ -1,0 +1,103 @@
+"""The compiled train steps: k discriminator updates, then one generator update.
+
+Written once with keras.ops and ``ganlab.backend`` (tf.function on TensorFlow, jax.jit on JAX).
+The last D update and the G update share one generator forward pass: G does not change during
+the D update, so its fakes are still valid for G's gradient, which is taken through the
+*updated* D (the PyTorch DCGAN example does the same). This keeps the alternating algorithm of
+Goodfellow et al. while costing little more than the TF tutorial's simultaneous update.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+from keras import ops
+
+from ganlab import backend
+from ganlab.models.base import GAN
+
+
+class StepFunctions:
+    """Compiled ``train``, ``d_only``, ``g_only`` and ``generate`` for one GAN and its optimizers."""
+
+    def __init__(self, gan: GAN, g_opt: keras.Optimizer, d_opt: keras.Optimizer, k: int,
+                 xla: bool = False):
+        self.gan, self.g_opt, self.d_opt, self.k = gan, g_opt, d_opt, int(k)
+        self.g_vars = list(gan.generator.trainable_variables)
+        self.extra_vars = list(gan.generator_extra_variables())
+        extra_ids = {id(v) for v in self.extra_vars}
+        self.d_vars = [v for v in gan.discriminator.trainable_variables if id(v) not in extra_ids]
+        g_opt.build(self.g_vars + self.extra_vars)
+        d_opt.build(self.d_vars)
+        seen: set[int] = set()
+        state = []
+        for v in (*gan.generator.variables, *gan.discriminator.variables, *g_opt.variables,
+                  *d_opt.variables, gan.seed_generator.state):
+            if id(v) not in seen:
+                seen.add(id(v))
+                state.append(v)
+        self.train = backend.compile_step(self._train, state, xla)
+        self.d_only = backend.compile_step(self._d_only, state, xla)
+        self.g_only = backend.compile_step(self._g_only, state, xla)
+        self.generate = backend.compile_step(lambda latent: gan.generate(latent, training=False),
+                                             list(gan.generator.variables), xla)
+        self.discriminate = backend.compile_step(
+            lambda x: ops.cast(gan.discriminator(x, training=False), "float32"),
+            list(gan.discriminator.variables), xla)
+
+    # -- building blocks -----------------------------------------------------------------
+    def _fake(self, batch: dict) -> tuple[Any, dict]:
+        latent = self.gan.sample_latent(ops.shape(batch["x"])[0], batch)
+        return ops.stop_gradient(self.gan.generate(latent, training=True)), latent
+
+    def _d_apply(self, batch: dict, fake: Any, latent: dict) -> tuple[Any, dict]:
+        """One discriminator update on a real batch and given fakes."""
+        (loss, metrics), grads, _ = backend.grad(
+            lambda: self.gan.discriminator_objective(batch, fake, latent), self.d_vars)
+        self.d_opt.apply(grads, self.d_vars)
+        return loss, metrics
+
+    def _g_apply(self, batch: dict) -> tuple[Any, Any, dict]:
+        """One generator update; returns the fakes it used, its loss and metrics."""
+        latent = self.gan.sample_latent(ops.shape(batch["x"])[0], batch)
+        fake, pullback = backend.vjp(lambda: self.gan.generate(latent, training=True), self.g_vars)
+        return fake, latent, pullback
+
+    def _g_finish(self, batch: dict, fake: Any, latent: dict, pullback) -> tuple[Any, dict]:
+        (loss, metrics), extra_grads, (d_fake,) = backend.grad(
+            lambda f: self.gan.generator_objective(batch, f, latent), self.extra_vars, [fake])
+        self.g_opt.apply(list(pullback(d_fake)) + list(extra_grads), self.g_vars + self.extra_vars)
+        return loss, metrics
+
+    @staticmethod
+    def _batch(x: Any, y: Any, i: int) -> dict:
+        return {"x": x[i], "y": y[i]}
+
+    # -- the steps -----------------------------------------------------------------------
+    def _train(self, x: Any, y: Any) -> dict:
+        """k D updates (batches x[0..k-1]) then one G update through the updated D."""
+        for i in range(self.k - 1):
+            batch = self._batch(x, y, i)
+            self._d_apply(batch, *self._fake(batch))
+        batch = self._batch(x, y, self.k - 1)
+        fake, latent, pullback = self._g_apply(batch)
+        d_loss, d_metrics = self._d_apply(batch, ops.stop_gradient(fake), latent)
+        g_loss, g_metrics = self._g_finish(batch, fake, latent, pullback)
+        return {"d_loss": d_loss, "g_loss": g_loss, **d_metrics, **g_metrics}
+
+    def _d_only(self, x: Any, y: Any) -> dict:
+        """One D update; G's loss is evaluated on the same fakes but G is not changed."""
+        batch = self._batch(x, y, 0)
+        fake, latent = self._fake(batch)
+        d_loss, d_metrics = self._d_apply(batch, fake, latent)
+        g_loss, g_metrics = self.gan.generator_objective(batch, fake, latent)
+        return {"d_loss": d_loss, "g_loss": g_loss, **d_metrics, **g_metrics}
+
+    def _g_only(self, x: Any, y: Any) -> dict:
+        """One G update; D's loss is evaluated on the same fakes but D is not changed."""
+        batch = self._batch(x, y, 0)
+        fake, latent, pullback = self._g_apply(batch)
+        d_loss, d_metrics = self.gan.discriminator_objective(batch, ops.stop_gradient(fake), latent)
+        g_loss, g_metrics = self._g_finish(batch, fake, latent, pullback)
+        return {"d_loss": d_loss, "g_loss": g_loss, **d_metrics, **g_metrics}

@@ -1,0 +1,252 @@
+"""TrainingSession: builds a GAN from a TrainConfig and yields one metrics record per step.
+
+Supports k D steps per G step, separate optimizers, seeds, pause / resume / single step /
+D-only / G-only steps and a clean stop, from any thread. Non-finite losses stop the run with
+a reason. It knows nothing about user interfaces: the CLI and the app both watch its records.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from ganlab import backend
+from ganlab.config import TrainConfig
+from ganlab.data import Dataset, load_dataset
+from ganlab.models import GAN, ModelSpec, get_model_class
+from ganlab.steps import StepFunctions
+
+# keras.utils.set_random_seed is process-global: hold this while seeding and building.
+_BUILD_LOCK = threading.Lock()
+
+
+class TrainingDiverged(RuntimeError):
+    """A loss became NaN or infinite; the message explains what to change."""
+
+
+class TrainingStopped(RuntimeError):
+    """The session was stopped (or diverged) and cannot take more steps."""
+
+
+@dataclass
+class StepMetrics:
+    """One record per generator step (or per single D-only / G-only step)."""
+
+    step: int
+    d_loss: float
+    g_loss: float
+    d_real: float  # mean D(x): probability for minimax/NS/hinge, raw output for LS/Wasserstein
+    d_fake: float  # mean D(G(z)), same convention
+    time: float  # seconds since the session started training
+    steps_per_sec: float  # smoothed over the last 20 steps
+    kind: str = "train"  # "train", "d" (D-only) or "g" (G-only)
+    extras: dict[str, float] = field(default_factory=dict)  # gp, mi, l1, ...
+
+    def as_dict(self) -> dict[str, Any]:
+        """Flat dict (extras inlined) for CSV and JSON."""
+        d = asdict(self)
+        d.update(d.pop("extras"))
+        return d
+
+
+CORE_FIELDS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+class TrainingSession:
+    """A GAN, its optimizers, its data and its history; drive it with step() or run()."""
+
+    def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
+                 command: str | None = None):
+        self.command = command
+        self.dataset = dataset or load_dataset(config.dataset, config.data_dir, config.image_size,
+                                               seed=config.seed, limit=config.limit)
+        cls = get_model_class(config.model)
+        is_image = self.dataset.kind == "image"
+        precision = backend.resolve_precision(config.precision)
+        lr_g, lr_d = cls.default_lr
+        self.config = config.with_updates(
+            model=cls.name,
+            loss=config.loss or cls.default_loss,
+            lr_g=config.lr_g or lr_g, lr_d=config.lr_d or lr_d,
+            beta1=cls.default_betas[0] if config.beta1 is None else config.beta1,
+            beta2=cls.default_betas[1] if config.beta2 is None else config.beta2,
+            k=config.k or cls.default_k,
+            latent_dim=config.latent_dim or cls.latent_dim_for(is_image),
+            precision=precision,
+        )
+        c = self.config
+        self.spec = ModelSpec(self.dataset.shape, c.latent_dim, self.dataset.num_classes,
+                              precision, dict(c.options))
+        with _BUILD_LOCK:
+            keras.utils.set_random_seed(c.seed)
+            self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
+        self.g_opt = keras.optimizers.Adam(c.lr_g, beta_1=c.beta1, beta_2=c.beta2)
+        self.d_opt = keras.optimizers.Adam(c.lr_d, beta_1=c.beta1, beta_2=c.beta2)
+        self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla)
+        self._draw = self.dataset.sampler(c.batch_size, c.seed)
+        self.history: list[StepMetrics] = []
+        self.step_count = 0
+        self.status = "ready"  # ready, running, paused, stopped, finished, diverged
+        self.stop_reason = ""
+        self._elapsed = 0.0
+        self._recent: deque[tuple[float, int]] = deque(maxlen=21)
+        self._lock = threading.RLock()
+        self._resume = threading.Event()
+        self._resume.set()
+        self._stop = threading.Event()
+        self.fixed_latent = self._make_fixed_latent()
+
+    # -- inspection ------------------------------------------------------------------------
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """Class names of the dataset (empty when unlabelled)."""
+        return self.dataset.class_names
+
+    @property
+    def device(self) -> str:
+        """Where the step runs, e.g. 'CPU: x86_64 (2 cores, ...)'."""
+        return backend.device_description()
+
+    def _make_fixed_latent(self, per_class: int = 8, count: int = 64) -> dict[str, np.ndarray]:
+        """A fixed latent batch (one row per class for conditional models) so change is visible."""
+        rng = np.random.default_rng(self.config.seed + 12345)
+        if self.gan.conditional:
+            n_cls = self.spec.num_classes
+            labels = np.repeat(np.arange(n_cls, dtype=np.int32), per_class)
+            z = rng.standard_normal((per_class, self.spec.latent_dim)).astype(np.float32)
+            return {"z": np.tile(z, (n_cls, 1)), "label": labels}
+        n = 512 if not self.spec.is_image else count
+        return {"z": rng.standard_normal((n, self.spec.latent_dim)).astype(np.float32)}
+
+    def samples(self, latent: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """Generator outputs (float32, data range) for the fixed latent batch or a given one."""
+        latent = latent or self.fixed_latent
+        with self._lock:
+            return np.asarray(keras.ops.convert_to_numpy(self.fns.generate(latent)))
+
+    def decision_surface(self, extent: float = 2.5, resolution: int = 64) -> np.ndarray:
+        """D's score on a resolution×resolution grid over [-extent, extent]² (2D data only).
+
+        Row 0 is the top (y = +extent), so the array displays as an image. Probabilities for
+        minimax/NS/hinge losses, raw outputs for least-squares/Wasserstein.
+        """
+        if self.spec.is_image or self.spec.data_shape != (2,):
+            raise ValueError("The decision surface is only defined for 2D point data.")
+        xs = np.linspace(-extent, extent, resolution, dtype=np.float32)
+        gx, gy = np.meshgrid(xs, xs[::-1])
+        pts = np.stack([gx.ravel(), gy.ravel()], 1)
+        with self._lock:
+            out = np.asarray(keras.ops.convert_to_numpy(self.fns.discriminate(pts)), np.float32)
+        if self.gan.loss.score == "probability":
+            out = 1.0 / (1.0 + np.exp(-out))
+        return out.reshape(resolution, resolution)
+
+    # -- control ---------------------------------------------------------------------------
+    def pause(self) -> None:
+        """Pause run() after the current step (thread-safe)."""
+        self._resume.clear()
+        if self.status == "running":
+            self.status = "paused"
+
+    def resume(self) -> None:
+        """Resume a paused run()."""
+        if self.status == "paused":
+            self.status = "running"
+        self._resume.set()
+
+    def stop(self, reason: str = "stopped by the user") -> None:
+        """Stop run() cleanly after the current step; further steps raise TrainingStopped."""
+        self._stop.set()
+        self._resume.set()
+        if self.status not in ("diverged", "finished"):
+            self.status, self.stop_reason = "stopped", reason
+
+    @property
+    def stopped(self) -> bool:
+        """True once stopped or diverged."""
+        return self._stop.is_set()
+
+    def set_learning_rates(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
+        """Change learning rates between steps (the optimizers keep their state)."""
+        with self._lock:
+            if lr_g is not None:
+                self.g_opt.learning_rate.assign(float(lr_g))
+            if lr_d is not None:
+                self.d_opt.learning_rate.assign(float(lr_d))
+
+    # -- stepping --------------------------------------------------------------------------
+    def step(self, kind: str = "train") -> StepMetrics:
+        """One step: "train" (k D updates + 1 G update), "d" (one D update) or "g" (one G update)."""
+        if self._stop.is_set():
+            raise TrainingStopped(self.stop_reason or "this session was stopped")
+        fn: Callable = {"train": self.fns.train, "d": self.fns.d_only, "g": self.fns.g_only}[kind]
+        batch = self._draw(self.config.k if kind == "train" else 1)
+        with self._lock:
+            t0 = time.perf_counter()
+            out = fn(batch["x"], batch["y"])
+            values = {k: float(keras.ops.convert_to_numpy(v)) for k, v in out.items()}
+            self._elapsed += time.perf_counter() - t0
+            self.step_count += 1
+            self._recent.append((self._elapsed, self.step_count))
+            (t_a, n_a), (t_b, n_b) = self._recent[0], self._recent[-1]
+            rate = (n_b - n_a) / (t_b - t_a) if t_b > t_a else 1.0 / max(self._elapsed, 1e-9)
+            record = StepMetrics(
+                self.step_count, *(values.pop(k) for k in CORE_FIELDS), time=self._elapsed,
+                steps_per_sec=rate, kind=kind, extras=values)
+            self.history.append(record)
+        bad = [k for k, v in record.as_dict().items()
+               if isinstance(v, float) and not math.isfinite(v)]
+        if bad:
+            self.status = "diverged"
+            self.stop_reason = (
+                f"Training diverged at step {record.step}: {', '.join(bad)} became NaN or infinite. "
+                "The weights blew up; lower the learning rates (try 0.0002 or less) and press Reset.")
+            self._stop.set()
+            raise TrainingDiverged(self.stop_reason)
+        return record
+
+    def run(self, steps: int | None = None) -> Iterator[StepMetrics]:
+        """Yield one record per step until ``steps`` more are done (default: config.steps total).
+
+        Honours pause()/stop() from other threads; a divergence ends the iteration with
+        ``status == "diverged"`` and the reason in ``stop_reason``.
+        """
+        target = self.step_count + steps if steps is not None else self.config.steps
+        self.status = "running" if self._resume.is_set() else "paused"
+        while self.step_count < target and not self._stop.is_set():
+            if not self._resume.is_set():
+                self.status = "paused"
+                self._resume.wait(0.2)
+                continue
+            self.status = "running"
+            try:
+                yield self.step()
+            except (TrainingDiverged, TrainingStopped):
+                return
+        if not self._stop.is_set():
+            self.status = "finished" if self.step_count >= self.config.steps else "paused"
+
+    # -- persistence -----------------------------------------------------------------------
+    def save(self, path: str | Path, quality: dict | None = None) -> Path:
+        """Write a checkpoint folder atomically (see ganlab.checkpoints)."""
+        from ganlab.checkpoints import save_session
+
+        with self._lock:
+            return save_session(self, path, quality=quality)
+
+    @classmethod
+    def resume_from(cls, path: str | Path, dataset: Dataset | None = None,
+                    **overrides: Any) -> TrainingSession:
+        """Rebuild a session from a checkpoint: weights, optimizer state, step and history."""
+        from ganlab.checkpoints import restore_session
+
+        return restore_session(path, dataset=dataset, **overrides)

@@ -1,0 +1,1 @@
+"""The Gradio app: one tab per file. Only this package imports gradio."""

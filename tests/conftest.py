@@ -1,0 +1,46 @@
+"""Shared fixtures: quiet TF, the data folder, tiny synthetic datasets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+REPO = Path(__file__).resolve().parent.parent
+_shared = REPO.parent / "shared" / "data"
+if "GANLAB_DATA_DIR" not in os.environ and _shared.is_dir():
+    os.environ["GANLAB_DATA_DIR"] = str(_shared)
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from ganlab.data import Dataset  # noqa: E402
+
+
+def have_mnist() -> bool:
+    """True when the MNIST IDX files are reachable through GANLAB_DATA_DIR."""
+    d = os.environ.get("GANLAB_DATA_DIR")
+    return bool(d) and (Path(d) / "mnist" / "train-images-idx3-ubyte.gz").is_file()
+
+
+needs_mnist = pytest.mark.skipif(not have_mnist(), reason="MNIST not found (set GANLAB_DATA_DIR)")
+
+
+@pytest.fixture
+def tiny_images() -> Dataset:
+    """64 labelled 28×28 images: class c is a bright bar at row 2c."""
+    rng = np.random.default_rng(0)
+    y = np.arange(64, dtype=np.int32) % 10
+    x = np.full((64, 28, 28, 1), -1.0, np.float32)
+    for i, c in enumerate(y):
+        x[i, 2 * c + 2 : 2 * c + 5, 4:24] = 1.0
+    x += rng.normal(0, 0.05, x.shape).astype(np.float32)
+    return Dataset("tiny", np.clip(x, -1, 1), y, tuple(str(i) for i in range(10)))
+
+
+@pytest.fixture
+def tiny_points() -> Dataset:
+    """A tight 2D cluster far from the origin (easy for D to separate from early fakes)."""
+    rng = np.random.default_rng(0)
+    pts = (rng.normal(0, 0.05, (512, 2)) + [3.0, 3.0]).astype(np.float32)
+    return Dataset("cluster", pts, kind="points")
