@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from ganlab.config import TrainConfig
+from ganlab.data import Dataset
 from ganlab.models import REGISTRY, ModelSpec, get_model_class
 from ganlab.training import TrainingSession
 
@@ -67,8 +68,9 @@ def test_wasserstein_needs_a_lipschitz_critic(tiny_images):
 
 
 def test_conditional_model_needs_labels(tiny_points, tiny_images):
-    with pytest.raises(ValueError, match="class"):
-        TrainingSession(TrainConfig(model="cgan", dataset="cluster"), dataset=tiny_points)
+    unlabelled = Dataset("plain", tiny_images.x)
+    with pytest.raises(ValueError, match="class labels"):
+        TrainingSession(TrainConfig(model="cgan", dataset="plain"), dataset=unlabelled)
     with pytest.raises(ValueError, match="image"):
         TrainingSession(TrainConfig(model="dcgan", dataset="cluster"), dataset=tiny_points)
 
