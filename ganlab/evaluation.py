@@ -165,6 +165,11 @@ def evaluate_generator(gan, classifier: Classifier, real: Dataset | None = None,
         idx = rng.choice(len(real.x), size=min(len(real.x), max(count, 1000)), replace=False)
         real_feats, _ = classifier.features_and_logits(real.x[idx])
         result["frechet_distance"] = round(frechet_distance(real_feats, feats), 3)
+        # Calibration: the same distance between two disjoint sets of real images of this size.
+        if len(real.x) >= 2 * len(idx):
+            rest = np.setdiff1d(np.arange(len(real.x)), idx)
+            other, _ = classifier.features_and_logits(real.x[rng.choice(rest, len(idx), replace=False)])
+            result["frechet_distance_real_vs_real"] = round(frechet_distance(real_feats, other), 3)
     return result
 
 
