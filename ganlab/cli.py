@@ -119,7 +119,15 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
     clf = load_classifier(args.classifier or f"classifier-{dataset}")
     real = mnist_like(dataset, "test", args.data_dir)
     result = evaluate_generator(loaded.gan, clf, real, per_class=args.per_class, seed=args.seed)
+    result["classifier"] = clf.card.get("dataset") and f"classifier-{clf.card['dataset']}"
+    result["command"] = _command(argv)
     print(json.dumps(result))
+    if args.write_card:
+        from ganlab.checkpoints import atomic_write_text
+
+        card = dict(loaded.card, quality=result)
+        atomic_write_text(loaded.path / "card.json", json.dumps(card, indent=2))
+        print(f"quality written to {loaded.path / 'card.json'}")
     return 0
 
 
@@ -194,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--per-class", type=int, default=100)
     e.add_argument("--seed", type=int, default=0)
     e.add_argument("--data-dir", default=None)
+    e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
     e.set_defaults(func=cmd_evaluate)
 
     c = sub.add_parser("train-classifier", help="train the independent evaluation classifier")
