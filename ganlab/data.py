@@ -42,6 +42,7 @@ class Dataset:
     class_names: tuple[str, ...] = ()
     kind: str = "image"  # "image" or "points"
     credit: str = ""
+    cond: np.ndarray | None = None  # paired inputs (pix2pix: the sketch for each target in x)
     meta: dict = field(default_factory=dict)
 
     @property
@@ -58,7 +59,10 @@ class Dataset:
         return len(self.x)
 
     def sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], dict[str, np.ndarray]]:
-        """A function ``draw(n_batches)`` giving random batches stacked as (n, B, ...)."""
+        """A function ``draw(n_batches)`` giving random batches stacked as (n, B, ...).
+
+        Keys: "x" (targets), "y" (labels, zeros when unlabelled), and "cond" for paired data.
+        """
         rng = np.random.default_rng(seed)
 
         def draw(n_batches: int = 1) -> dict[str, np.ndarray]:
@@ -66,6 +70,8 @@ class Dataset:
             batch = {"x": self.x[idx]}
             batch["y"] = (self.y[idx] if self.y is not None
                           else np.zeros((n_batches, batch_size), np.int32))
+            if self.cond is not None:
+                batch["cond"] = self.cond[idx]
             return batch
 
         return draw

@@ -71,32 +71,33 @@ class StepFunctions:
         return loss, metrics
 
     @staticmethod
-    def _batch(x: Any, y: Any, i: int) -> dict:
-        return {"x": x[i], "y": y[i]}
+    def _batch(stacked: dict, i: int) -> dict:
+        """Batch i of a dict of stacked (n_batches, B, ...) arrays."""
+        return {key: value[i] for key, value in stacked.items()}
 
     # -- the steps -----------------------------------------------------------------------
-    def _train(self, x: Any, y: Any) -> dict:
-        """k D updates (batches x[0..k-1]) then one G update through the updated D."""
+    def _train(self, stacked: dict) -> dict:
+        """k D updates (batches 0..k-1 of ``stacked``) then one G update through the updated D."""
         for i in range(self.k - 1):
-            batch = self._batch(x, y, i)
+            batch = self._batch(stacked, i)
             self._d_apply(batch, *self._fake(batch))
-        batch = self._batch(x, y, self.k - 1)
+        batch = self._batch(stacked, self.k - 1)
         fake, latent, pullback = self._g_apply(batch)
         d_loss, d_metrics = self._d_apply(batch, ops.stop_gradient(fake), latent)
         g_loss, g_metrics = self._g_finish(batch, fake, latent, pullback)
         return {"d_loss": d_loss, "g_loss": g_loss, **d_metrics, **g_metrics}
 
-    def _d_only(self, x: Any, y: Any) -> dict:
+    def _d_only(self, stacked: dict) -> dict:
         """One D update; G's loss is evaluated on the same fakes but G is not changed."""
-        batch = self._batch(x, y, 0)
+        batch = self._batch(stacked, 0)
         fake, latent = self._fake(batch)
         d_loss, d_metrics = self._d_apply(batch, fake, latent)
         g_loss, g_metrics = self.gan.generator_objective(batch, fake, latent)
         return {"d_loss": d_loss, "g_loss": g_loss, **d_metrics, **g_metrics}
 
-    def _g_only(self, x: Any, y: Any) -> dict:
+    def _g_only(self, stacked: dict) -> dict:
         """One G update; D's loss is evaluated on the same fakes but D is not changed."""
-        batch = self._batch(x, y, 0)
+        batch = self._batch(stacked, 0)
         fake, latent, pullback = self._g_apply(batch)
         d_loss, d_metrics = self.gan.discriminator_objective(batch, ops.stop_gradient(fake), latent)
         g_loss, g_metrics = self._g_finish(batch, fake, latent, pullback)

@@ -192,7 +192,7 @@ class TrainingSession:
         batch = self._draw(self.config.k if kind == "train" else 1)
         with self._lock:
             t0 = time.perf_counter()
-            out = fn(batch["x"], batch["y"])
+            out = fn(batch)
             values = {k: float(keras.ops.convert_to_numpy(v)) for k, v in out.items()}
             self._elapsed += time.perf_counter() - t0
             self.step_count += 1
