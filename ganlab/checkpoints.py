@@ -162,6 +162,24 @@ def save_session(session: TrainingSession, path: str | Path, quality: dict | Non
     return atomic_write_dir(Path(path), write)
 
 
+SHIPPED_FILES = ("card.json", "generator.keras", "discriminator.keras", "history.csv", "samples.png")
+
+
+def export_checkpoint(src: str | os.PathLike, dest: str | os.PathLike, command: str | None = None) -> Path:
+    """Copy a checkpoint for shipping: networks, card, history, samples; no optimizer state."""
+    folder = resolve(src)
+    card = read_card(folder)
+    card["exported"] = {"from": str(src), "command": command, "optimizer_state": False}
+
+    def write(tmp: Path) -> None:
+        for name in SHIPPED_FILES[1:]:
+            if (folder / name).is_file():
+                shutil.copy2(folder / name, tmp / name)
+        (tmp / "card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
+
+    return atomic_write_dir(Path(dest), write)
+
+
 def read_card(path: str | os.PathLike) -> dict[str, Any]:
     """The card of a checkpoint folder or shipped name."""
     folder = resolve(path)
@@ -230,8 +248,9 @@ def restore_session(path: str | os.PathLike, dataset: Dataset | None = None,
     session = TrainingSession(config, dataset=dataset, command=card.get("command"))
     load_keras_weights(session.gan.generator, folder / "generator.keras")
     load_keras_weights(session.gan.discriminator, folder / "discriminator.keras")
-    _load_optimizer(session.g_opt, folder / "g_optimizer.npz")
-    _load_optimizer(session.d_opt, folder / "d_optimizer.npz")
+    if (folder / "g_optimizer.npz").is_file():  # exported (shipped) checkpoints have none
+        _load_optimizer(session.g_opt, folder / "g_optimizer.npz")
+        _load_optimizer(session.d_opt, folder / "d_optimizer.npz")
     session.step_count = int(card["step"])
     core = {"step", "d_loss", "g_loss", "d_real", "d_fake", "time", "steps_per_sec", "kind"}
     for row in read_history(folder / "history.csv"):

@@ -141,6 +141,16 @@ def cmd_train_classifier(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+def cmd_export(args: argparse.Namespace, argv: list[str]) -> int:
+    """Copy a checkpoint for shipping (no optimizer state)."""
+    from ganlab.checkpoints import export_checkpoint
+
+    path = export_checkpoint(args.checkpoint, args.out, _command(argv))
+    size = sum(p.stat().st_size for p in path.iterdir()) / 1e6
+    print(f"exported {args.checkpoint} to {path} ({size:.1f} MB)")
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace, argv: list[str]) -> int:
     """Print steps/s of the main models, the ratio to the TF tutorial's step, inference ms/image."""
     from ganlab.bench import run_bench
@@ -212,6 +222,11 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--data-dir", default=None)
     c.add_argument("--out", required=True)
     c.set_defaults(func=cmd_train_classifier)
+
+    x = sub.add_parser("export", help="copy a checkpoint for shipping, without optimizer state")
+    x.add_argument("--checkpoint", required=True)
+    x.add_argument("--out", required=True)
+    x.set_defaults(func=cmd_export)
 
     b = sub.add_parser("bench", help="training steps/s and inference latency")
     b.add_argument("--steps", type=int, default=10, help="timed steps per round")

@@ -77,8 +77,11 @@ def train_classifier(train: Dataset, test: Dataset, epochs: int = 5, seed: int =
 
 def save_classifier(model: keras.Model, path: Path, card: dict[str, Any]) -> Path:
     """Atomically save classifier.keras + card.json."""
+    bare = keras.models.clone_model(model)  # without the optimizer: smaller, inference only
+    bare.set_weights(model.get_weights())
+
     def write(tmp: Path) -> None:
-        model.save(tmp / "classifier.keras")
+        bare.save(tmp / "classifier.keras")
         (tmp / "card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
     return atomic_write_dir(path, write)
 
