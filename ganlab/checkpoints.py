@@ -116,6 +116,15 @@ def read_history(path: Path) -> list[dict[str, Any]]:
     return [{k: parse(v) for k, v in row.items() if v != ""} for row in rows]
 
 
+def history_summary(history: list, points: int = 200) -> dict[str, Any]:
+    """A downsampled loss history for the card (the full record is in history.csv)."""
+    idx = np.unique(np.linspace(0, len(history) - 1, min(points, len(history))).astype(int)) if history else []
+    return {"file": "history.csv", "steps": len(history),
+            "step": [history[i].step for i in idx],
+            "d_loss": [round(history[i].d_loss, 5) for i in idx],
+            "g_loss": [round(history[i].g_loss, 5) for i in idx]}
+
+
 def make_card(gan: GAN, config: dict, class_names: tuple[str, ...], step: int,
               command: str | None, dataset: str, quality: dict | None = None,
               credit: str = "") -> dict[str, Any]:
@@ -157,6 +166,7 @@ def save_session(session: TrainingSession, path: str | Path, quality: dict | Non
         write_history(tmp / "history.csv", [r.as_dict() for r in session.history])
         card = make_card(gan, session.config.to_dict(), session.class_names, session.step_count,
                          session.command, session.config.dataset, quality, session.dataset.credit)
+        card["history"] = history_summary(session.history)
         (tmp / "card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
 
     return atomic_write_dir(Path(path), write)
