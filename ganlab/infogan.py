@@ -26,7 +26,7 @@ FIGURE_VALUES = (-2.0, -1.0, 0.0, 1.0, 2.0)  # beyond the training range [-1, 1]
 MEASURE_VALUES = (-1.0, -0.5, 0.0, 0.5, 1.0)  # the training range: where meanings are measured
 # What a continuous code can "look like", and the image measurement that tells it.
 MEANINGS = {"rotation": "slant_deg", "thickness": "stroke_px", "width": "width_px"}
-CLEAR_EFFECT = 0.5  # |change over [-1, 1]| in units of the natural spread needed to name a code
+CLEAR_FIT = 0.2  # share of the pixel change an edit family must explain to name a code
 
 
 @dataclass
@@ -169,15 +169,72 @@ def image_stats(images: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
+def _transforms(image: np.ndarray) -> dict[str, list[tuple[float, np.ndarray]]]:
+    """Candidate edits of one image (H, W) in [-1, 1]: (parameter, edited image) per family.
+
+    rotation: degrees counter-clockwise about the ink's centre; width: horizontal stretch factor
+    about the ink's centre; thickness: blend toward a 3×3 dilation (+) or erosion (−) of the ink.
+    """
+    from scipy import ndimage
+
+    ink = np.clip((image + 1.0) / 2.0, 0.0, 1.0)
+    h, w = ink.shape
+    mass = ink.sum() + 1e-9
+    cy = float((ink * np.arange(h)[:, None]).sum() / mass)
+    cx = float((ink * np.arange(w)[None, :]).sum() / mass)
+    centre = np.array([cy, cx])
+    out: dict[str, list[tuple[float, np.ndarray]]] = {"rotation": [], "width": [], "thickness": []}
+    for deg in np.arange(-40.0, 41.0, 4.0):
+        t = np.radians(deg)
+        m = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])  # output -> input coords
+        out["rotation"].append((float(deg), ndimage.affine_transform(
+            ink, m, offset=centre - m @ centre, order=1, cval=0.0)))
+    for factor in np.linspace(0.6, 1.6, 21):
+        m = np.diag([1.0, 1.0 / factor])
+        out["width"].append((float(factor), ndimage.affine_transform(
+            ink, m, offset=centre - m @ centre, order=1, cval=0.0)))
+    grown, thinned = ndimage.grey_dilation(ink, size=(3, 3)), ndimage.grey_erosion(ink, size=(3, 3))
+    for level in np.linspace(-1.0, 1.0, 21):
+        target = grown if level > 0 else thinned
+        out["thickness"].append((float(level), (1 - abs(level)) * ink + abs(level) * target))
+    return out
+
+
+def fit_change(before: np.ndarray, after: np.ndarray) -> dict[str, dict[str, float]]:
+    """How well each edit family (rotation, width, thickness) turns ``before`` into ``after``.
+
+    Per sample: the best parameter of each family and the share of the pixel difference it
+    explains (1 − MSE(edit(before), after) / MSE(before, after)). Returns means and medians.
+    """
+    a = np.asarray(before, np.float64)[..., 0]
+    b = np.clip((np.asarray(after, np.float64)[..., 0] + 1.0) / 2.0, 0.0, 1.0)
+    explained: dict[str, list[float]] = {k: [] for k in MEANINGS}
+    params: dict[str, list[float]] = {k: [] for k in MEANINGS}
+    for img, target in zip(a, b):
+        base = float(((np.clip((img + 1.0) / 2.0, 0, 1) - target) ** 2).mean()) + 1e-9
+        for family, candidates in _transforms(img).items():
+            errs = [float(((edit - target) ** 2).mean()) for _, edit in candidates]
+            i = int(np.argmin(errs))
+            explained[family].append(1.0 - errs[i] / base)
+            params[family].append(candidates[i][0])
+    return {f: {"explained": round(float(np.mean(explained[f])), 3),
+                "parameter_median": round(float(np.median(params[f])), 3)} for f in MEANINGS}
+
+
 def measure_codes(model: InfoGANModel, samples: int = 300, values: tuple[float, ...] = MEASURE_VALUES,
-                  seed: int = 0) -> list[dict[str, Any]]:
+                  seed: int = 0, fit_samples: int = 100) -> list[dict[str, Any]]:
     """For each continuous code: how the image measurements change as only that code moves.
 
     Each of ``samples`` (noise, category, other codes) is drawn once and rendered at every value
     of the code. Per measurement: the mean change from the lowest to the highest value, the
     share of samples that change in the same direction, and the effect = mean change divided by
     the measurement's spread across samples (how big the change is next to natural variety).
-    The code is named after the measurement with the largest clear effect, else "unclear".
+
+    The name comes from ``fit_change`` between the images at the lowest and highest value: the
+    edit family (rotation, width, thickness) that explains most of the pixel change, if it
+    explains at least ``CLEAR_FIT`` of it (joined by " & " with any family explaining at least
+    3/4 as much, e.g. "width & thickness"); else "unclear". (Moments alone confuse a tilt with a
+    change of width, since a tilted digit is also wider.)
     """
     rng = np.random.default_rng(seed)
     z = rng.standard_normal((samples, model.latent_dim)).astype(np.float32)
@@ -203,24 +260,33 @@ def measure_codes(model: InfoGANModel, samples: int = 300, values: tuple[float, 
                 "spread": round(spread, 3),
                 "effect": round(float(change.mean()) / spread, 3),
             }
-        best = max(MEANINGS, key=lambda m: abs(measures[MEANINGS[m]]["effect"]))
-        clear = abs(measures[MEANINGS[best]]["effect"]) >= CLEAR_EFFECT
-        results.append({"code": j + 1, "looks_like": best if clear else "unclear",
+        ends = images.reshape(samples, len(vals), *images.shape[1:])
+        fits = fit_change(ends[:fit_samples, 0], ends[:fit_samples, -1])
+        ranked = sorted(fits, key=lambda f: -fits[f]["explained"])
+        top = fits[ranked[0]]["explained"]
+        name = " & ".join(f for f in ranked if fits[f]["explained"] >= max(CLEAR_FIT, 0.75 * top))
+        results.append({"code": j + 1, "looks_like": name or "unclear",
                         "values": [float(v) for v in vals], "samples": samples,
-                        "measures": measures})
+                        "measures": measures, "fit": fits, "fit_samples": min(fit_samples, samples)})
     return results
 
 
 def describe_code(code: dict[str, Any]) -> str:
-    """One sentence with the numbers, e.g. 'code 1: slant +31.2° from -1 to 1 (94% of samples)'."""
-    m = code["measures"]
+    """One line with the numbers behind a code's name (edit fits, then moment changes)."""
+    m, fit = code["measures"], code.get("fit") or {}
     lo, hi = code["values"][0], code["values"][-1]
-    parts = [f"slant {m['slant_deg']['change']:+.1f}° ({m['slant_deg']['same_direction']:.0%} same way)",
-             f"stroke {m['stroke_px']['change']:+.2f} px ({m['stroke_px']['same_direction']:.0%})",
-             f"ink {m['ink_px']['change']:+.0f} px",
-             f"width {m['width_px']['change']:+.2f} px"]
-    return (f"code {code['code']} (looks like: {code['looks_like']}): from {lo:g} to {hi:g}, "
-            + ", ".join(parts))
+    fits = []
+    if fit:
+        fits = [f"rotation explains {fit['rotation']['explained']:.0%} of the pixel change "
+                f"(median {fit['rotation']['parameter_median']:+.0f}° counter-clockwise)",
+                f"thickness {fit['thickness']['explained']:.0%} "
+                f"(median {'thicker' if fit['thickness']['parameter_median'] > 0 else 'thinner'})",
+                f"width {fit['width']['explained']:.0%} (median ×{fit['width']['parameter_median']:.2f})"]
+    moments = [f"slant {m['slant_deg']['change']:+.1f}° ({m['slant_deg']['same_direction']:.0%} same way)",
+               f"stroke {m['stroke_px']['change']:+.2f} px ({m['stroke_px']['same_direction']:.0%})",
+               f"ink {m['ink_px']['change']:+.0f} px", f"width {m['width_px']['change']:+.2f} px"]
+    return (f"code {code['code']} (looks like: {code['looks_like']}), from {lo:g} to {hi:g}: "
+            + "; ".join(fits + moments))
 
 
 # -- card helpers ---------------------------------------------------------------------------

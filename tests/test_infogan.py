@@ -15,6 +15,7 @@ from ganlab.infogan import (
     Explorer,
     category_mapping,
     code_meanings,
+    fit_change,
     image_stats,
     infogan_checkpoints,
     slider_label,
@@ -83,6 +84,21 @@ def test_image_stats_measure_slant_and_stroke():
     assert abs(st["slant_deg"][0]) < 1 and 15 < st["slant_deg"][2] < 22
     assert st["stroke_px"][1] > st["stroke_px"][0] + 1
     assert st["ink_px"][1] == 2 * st["ink_px"][0]
+
+
+def test_fit_change_names_the_edit():
+    from scipy import ndimage
+
+    before = -np.ones((2, 28, 28, 1))
+    before[:, 5:23, 12:15] = 1
+    before[:, 5:8, 15:19] = 1  # a flag, so a turn is visible
+    ink = (before[..., 0] + 1) / 2
+    after = np.stack([ndimage.rotate(ink[0], 20, reshape=False, order=1),
+                      ndimage.grey_dilation(ink[1], size=(3, 3))])[..., None] * 2 - 1
+    turn, thick = fit_change(before[:1], after[:1]), fit_change(before[1:], after[1:])
+    assert max(turn, key=lambda f: turn[f]["explained"]) == "rotation"
+    assert turn["rotation"]["parameter_median"] == 20.0
+    assert max(thick, key=lambda f: thick[f]["explained"]) == "thickness"
 
 
 class _StubModel:

@@ -90,11 +90,13 @@ def _summary(info: dict[str, Any]) -> str:
              f"{info['accuracy']:.0%} of samples are read as their category's digit "
              "(the InfoGAN paper reports about 95%)."]
     for code in info["codes"]:
-        m = code["measures"]
+        m, fit = code["measures"], code.get("fit") or {}
+        shares = ", ".join(f"{name} {f['explained']:.0%}" for name, f in fit.items())
         lines.append(
-            f"- **code {code['code']} looks like: {code['looks_like']}** — from -1 to +1: slant "
+            f"- **code {code['code']} looks like: {code['looks_like']}** — of the pixel change from "
+            f"-1 to +1, each edit explains: {shares}. Measured on the ink: slant "
             f"{m['slant_deg']['change']:+.0f}°, stroke {m['stroke_px']['change']:+.2f} px, "
-            f"width {m['width_px']['change']:+.2f} px")
+            f"width {m['width_px']['change']:+.2f} px.")
     return "\n".join(lines)
 
 
