@@ -471,7 +471,7 @@ class Explorer:
         image = model.generate(z, np.array([category]), cont[None, :])[0]
         from ganlab.data import to_uint8
 
-        big = upscale(to_uint8(image[None])[0, ..., 0], scale)
+        big = upscale(to_uint8(image[None])[0], scale)  # (H, W) grayscale
         others = tuple(float(v) for v in cont)
         fig = code_figure(model, int(vary), int(seed), others=others, highlight=others[int(vary)])
         return big, fig

@@ -117,12 +117,12 @@ def build(store: SessionStore) -> None:
             c1 = gr.Slider(-2, 2, value=0, step=0.1, label="code 1")
             c2 = gr.Slider(-2, 2, value=0, step=0.1, label="code 2")
         with gr.Row():
-            sample = gr.Image(label="this category and these codes", type="numpy", height=260,
+            sample = gr.Image(label="this category and these codes", type="numpy", height=260, format="png",
                               interactive=False, scale=1)
             with gr.Column(scale=3):
                 vary = gr.Radio(choices=[("code 1", 0), ("code 2", 1)], value=0,
                                 label="figure columns vary")
-                figure = gr.Image(label="rows = categories, columns = code values (-2 … +2)",
+                figure = gr.Image(label="rows = categories, columns = code values (-2 … +2)", format="png",
                                   type="numpy", interactive=False)
         summary = gr.Markdown()
 
