@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import io
 import os
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -308,7 +307,7 @@ def slider_label(card: dict[str, Any], index: int, continuous: int = 2) -> str:
 
 
 def category_names(card: dict[str, Any], categories: int = 10) -> list[str]:
-    """Label per category: 'category 3 → reads as 7 (96%)' where measured, else 'category 3'."""
+    """Label per category: "category 3: reads as 7 (96%)" where measured, else "category 3"."""
     q = infogan_quality(card)
     mapping, acc = q.get("mapping") or {}, q.get("per_category_accuracy") or []
     names = list(card.get("class_names") or [])
@@ -320,7 +319,7 @@ def category_names(card: dict[str, Any], categories: int = 10) -> list[str]:
             continue
         shown = names[digit] if digit < len(names) else str(digit)
         share = f" ({acc[c]:.0%})" if c < len(acc) else ""
-        labels.append(f"category {c} → reads as {shown}{share}")
+        labels.append(f"category {c}: reads as {shown}{share}")
     return labels
 
 
@@ -355,44 +354,39 @@ def sweep(model: InfoGANModel, code: int, values: tuple[float, ...] = FIGURE_VAL
 
 
 def figure(images: np.ndarray, row_labels: list[str], values: tuple[float, ...], title: str,
-           highlight: float | None = None, dpi: int = 100) -> np.ndarray:
-    """Render a sweep as an RGB uint8 array with labelled rows and columns (matplotlib, Agg).
+           highlight: float | None = None, scale: int = 3) -> np.ndarray:
+    """Render a sweep as an RGB uint8 array with labelled rows and columns (PIL, ~10 ms).
 
     ``highlight``: outline the column whose value is nearest to it (the slider's position).
     """
-    import matplotlib
+    from PIL import Image, ImageDraw, ImageFont
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
+    from ganlab.data import to_uint8
+    from ganlab.images import upscale
 
     rows, cols = images.shape[:2]
+    h, w = images.shape[2] * scale, images.shape[3] * scale
+    pad, left, font = 4, 190, ImageFont.load_default(size=14)
+    title_lines = title.split("\n")
+    top = 10 + 18 * len(title_lines) + 30
+    canvas = Image.new("RGB", (left + cols * (w + pad) + pad, top + rows * (h + pad) + pad), "white")
+    draw = ImageDraw.Draw(canvas)
+    for k, line in enumerate(title_lines):
+        draw.text((canvas.width // 2, 8 + 18 * k), line, fill="black", font=font, anchor="ma")
     marked = None if highlight is None else int(np.argmin(np.abs(np.asarray(values) - highlight)))
-    fig = Figure(figsize=(2.4 + 0.8 * cols, 0.8 + 0.75 * rows), dpi=dpi)
-    axes = fig.subplots(rows, cols, squeeze=False)
+    tiles = to_uint8(images.reshape(rows * cols, *images.shape[2:]))
+    for c in range(cols):
+        x = left + pad + c * (w + pad)
+        draw.text((x + w // 2, top - 6), f"{values[c]:+g}", fill="black", font=font, anchor="md")
     for r in range(rows):
+        y = top + pad + r * (h + pad)
+        draw.text((left - 8, y + h // 2), row_labels[r], fill="black", font=font, anchor="rm")
         for c in range(cols):
-            ax = axes[r][c]
-            ax.imshow(images[r, c, ..., 0], cmap="gray", vmin=-1, vmax=1, interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
+            x = left + pad + c * (w + pad)
+            canvas.paste(Image.fromarray(upscale(tiles[r * cols + c], scale)).convert("RGB"), (x, y))
             if c == marked:
-                for spine in ax.spines.values():
-                    spine.set_edgecolor("#e4572e")
-                    spine.set_linewidth(2.5)
-            if r == 0:
-                ax.set_title(f"{values[c]:+g}", fontsize=9)
-            if c == 0:
-                ax.set_ylabel(row_labels[r], rotation=0, ha="right", va="center", fontsize=8)
-    fig.suptitle(title, fontsize=9)
-    fig.subplots_adjust(left=2.2 / (2.4 + 0.8 * cols), right=0.98, top=1 - 0.75 / (0.8 + 0.75 * rows),
-                        bottom=0.02,
-                        wspace=0.05, hspace=0.05)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi)
-    from PIL import Image
-
-    buf.seek(0)
-    return np.asarray(Image.open(buf).convert("RGB"))
+                draw.rectangle((x - 2, y - 2, x + w + 1, y + h + 1), outline="#e4572e", width=2)
+    return np.asarray(canvas)
 
 
 def code_figure(model: InfoGANModel, code: int, seed: int = 0,
