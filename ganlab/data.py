@@ -296,19 +296,33 @@ def image_folder(path: str | os.PathLike, size: int = 28, channels: int | None =
                    names if y is not None else (), meta={"skipped": bad, "path": str(root)})
 
 
-DATASETS = ("ring", "grid", "moons", "spiral", "circle", "mnist", "fashion")
+DATASETS = ("ring", "grid", "moons", "spiral", "circle", "mnist", "fashion", "openmoji")
 DATASET_ALIASES = {"fashion_mnist": "fashion", "fashion-mnist": "fashion", "ring8": "ring",
                    "8gaussians": "ring", "grid25": "grid"}
 
 
 def load_dataset(name: str, data_dir=None, image_size: int = 28, seed: int = 0,
                  limit: int | None = None) -> Dataset:
-    """Resolve a dataset name or path: toy 2D, mnist, fashion, a points file, or a folder."""
+    """Resolve a dataset name or path: toy 2D, mnist, fashion, openmoji, a points file, or a folder.
+
+    A folder of side-by-side A|B images (each twice as wide as tall) loads as paired pix2pix
+    data; suffix it with ``:BtoA`` to make the right half the input (see ganlab.paired).
+    """
     key = DATASET_ALIASES.get(name.strip().lower(), name.strip().lower())
     if key in TOY_2D:
         return toy_2d(key, seed=seed)
     if key in DATASET_DIRS:
         return mnist_like(key, "train", data_dir, limit=limit)
+    # Paired (pix2pix) data; 28, the default size for MNIST-like folders, means 128 here.
+    paired_size = 128 if image_size == 28 else image_size
+    if key == "openmoji":
+        from ganlab.paired import openmoji
+
+        return openmoji(data_dir, paired_size, limit=limit)
+    from ganlab.paired import is_paired_folder, paired_folder
+
+    if is_paired_folder(name):
+        return paired_folder(name, paired_size, limit=limit)
     path = Path(name).expanduser()
     if path.is_dir():
         return image_folder(path, image_size)

@@ -86,6 +86,13 @@ class TrainingSession:
             precision=precision,
         )
         c = self.config
+        if getattr(cls, "paired", False):  # pix2pix: input channels come from the paired data
+            if self.dataset.cond is None:
+                raise ValueError(f"Model {cls.name!r} needs paired data (input → target images): use "
+                                 "--dataset openmoji or a folder of side-by-side A|B images.")
+            if "in_channels" not in c.options:
+                channels = int(self.dataset.cond.shape[-1])
+                self.config = c = c.with_updates(options={**c.options, "in_channels": channels})
         self.spec = ModelSpec(self.dataset.shape, c.latent_dim, self.dataset.num_classes,
                               precision, dict(c.options))
         with _BUILD_LOCK:
@@ -122,6 +129,10 @@ class TrainingSession:
     def _make_fixed_latent(self, per_class: int = 8, count: int = 64) -> dict[str, np.ndarray]:
         """A fixed latent batch (one row per class for conditional models) so change is visible."""
         rng = np.random.default_rng(self.config.seed + 12345)
+        if getattr(self.gan, "paired", False):  # pix2pix: fixed held-out inputs (else training ones)
+            cond = self.dataset.meta.get("test_cond")
+            cond = cond if cond is not None and len(cond) else self.dataset.cond
+            return {"cond": np.asarray(cond[:per_class], np.float32)}
         if self.gan.conditional:
             n_cls = self.spec.num_classes
             labels = np.repeat(np.arange(n_cls, dtype=np.int32), per_class)
