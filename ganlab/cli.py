@@ -201,9 +201,10 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a GAN and save a checkpoint")
-    t.add_argument("--model", default="dcgan", help="vanilla, dcgan, cgan, wgan_gp")
+    t.add_argument("--model", default="dcgan", help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix")
     t.add_argument("--dataset", default="mnist",
-                   help="ring, grid, moons, spiral, circle, mnist, fashion, a folder, or a .csv of points")
+                   help="ring, grid, moons, spiral, circle, mnist, fashion, openmoji, a folder (A|B pairs "
+                        "for pix2pix; DIR:BtoA makes the right half the input), or a .csv of points")
     t.add_argument("--loss", default=None,
                    help="minimax, non_saturating, least_squares, hinge, wasserstein (default: the model's)")
     t.add_argument("--steps", type=int, default=2000, help="generator steps (default 2000)")
@@ -280,6 +281,10 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quick", action="store_true", help="smaller numbers, for a smoke test")
     b.add_argument("--data-dir", default=None)
     b.set_defaults(func=cmd_bench)
+
+    from ganlab import pix2pix_eval
+
+    pix2pix_eval.register(sub)  # evaluate-pix2pix, export-float16
     return p
 
 
