@@ -1,0 +1,78 @@
+"""Sketch → image latency, server side: what the Sketch tab does for one stroke.
+
+    python benchmarks/sketch_latency.py [--checkpoint pix2pix-openmoji] [--runs 50]
+
+Times (median and 95th percentile, milliseconds) for a 512×512 RGB canvas drawing:
+preprocessing alone, the compiled generator alone (128² in, 128² out), the whole handler
+(preprocess + generate), and the handler with the PatchGAN realness overlay. No model.predict:
+the generator and discriminator are compiled once (tf.function / jax.jit) at load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np
+
+
+def timed(fn, runs: int) -> tuple[float, float]:
+    """Median and 95th-percentile wall time of ``fn()`` in ms, after 3 warm-up calls."""
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - t0) * 1000)
+    return float(np.median(times)), float(np.percentile(times, 95))
+
+
+def main() -> int:
+    """Print the latency table."""
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--checkpoint", default="pix2pix-openmoji")
+    p.add_argument("--runs", type=int, default=50)
+    args = p.parse_args()
+
+    from ganlab import backend
+    from ganlab.sketch import SketchModel, preprocess, realness_overlay, simple_drawings
+    from ganlab.ui.sketch_tab import SketchTab
+
+    t0 = time.perf_counter()
+    model = SketchModel.load(args.checkpoint)
+    load_s = time.perf_counter() - t0
+    canvas = np.repeat(simple_drawings(512)["cat"][..., None], 3, -1)  # what the 512² Sketchpad sends
+    sketch = preprocess(canvas).sketch
+    tab = SketchTab(args.checkpoint)
+    tab._model = model
+
+    def with_overlay():
+        s = preprocess(canvas).sketch
+        out = model.generate(s)
+        return realness_overlay(out, model.realness(s, out))
+
+    rows = [
+        ("preprocess 512² canvas → 128² sketch", lambda: preprocess(canvas)),
+        ("generator only (compiled, batch 1)", lambda: model.generate(sketch)),
+        ("sketch endpoint: preprocess + generate", lambda: tab.sketch_api(canvas)),
+        ("+ realness overlay (PatchGAN)", with_overlay),
+        ("tab handler (incl. 3× display upscale)", lambda: tab.render(canvas)),
+    ]
+    print(f"device: {backend.device_description()}, precision {model.gan.spec.precision}, "
+          f"checkpoint {model.loaded.path.name}, load+compile {load_s:.1f} s, {args.runs} runs each")
+    print(f"{'':42s} {'median ms':>10s} {'p95 ms':>8s}")
+    for name, fn in rows:
+        med, p95 = timed(fn, args.runs)
+        print(f"{name:42s} {med:10.1f} {p95:8.1f}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""Sketch tab: draw black lines on a canvas (or upload a sketch) and a pix2pix U-Net colours it in.
+
+Layout first, then the event wiring; the work happens in plain functions (``SketchTab.render``
+and friends) that tests call without a browser. The named endpoint ``sketch`` takes an image and
+returns the generated 128×128 image.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import threading
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from ganlab.paired import OPENMOJI_CREDIT
+from ganlab.sketch import DEFAULT_CHECKPOINT, SketchError, SketchModel, preprocess, realness_overlay, simple_drawings
+from ganlab.ui.sessions import SessionStore
+
+CANVAS = 512  # drawn at 512², shrunk 4× to the model's 128²
+BRUSHES = {"thin": 5, "medium": 7, "thick": 10}  # brush radii on the 512² canvas (lines ≈2.5-5 px at 128²)
+DISPLAY = 384  # pictures are shown at 3× (smooth upscaling); the API returns the model's 128²
+INTRO = ("Draw with the **black brush** (it is ready: just draw). Each time you lift the mouse, a pix2pix "
+         "U-Net turns your lines into a colour emoji-like picture. It learned from ~1,400 OpenMoji line "
+         "drawings and their colour versions, so faces, animals, food and objects work best.")
+REALNESS_TEXT = ("**Realness overlay:** the PatchGAN discriminator judges every 34×34-pixel patch of the "
+                 "picture together with your sketch; green patches look like real emoji pieces to it, red "
+                 "ones look generated.")
+CREDIT = f"Training data and example line art: {OPENMOJI_CREDIT} (https://openmoji.org)."
+# Gradio's Sketchpad opens with no tool selected ("select the draw tool to start"): select the brush
+# whenever that prompt shows (on open, after clearing), so a student can draw at once.
+BRUSH_READY_JS = """
+const pick = () => {
+  const canvas = document.querySelector('#sketch-canvas');
+  if (!canvas || !canvas.offsetParent) return;
+  const prompt = [...canvas.querySelectorAll('*')].some(
+    (e) => e.childElementCount === 0 && /select the draw tool/i.test(e.textContent || ''));
+  const brush = canvas.querySelector('button[aria-label="Brush"]');
+  if (prompt && brush) brush.click();
+};
+setInterval(pick, 600);
+"""
+EXAMPLE_PICKS = ("grinning cat with smiling eyes", "dog face", "tomato", "rocket", "owl", "pineapple")
+
+
+class SketchTab:
+    """The tab's logic: one compiled model per process, loaded once on first use."""
+
+    def __init__(self, checkpoint: str = DEFAULT_CHECKPOINT):
+        self.checkpoint = checkpoint
+        self._model: SketchModel | None = None
+        self._error = ""
+        self._lock = threading.Lock()
+
+    def model(self) -> SketchModel | None:
+        """The loaded model, or None (with ``self._error`` set) when it cannot be loaded."""
+        with self._lock:
+            if self._model is None and not self._error:
+                try:
+                    self._model = SketchModel.load(self.checkpoint)
+                except Exception as e:  # a missing or broken checkpoint must not break the app
+                    self._error = f"The sketch model could not be loaded ({e})."
+            return self._model
+
+    def warm_up(self) -> None:
+        """Load and compile in the background so the first stroke is answered quickly."""
+        threading.Thread(target=self.model, daemon=True).start()
+
+    # -- handlers (plain functions) ---------------------------------------------------------
+    def render(self, image: Any, overlay: bool = False) -> tuple[np.ndarray | None, np.ndarray | None, str, Any]:
+        """Any drawing/upload -> (picture, model input, message, prepared sketch for the state)."""
+        model = self.model()
+        if model is None:
+            return None, None, self._error, None
+        try:
+            prepared = preprocess(image, model.size)
+        except SketchError as e:
+            return None, None, str(e), None
+        if prepared.empty:
+            return None, enlarge(prepared.sketch, 2, smooth=False), prepared.message, None
+        return (self.rerender(prepared.sketch, overlay), enlarge(prepared.sketch, 2, smooth=False),
+                prepared.message, prepared.sketch)
+
+    def rerender(self, sketch: np.ndarray | None, overlay: bool) -> np.ndarray | None:
+        """Redraw the picture for the last sketch (overlay switched on or off)."""
+        model = self.model()
+        if model is None or sketch is None:
+            return None
+        sketch = np.asarray(sketch, np.uint8)
+        picture = model.generate(sketch)
+        if overlay:
+            picture = realness_overlay(picture, model.realness(sketch, picture))
+        return enlarge(picture, DISPLAY // model.size)
+
+    def sketch_api(self, image: np.ndarray | None) -> np.ndarray:
+        """The ``sketch`` endpoint: image in (any size/colour), 128×128 RGB picture out."""
+        if image is None:
+            raise gr.Error("No image: send a sketch (black lines on white work best).")
+        model = self.model()
+        if model is None:
+            raise gr.Error(self._error)
+        try:
+            picture, prepared = model(image)
+        except SketchError as e:
+            raise gr.Error(str(e)) from None
+        if prepared.empty:
+            raise gr.Error(prepared.message)
+        return picture
+
+
+def enlarge(image: np.ndarray, factor: int, smooth: bool = True) -> np.ndarray:
+    """Upscale for display: bicubic for pictures, nearest for the model's input pixels."""
+    from PIL import Image
+
+    if factor <= 1:
+        return image
+    im = Image.fromarray(image)
+    method = Image.Resampling.BICUBIC if smooth else Image.Resampling.NEAREST
+    return np.asarray(im.resize((im.width * factor, im.height * factor), method))
+
+
+def canvas_value(image: np.ndarray) -> dict:
+    """An ImageEditor value with ``image`` as its background (for examples)."""
+    return {"background": image, "layers": [], "composite": image}
+
+
+def example_files(folder: Path, count: int = 6) -> list[str]:
+    """PNG example sketches: held-out OpenMoji line art (when the data is there) + simple drawings."""
+    from PIL import Image
+
+    paths = []
+    try:
+        from ganlab.paired import is_test_name, load_openmoji_arrays
+
+        arrays = load_openmoji_arrays(size=128)
+        wanted = {name: i for i, name in enumerate(arrays["annotation"]) if is_test_name(str(arrays["hexcode"][i]))}
+        picks = [wanted[n] for n in EXAMPLE_PICKS if n in wanted][:count]
+        picks += [i for i in wanted.values() if i not in picks][: count - len(picks)]
+        for i in picks:
+            big = Image.fromarray(arrays["sketch"][i]).resize((CANVAS, CANVAS), Image.Resampling.BICUBIC)
+            path = folder / f"openmoji-{arrays['hexcode'][i]}.png"
+            big.save(path)
+            paths.append(str(path))
+    except Exception:  # no data folder: only the hand-made drawings
+        pass
+    for name, image in simple_drawings(CANVAS).items():
+        path = folder / f"drawing-{name}.png"
+        Image.fromarray(image).save(path)
+        paths.append(str(path))
+    return paths
+
+
+def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOINT) -> SketchTab:
+    """Lay out the Sketch tab inside the current Blocks and wire its events."""
+    del store  # the shipped model is shared; nothing per browser session to keep
+    tab = SketchTab(checkpoint)
+    tab.warm_up()
+    brush = gr.Brush(default_size=BRUSHES["medium"], colors=["#000000"], color_mode="fixed")
+
+    gr.Markdown(INTRO)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=360):
+            canvas = gr.Sketchpad(
+                label="Your sketch", type="numpy", image_mode="RGB", canvas_size=(CANVAS, CANVAS),
+                fixed_canvas=True, brush=brush, eraser=gr.Eraser(default_size=16), layers=False,
+                transforms=(), height=560, elem_id="sketch-canvas")
+            with gr.Row():
+                width = gr.Radio(list(BRUSHES), value="medium", label="Brush width", scale=2)
+                make = gr.Button("Make picture", variant="primary", scale=1, elem_id="sketch-make")
+            gr.Markdown("Undo, redo, eraser and clear (bin) are in the canvas toolbar.")
+        with gr.Column(scale=2, min_width=280):
+            picture = gr.Image(label="pix2pix picture", type="numpy", interactive=False, height=400,
+                               format="png", elem_id="sketch-output")
+            message = gr.Markdown("", elem_id="sketch-message")
+            overlay = gr.Checkbox(label="Show realness overlay", value=False)
+            gr.Markdown(REALNESS_TEXT)
+            model_input = gr.Image(label="What the model sees (128×128)", type="numpy", interactive=False,
+                                   height=200, format="png", image_mode="L")
+    with gr.Accordion("Upload a sketch instead (any size or colour)", open=False):
+        upload = gr.Image(label="Sketch to colour in", type="numpy", sources=("upload", "clipboard"),
+                          image_mode="RGBA", height=240, elem_id="sketch-upload")
+    last = gr.State(None)
+    with tempfile.TemporaryDirectory(prefix="ganlab-sketch-") as tmp:
+        files = example_files(Path(tmp))
+        gr.Examples(examples=[[canvas_value(np.asarray(_read(f)))] for f in files], inputs=[canvas],
+                    label="Examples: click one to load it onto the canvas, then draw on it",
+                    examples_per_page=12)
+    gr.Markdown(CREDIT)
+    gr.HTML("", js_on_load=BRUSH_READY_JS, elem_id="sketch-brush-ready", padding=False, container=False)
+
+    # -- events ----------------------------------------------------------------------------
+    outputs = [picture, model_input, message, last]
+    canvas.change(tab.render, [canvas, overlay], outputs, trigger_mode="always_last", show_progress="hidden",
+                  api_visibility="private")
+    make.click(tab.render, [canvas, overlay], outputs, api_visibility="private")
+    overlay.change(tab.rerender, [last, overlay], picture, show_progress="hidden", api_visibility="private")
+    upload.upload(tab.sketch_api, upload, picture, api_name="sketch").then(
+        tab.render, [upload, overlay], outputs, show_progress="hidden", api_visibility="private")
+    width.change(lambda w: gr.update(brush=gr.Brush(default_size=BRUSHES[w], colors=["#000000"],
+                                                    color_mode="fixed")),
+                 width, canvas, api_visibility="private")
+    return tab
+
+
+def _read(path: str) -> np.ndarray:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return np.asarray(im.convert("RGB"))

@@ -1,0 +1,81 @@
+"""Chromium draws a smiley on the Sketch tab's canvas with the mouse; a coloured picture appears."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from ganlab.checkpoints import shipped_names
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]
+SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "tmp"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.is_file(), reason="Debian chromium (/usr/bin/chromium) not installed"),
+    pytest.mark.skipif("pix2pix-openmoji" not in shipped_names(), reason="shipped pix2pix not found"),
+]
+
+
+@pytest.fixture(scope="module")
+def app_url():
+    import gradio as gr
+
+    from ganlab.ui import sketch_tab
+
+    with gr.Blocks() as demo, gr.Tab("Sketch"):
+        sketch_tab.build(None)
+    demo.queue()
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    yield url
+    demo.close()
+
+
+def _stroke(page, points) -> None:
+    page.mouse.move(*points[0])
+    page.mouse.down()
+    for p in points[1:]:
+        page.mouse.move(*p, steps=2)
+    page.mouse.up()
+
+
+def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1150})
+        page.goto(app_url)
+        page.locator("#sketch-canvas canvas").first.wait_for(state="visible", timeout=30_000)
+        # The brush is selected for the student: the "select the draw tool" prompt goes away by itself.
+        page.wait_for_function(
+            "() => !/select the draw tool/i.test(document.querySelector('#sketch-canvas').innerText)",
+            timeout=15_000)
+        box = page.locator("#sketch-canvas canvas").first.bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        r = 0.3 * min(box["width"], box["height"])
+        _stroke(page, [(cx + r * math.cos(2 * math.pi * k / 48), cy + r * math.sin(2 * math.pi * k / 48))
+                       for k in range(49)])  # face
+        for ex in (-0.35, 0.35):  # eyes
+            _stroke(page, [(cx + ex * r, cy - 0.35 * r), (cx + ex * r, cy - 0.15 * r)])
+        _stroke(page, [(cx - 0.5 * r * math.cos(math.pi * k / 20), cy + 0.2 * r + 0.35 * r * math.sin(math.pi * k / 20))
+                       for k in range(21)])  # smile
+        out = page.locator("#sketch-output img")
+        out.wait_for(state="visible", timeout=30_000)  # no button pressed: the stroke ending is enough
+        page.wait_for_timeout(1500)
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        for folder in (tmp_path, SHOTS):
+            page.screenshot(path=str(folder / "sketch_e2e.png"), full_page=True)
+        assert out.get_attribute("src")
+        img = page.locator("#sketch-output img").screenshot()
+        browser.close()
+    from io import BytesIO
+
+    import numpy as np
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(BytesIO(img)).convert("RGB")).astype(int)
+    assert ((pixels.max(-1) - pixels.min(-1)) > 60).mean() > 0.02  # coloured, not just gray lines
