@@ -35,3 +35,38 @@ def save_png(image: np.ndarray, path: str | Path) -> Path:
 
     Image.fromarray(image).save(path)
     return Path(path)
+
+
+def points_view(real: np.ndarray, fake: np.ndarray, surface: np.ndarray | None = None,
+                extent: float = 2.5, size: int = 360, probability: bool = True) -> np.ndarray:
+    """GAN-Lab-style RGB view: D's decision surface as a heatmap, real (green) and fake (purple) points.
+
+    ``surface`` is D's score on a grid over [-extent, extent]² with row 0 at the top. Probabilities
+    are shown from purple (D says fake) through white (0.5) to green (D says real).
+    """
+    img = np.full((size, size, 3), 255, np.float32)
+    if surface is not None:
+        s = np.asarray(surface, np.float32)
+        if not probability:  # raw critic scores: map to 0..1 around their median
+            s = 1.0 / (1.0 + np.exp(-(s - np.median(s)) / (s.std() + 1e-6)))
+        reps = int(np.ceil(size / s.shape[0]))
+        s = np.kron(s, np.ones((reps, reps), np.float32))[:size, :size, None]
+        fake_col, real_col, white = (np.array(c, np.float32) for c in
+                                     ((200, 170, 230), (170, 225, 180), (255, 255, 255)))
+        img = np.where(s < 0.5, white + (fake_col - white) * (0.5 - s) * 2,
+                       white + (real_col - white) * (s - 0.5) * 2)
+    img = img.astype(np.uint8)
+
+    def dots(pts: np.ndarray, color: tuple[int, int, int], r: int) -> None:
+        pix = ((np.asarray(pts)[:, :2] + extent) / (2 * extent) * (size - 1)).round().astype(int)
+        pix[:, 1] = size - 1 - pix[:, 1]
+        keep = (pix >= 0).all(1) & (pix < size).all(1)
+        for dx in range(-r, r + 1):
+            for dy in range(-r, r + 1):
+                x = np.clip(pix[keep, 0] + dx, 0, size - 1)
+                y = np.clip(pix[keep, 1] + dy, 0, size - 1)
+                img[y, x] = color
+
+    dots(real, (30, 140, 60), 1)
+    dots(fake, (110, 40, 170), 2)
+    return img

@@ -24,4 +24,11 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
         with gr.Tab("Playground"):
             playground_tab.build(store)
         gr.Markdown(CREDITS)
+
+        def release(request: gr.Request) -> None:
+            """The browser tab closed: stop and free its training."""
+            if request is not None and request.session_hash:
+                store.release(request.session_hash)
+
+        demo.unload(release)
     return demo

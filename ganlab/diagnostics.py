@@ -1,0 +1,152 @@
+"""Reading a training run for people: plain-language state, failure alarms, display downsampling.
+
+Pure functions of the per-step history (no gradio), so the app, the CLI and tests share them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ganlab.losses import LossPair
+
+LN4, LN2 = math.log(4.0), math.log(2.0)
+
+
+def downsample(steps: np.ndarray, values: dict[str, np.ndarray], points: int = 300) -> tuple[np.ndarray, dict]:
+    """Bucket means to at most ``points`` per series, for display only (the full record is kept).
+
+    The last bucket always ends at the newest step so the plot reaches "now".
+    """
+    n = len(steps)
+    if n <= points:
+        return steps, values
+    edges = np.linspace(0, n, points + 1).astype(int)
+    starts, ends = edges[:-1], edges[1:]
+    x = steps[ends - 1]
+    out = {k: np.add.reduceat(v, starts) / (ends - starts) for k, v in values.items()}
+    return x, out
+
+
+def history_arrays(history: list) -> dict[str, np.ndarray]:
+    """Columns of a StepMetrics list as arrays (extras included, NaN where a step lacks one)."""
+    cols: dict[str, list] = {k: [] for k in ("step", "d_loss", "g_loss", "d_real", "d_fake")}
+    extra_keys = sorted({k for r in history for k in r.extras})
+    cols.update({k: [] for k in extra_keys})
+    for r in history:
+        for k in ("step", "d_loss", "g_loss", "d_real", "d_fake"):
+            cols[k].append(getattr(r, k))
+        for k in extra_keys:
+            cols[k].append(r.extras.get(k, np.nan))
+    return {k: np.asarray(v, np.float64) for k, v in cols.items()}
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """A warning for the class: what is wrong, in one sentence, and what to try."""
+
+    kind: str  # d_wins, diverged, collapse, no_progress
+    message: str
+
+
+def reading(history: list, loss: LossPair, window: int = 50) -> str:
+    """One plain-language line about the current state of the game."""
+    if not history:
+        return "Press Start (or Step) to begin: D and G take turns."
+    recent = history[-window:]
+    d_loss = float(np.mean([r.d_loss for r in recent]))
+    d_real = float(np.mean([r.d_real for r in recent]))
+    d_fake = float(np.mean([r.d_fake for r in recent]))
+    if loss.name == "wasserstein":
+        gap = d_real - d_fake
+        return (f"Critic gap D(x) − D(G(z)) = {gap:.3f}: an estimate of the Wasserstein distance between "
+                "real and generated data; it shrinks as G gets closer.")
+    if loss.score == "probability":
+        if d_real > 0.85 and d_fake < 0.15:
+            extra = " (with the minimax loss they all but vanish)" if loss.name == "minimax" else ""
+            return (f"D is winning: D(x) = {d_real:.2f}, D(G(z)) = {d_fake:.2f}. "
+                    f"G gets weak gradients{extra}.")
+        if d_fake > d_real + 0.05:
+            return (f"G is fooling D: fakes score {d_fake:.2f}, real data {d_real:.2f}. "
+                    "D will adapt on its next steps.")
+        if abs(d_real - 0.5) < 0.1 and abs(d_fake - 0.5) < 0.1:
+            return (f"Close to equilibrium: D can barely tell real from fake (D(x) = {d_real:.2f}, "
+                    f"D(G(z)) = {d_fake:.2f}, D loss {d_loss:.2f} vs ln 4 ≈ 1.386).")
+        return (f"Tug of war: D is ahead (D(x) = {d_real:.2f} > D(G(z)) = {d_fake:.2f}) and G is "
+                "chasing it.")
+    # least squares: D's outputs aim at 1 (real) and 0 (fake)
+    if d_real > 0.85 and d_fake < 0.15:
+        return f"D is winning: it outputs {d_real:.2f} for real and {d_fake:.2f} for fake data."
+    return f"D outputs {d_real:.2f} for real and {d_fake:.2f} for fake data (targets 1 and 0; equilibrium 0.5)."
+
+
+def alarms(history: list, loss: LossPair, status: str = "", stop_reason: str = "",
+           class_shares: np.ndarray | None = None, coverage: float | None = None) -> list[Alarm]:
+    """Alarms: D wins for many steps, divergence, collapse, no progress."""
+    out: list[Alarm] = []
+    if status == "diverged":
+        out.append(Alarm("diverged", stop_reason or "A loss became NaN/Inf: training stopped."))
+    window = 100
+    if len(history) >= window:
+        recent = history[-window:]
+        d_loss = np.array([r.d_loss for r in recent])
+        if loss.score == "probability" and loss.name != "hinge" and np.all(d_loss < 0.05):
+            out.append(Alarm("d_wins", f"D loss has been near 0 for {window} steps: D wins outright and G "
+                                       "learns little. Lower D's learning rate, use fewer D steps (k), or "
+                                       "switch to the non-saturating loss."))
+        elif loss.name == "hinge" and np.all(d_loss < 0.05):
+            out.append(Alarm("d_wins", "D's hinge loss is ~0: D wins outright. Lower D's learning rate."))
+    if len(history) >= 400:
+        g = np.array([r.g_loss for r in history[-400:]])
+        fake = np.array([r.d_fake for r in history[-400:]])
+        flat = abs(g[:200].mean() - g[200:].mean()) < 0.01 * (abs(g).mean() + 1e-3)
+        if flat and (loss.score != "probability" or fake.mean() < 0.05):
+            out.append(Alarm("no_progress", "No progress: G's loss has not moved for 400 steps. "
+                                            "Try Reset with other learning rates or another loss."))
+    if class_shares is not None and len(class_shares) and float(np.max(class_shares)) > 0.5:
+        top = int(np.argmax(class_shares))
+        out.append(Alarm("collapse", f"Mode collapse: {100 * float(np.max(class_shares)):.0f}% of samples "
+                                     f"look like class {top}. G found one output that fools D and stays there."))
+    if coverage is not None and coverage < 0.5:
+        out.append(Alarm("collapse", f"Mode collapse: generated points cover only {100 * coverage:.0f}% of "
+                                     "the regions where real data lies."))
+    return out
+
+
+def coverage_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: int = 12,
+                min_share: float = 0.01) -> float:
+    """Share of well-populated real-data cells (2D histogram) that also hold generated points."""
+    edges = np.linspace(-extent, extent, bins + 1)
+    h_real, _, _ = np.histogram2d(real[:, 0], real[:, 1], bins=(edges, edges))
+    h_fake, _, _ = np.histogram2d(fake[:, 0], fake[:, 1], bins=(edges, edges))
+    occupied = h_real > min_share * len(real)
+    if not occupied.any():
+        return 1.0
+    return float((h_fake[occupied] > 0).mean())
+
+
+def objective_text(config, last=None) -> str:
+    """The minimax objective and the k-step recipe, with this run's values plugged in (Markdown)."""
+    k, lr_d, lr_g, b = config.k, config.lr_d, config.lr_g, config.batch_size
+    lines = [
+        "**The game.** D tries to tell real data from G's fakes; G tries to fool D:",
+        "",
+        "$$\\min_G \\max_D \\; V(D,G) = \\mathbb{E}_{x}[\\log D(x)] + \\mathbb{E}_{z}[\\log(1 - D(G(z)))]$$",
+        "",
+        f"**One training step here** (loss *{config.loss.replace('_', '-')}*):",
+        f"1. **{k}×** (k = {k}): take {b} real examples and {b} fakes G(z); nudge D (learning rate {lr_d:g}) "
+        "to score real ones high and fakes low.",
+        f"2. **1×**: make {b} new fakes; nudge G (learning rate {lr_g:g}) so D scores them higher.",
+    ]
+    if last is not None and config.loss in ("minimax", "non_saturating"):
+        dx, dgz = min(max(last.d_real, 1e-6), 1 - 1e-6), min(max(last.d_fake, 1e-6), 1 - 1e-6)
+        v = math.log(dx) + math.log(1 - dgz)
+        lines += [
+            "",
+            f"**Now:** D(x) = {last.d_real:.2f}, D(G(z)) = {last.d_fake:.2f}, so V ≈ log {dx:.2f} + "
+            f"log(1 − {dgz:.2f}) = {v:.2f}. At the equilibrium D(x) = D(G(z)) = ½ and V = −ln 4 ≈ −1.386 "
+            "(D loss = ln 4).",
+        ]
+    return "\n".join(lines)

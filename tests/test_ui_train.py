@@ -1,0 +1,125 @@
+"""Train tab through its API (gradio_client): start, metrics, pause, step, save, reset, isolation, errors."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+from tests.ui_helpers import running_app, wait_for
+
+pytest.importorskip("gradio_client")
+from gradio_client import Client
+
+RING = ["vanilla", "ring", "non_saturating", 1e-3, 1e-3, 1, 256, 8, 0, 100000]
+WGAN_RING = ["wgan_gp", "ring", "wasserstein", 1e-4, 1e-4, 5, 128, 2, 1, 100000]
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    with running_app(tmp_path_factory.mktemp("app"), max_runs=2) as (url, store):
+        yield url, store
+
+
+def _metrics(client):
+    return client.predict(api_name="/metrics")
+
+
+def test_start_read_pause_step_save_reset(app):
+    url, store = app
+    c = Client(url, verbose=False)
+    status = c.predict(*RING, api_name="/start")[0]
+    assert "Training **vanilla** on **ring**" in status and "CPU" in status
+    m = wait_for(lambda: (x := _metrics(c))["step"] > 30 and x)
+    assert m["status"] == "running" and m["model"] == "vanilla"
+    assert m["last"]["d_loss"] > 0 and 0 <= m["last"]["d_real"] <= 1 and m["steps_per_sec"] > 0
+    c.predict(api_name="/pause")
+    wait_for(lambda: _metrics(c)["status"] == "paused")
+    frozen = _metrics(c)["step"]
+    import time
+    time.sleep(1.0)
+    assert _metrics(c)["step"] == frozen
+    out = c.predict(*RING, api_name="/step")
+    assert f"Step {frozen + 1} /" in out[3]
+    assert _metrics(c)["step"] == frozen + 1
+    c.predict(*RING, api_name="/d_step")
+    c.predict(*RING, api_name="/g_step")
+    last = _metrics(c)["last"]
+    assert last["kind"] == "g" and last["step"] == frozen + 3
+    zip_path, note = c.predict(api_name="/save")
+    assert zip_path.endswith(".zip") and "Playground" in note
+    saved = store.saved_models(c.session_hash)
+    assert len(saved) == 1 and (next(iter(saved.values())) / "card.json").is_file()
+    csv_path = c.predict(api_name="/history_csv")
+    with open(csv_path) as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == frozen + 3 and {"d_loss", "g_loss", "d_real", "d_fake", "steps_per_sec"} <= set(rows[0])
+    c.predict(api_name="/reset")
+    assert _metrics(c)["status"] == "none"
+    assert store.saved_models(c.session_hash)  # saved generators survive a reset
+
+
+def test_two_sessions_train_different_models_in_isolation(app):
+    url, _ = app
+    a, b = Client(url, verbose=False), Client(url, verbose=False)
+    a.predict(*RING, api_name="/start")
+    b.predict(*WGAN_RING, api_name="/start")
+    wait_for(lambda: _metrics(a)["step"] > 20 and _metrics(b)["step"] > 5)
+    assert _metrics(a)["model"] == "vanilla" and _metrics(b)["model"] == "wgan_gp"
+    b.predict(api_name="/pause")
+    wait_for(lambda: _metrics(b)["status"] == "paused")
+    before = _metrics(a)["step"]
+    wait_for(lambda: _metrics(a)["step"] > before + 10)  # A keeps training while B is paused
+    b.predict(api_name="/reset")
+    assert _metrics(b)["status"] == "none" and _metrics(a)["status"] == "running"
+    a.predict(api_name="/reset")
+
+
+def test_busy_server_says_so(app):
+    url, _ = app
+    clients = [Client(url, verbose=False) for _ in range(3)]
+    for c in clients[:2]:
+        assert "Training" in c.predict(*RING, api_name="/start")[0]
+    message = clients[2].predict(*RING, api_name="/start")[0]
+    assert "busy" in message.lower() and "2 trainings" in message
+    for c in clients:
+        c.predict(api_name="/reset")
+
+
+@pytest.mark.parametrize(("field", "value", "expected"), [
+    (3, -0.5, "Learning rate lr_g"),
+    (4, 1000, "Learning rate lr_d"),
+    (6, 0, "batch_size must be between 1"),
+    (7, 5000, "latent_dim must be between"),
+    (9, -5, "steps must be between 0"),
+])
+def test_bad_values_get_clear_messages_and_server_keeps_serving(app, field, value, expected):
+    url, _ = app
+    c = Client(url, verbose=False)
+    args = list(RING)
+    args[field] = value
+    status = c.predict(*args, api_name="/start")[0]
+    assert "Cannot start" in status and expected in status
+    assert _metrics(c)["status"] == "none"
+
+
+def test_text_in_a_number_box_is_refused_and_the_server_keeps_serving(app):
+    """The browser's number boxes cannot hold text; through the API, Gradio refuses it before our code."""
+    from gradio_client.exceptions import AppError
+
+    url, _ = app
+    c = Client(url, verbose=False)
+    args = list(RING)
+    args[6] = "lots"
+    with pytest.raises(AppError):
+        c.predict(*args, api_name="/start")
+    assert _metrics(c)["status"] == "none"
+    assert "Training" in c.predict(*RING, api_name="/start")[0]
+    c.predict(api_name="/reset")
+
+
+def test_model_and_data_mismatch_is_explained(app):
+    url, _ = app
+    c = Client(url, verbose=False)
+    status = c.predict("dcgan", "ring", None, None, None, None, 64, None, 0, 100, api_name="/start")[0]
+    assert "needs image data" in status
