@@ -253,7 +253,8 @@ class TrainTab:
         last = history[-1] if history else None
         elapsed = time.strftime("%M:%S", time.gmtime(last.time)) if last else "00:00"
         speed = f"{last.steps_per_sec:.1f}" if last else "–"
-        status_md = (f"**Step {s.step_count} / {c.steps}** · **{speed} steps/s** · {elapsed} elapsed · "
+        done = last.step if last else 0  # one snapshot: the step and its timing come from the same record
+        status_md = (f"**Step {done} / {c.steps}** · **{speed} steps/s** · {elapsed} elapsed · "
                      f"*{s.status}* · {s.device}")
         keep_ticking = run.active and s.status in ("running", "paused")
         pause_label = gr.Button("Resume") if s.status == "paused" else gr.Button("Pause")

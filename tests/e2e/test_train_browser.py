@@ -1,0 +1,54 @@
+"""Browser test: Debian's Chromium (Playwright) opens the app, trains on the 2D ring, sees the loss
+plot and the 2D view change, pauses, and saves a screenshot."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for
+
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian chromium not installed")]
+playwright = pytest.importorskip("playwright.sync_api")
+
+SHOTS = Path(os.environ.get("GANLAB_SCREENSHOTS", "screenshots"))
+
+
+def _src(page, elem_id: str) -> str | None:
+    img = page.locator(f"#{elem_id} img")
+    return img.first.get_attribute("src") if img.count() else None
+
+
+def test_train_ring_in_chromium(tmp_path):
+    with running_app(tmp_path) as (url, _store), playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_role("button", name="▶ Start").click()
+        wait_for(lambda: _src(page, "train-curves") and _src(page, "train-view"), timeout=60)
+        first_curves, first_view = _src(page, "train-curves"), _src(page, "train-view")
+        status = page.locator("#train-status")
+        wait_for(lambda: "steps/s" in status.inner_text(), timeout=30)
+        time.sleep(2.5)
+        assert _src(page, "train-curves") != first_curves, "loss plot did not update"
+        assert _src(page, "train-view") != first_view, "2D view did not update"
+        assert "CPU" in status.inner_text() or "GPU" in status.inner_text()
+        page.get_by_role("button", name="Pause").click()
+        wait_for(lambda: "paused" in status.inner_text(), timeout=15)
+        time.sleep(1.0)  # let the last in-flight step land
+
+        def step_shown() -> int:
+            return int(status.inner_text().split("Step ")[1].split(" /")[0])
+
+        frozen = step_shown()
+        time.sleep(1.5)
+        assert step_shown() == frozen, "training continued after Pause"
+        assert page.get_by_role("button", name="Resume").is_visible()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "train_ring.png"), full_page=True)
+        assert (SHOTS / "train_ring.png").stat().st_size > 20_000
+        browser.close()
