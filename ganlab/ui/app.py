@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ganlab.ui import playground_tab, train_tab
+from ganlab.ui import playground_tab, sketch_tab, train_tab
 from ganlab.ui.sessions import SessionStore
 
 TITLE = "ganlab — watch a GAN learn"
@@ -23,6 +23,8 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
             train_tab.build(store)
         with gr.Tab("Playground"):
             playground_tab.build(store)
+        with gr.Tab("Sketch"):
+            sketch_tab.build(store)
         gr.Markdown(CREDITS)
 
         def release(request: gr.Request) -> None:

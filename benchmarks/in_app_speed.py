@@ -1,0 +1,88 @@
+"""In-app vs headless training speed: DCGAN (TF tutorial model) on MNIST, batch 64.
+
+Headless: a TrainingSession stepping in a thread. In-app: the same training started from the Train
+tab in Debian's Chromium (Playwright), with the page open and refreshing twice a second. Rounds
+alternate (A, B, A, B) so other load on the machine hits both. Run: python benchmarks/in_app_speed.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from ganlab.config import TrainConfig
+from ganlab.training import TrainingSession
+from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for
+
+CONFIG = TrainConfig(model="dcgan", dataset="mnist", batch_size=64, lr_g=2e-4, lr_d=2e-4, steps=10**6)
+
+
+def rate_of(session: TrainingSession, seconds: float) -> float:
+    """Steps per second of a running session over a window."""
+    n0, t0 = session.step_count, time.perf_counter()
+    time.sleep(seconds)
+    return (session.step_count - n0) / (time.perf_counter() - t0)
+
+
+def headless(seconds: float, warmup: float = 5.0) -> float:
+    """Steps/s of a TrainingSession in a background thread, nobody watching."""
+    s = TrainingSession(CONFIG)
+    worker = threading.Thread(target=lambda: [None for _ in s.run()], daemon=True)
+    worker.start()
+    time.sleep(warmup)
+    rate = rate_of(s, seconds)
+    s.stop()
+    worker.join()
+    return rate
+
+
+def in_app(seconds: float, warmup: float = 8.0) -> float:
+    """Steps/s of the same training started and watched in the app in Chromium."""
+    from playwright.sync_api import sync_playwright
+
+    with running_app(Path(tempfile.mkdtemp())) as (url, store), sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(url)
+        page.get_by_label("Preset").click()
+        page.get_by_role("option", name="Healthy: Fashion-MNIST (DCGAN, TF tutorial model)").click()
+        time.sleep(1)
+        page.get_by_label("Dataset").fill("mnist")
+        page.get_by_label("Dataset").press("Enter")
+        page.get_by_label("Stop after (steps)").fill("1000000")
+        page.get_by_role("button", name="▶ Start").click()
+        run = wait_for(lambda: next(iter(store._runs.values()), None), timeout=60)
+        assert run.session.config.model == "dcgan" and run.session.config.dataset == "mnist"
+        time.sleep(warmup)
+        rate = rate_of(run.session, seconds)
+        page.get_by_role("button", name="Reset").click()
+        browser.close()
+    return rate
+
+
+def main() -> None:
+    """Alternate headless and in-app rounds and print both speeds and their ratio."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--seconds", type=float, default=25)
+    p.add_argument("--rounds", type=int, default=2)
+    args = p.parse_args()
+    a, b = [], []
+    for i in range(args.rounds):
+        a.append(headless(args.seconds))
+        b.append(in_app(args.seconds))
+        print(f"round {i + 1}: headless {a[-1]:.2f} steps/s, in-app {b[-1]:.2f} steps/s", flush=True)
+    ha, ib = sum(a) / len(a), sum(b) / len(b)
+    print(f"DCGAN on MNIST, batch 64: headless {ha:.2f} steps/s, in-app (Chromium open, 2 Hz refresh) "
+          f"{ib:.2f} steps/s -> in-app is {100 * ib / ha:.0f}% of headless")
+
+
+if __name__ == "__main__":
+    main()
