@@ -32,6 +32,7 @@ DATASETS = [*TOY_2D, "mnist", "fashion"]
 CONTROL_NAMES = ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim", "seed", "steps")
 EXTENT = 2.5
 QUALITY_EVERY_S = 2.0
+SAMPLES_EVERY_S = 1.0
 
 
 def _sid(request: gr.Request | None) -> str:
@@ -215,10 +216,14 @@ class TrainTab:
             cols = diagnostics.history_arrays(history)
             extras = tuple(k for k in cols if k not in ("step", "d_loss", "g_loss", "d_real", "d_fake"))
             x, series = diagnostics.downsample(cols["step"], {k: v for k, v in cols.items() if k != "step"})
-            eq = loss.equilibrium_d_loss if loss.score == "probability" and loss.name != "hinge" else None
-            curves_img = plots.curves(x, series, eq, loss.score == "probability", extras)
+            live = run.view.get("curves")
+            if live is None or live.lines.keys() < {*extras[:3], "d_loss"}:
+                eq = loss.equilibrium_d_loss if loss.score == "probability" and loss.name != "hinge" else None
+                live = run.view["curves"] = plots.LiveCurves(eq, loss.score == "probability", extras)
+            curves_img = live.update(x, series)
 
-        samples = s.samples()
+        samples = s.samples() if s.spec.data_shape == (2,) or force or time.time() - run.view.get(
+            "samples_t", 0) >= min(SAMPLES_EVERY_S, QUALITY_EVERY_S) else None
         coverage, shares, quality_img, quality_md = None, None, gr.skip(), gr.skip()
         if s.spec.data_shape == (2,):
             real = run.view.setdefault("real_points", s.dataset.x[np.random.default_rng(0).choice(
@@ -229,11 +234,16 @@ class TrainTab:
             quality_md = f"**Coverage:** fakes reach {100 * coverage:.0f}% of the regions where real data lies."
             quality_img = gr.Image(value=None, visible=False)
         else:
-            tiles = grid(samples, cols=8 if s.gan.conditional or len(samples) >= 8 else len(samples))
-            view = upscale(tiles, max(1, int(np.ceil(420 / tiles.shape[1]))))
-            clf = self._classifier(c.dataset)
             now = time.time()
-            if clf is not None and (force or now - run.view.get("quality_t", 0) > QUALITY_EVERY_S):
+            if force or now - run.view.get("samples_t", 0) >= SAMPLES_EVERY_S:  # images: 1 Hz is live enough
+                run.view["samples_t"] = now
+                tiles = grid(samples, cols=8 if s.gan.conditional or len(samples) >= 8 else len(samples))
+                view = upscale(tiles, max(1, int(np.ceil(420 / tiles.shape[1]))))
+            else:
+                view = gr.skip()
+            clf = self._classifier(c.dataset)
+            due = force or now - run.view.get("quality_t", 0) > QUALITY_EVERY_S
+            if clf is not None and samples is not None and due:
                 run.view["quality_t"] = now
                 pred = clf.predict(samples)
                 shares = np.bincount(pred, minlength=len(clf.class_names)) / len(pred)
