@@ -1,29 +1,48 @@
-"""Playground logic (no gradio): which generators exist, and images from seeds, classes, sliders.
+"""Playground logic (no gradio): which generators exist, and images from seeds, classes and sliders.
 
-Loaded generators are cached per server (read-only), each with a compiled Sampler. Latent
-"directions" follow GANSpace (Härkönen et al. 2020): PCA of the generator's first hidden layer over
-many random z, regressed back onto z, so a slider moves along the direction that changes the
-generator's features most, which usually changes visible properties more than one raw z entry.
+Loaded generators are cached per server (read-only), each with a compiled Sampler, so one 28×28
+image costs a few milliseconds. Everything a handler receives is validated here, with messages a
+student understands (``PlaygroundError``).
+
+Latent "directions" follow GANSpace (Härkönen et al. 2020): run 1,000 random z through the
+generator, take the activations of its *first hidden layer* (after the first nonlinearity), find
+their principal components, and regress z onto the PCA coordinates to get one latent direction per
+component. Why that layer: it is the earliest place where the generator has mixed z into the
+features that every later layer draws from, it exists in every generator (no classifier needed, so
+it also works for a model trained today on any dataset), and the GANSpace paper found early layers
+give the most global, "semantic" edits. Measured on the shipped models, a unit step along the first
+directions changes the image 2.5-3.5× more than a unit step along a raw z entry (see
+``Directions.effect``); classifier features or raw pixels as PCA input gave similar edits, so we
+keep the model-agnostic choice. For conditional models the features are centred per class, so the
+directions describe style within a class (thickness, slant, width), not the class itself.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import math
 import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import keras
 import numpy as np
 
+from ganlab import backend
 from ganlab.checkpoints import CheckpointError, load_generator, read_card, resolve, shipped_names
 from ganlab.data import to_uint8
 from ganlab.images import grid, upscale
 from ganlab.sampling import Sampler, latents, slerp, truncate
 
-MAX_OFFSET = 10.0
+MAX_OFFSET = 10.0  # largest |offset| accepted for a latent entry or a direction (z entries are ~N(0, 1))
+MAX_SEED = 2**31 - 1
 DISPLAY = 336  # pixels of the large image (28 px × 12, nearest neighbour)
+N_DIRECTIONS = 5
+PCA_SAMPLES = 1000
+NOT_PLAYABLE = ("pix2pix", "infogan")  # pix2pix has no z; InfoGAN has its own panel (codes, not classes)
 
 
 class PlaygroundError(ValueError):
@@ -31,195 +50,403 @@ class PlaygroundError(ValueError):
 
 
 @dataclass
+class Directions:
+    """GANSpace directions of one generator, and how much they change the picture."""
+
+    vectors: np.ndarray  # (k, latent_dim) unit vectors
+    explained: np.ndarray  # share of the (within-class) feature variance per component
+    effect: np.ndarray  # mean |Δ grey level| per pixel (0-255) for a +2 step along each direction
+    raw_effect: float  # the same for a +2 step along one raw z entry (mean over the first entries)
+    layer: str  # the layer whose activations were analysed
+
+    def label(self, i: int) -> str:
+        """Slider label, e.g. 'direction 1 · 9% of variance · 3.1× a raw entry'."""
+        ratio = self.effect[i] / max(self.raw_effect, 1e-6)
+        return f"direction {i + 1} · {100 * self.explained[i]:.0f}% of variance · {ratio:.1f}× a raw entry"
+
+
+@dataclass
 class Loaded:
-    """A generator ready to sample, with its card and (lazily) its PCA directions."""
+    """A generator ready to sample, with its card and (once computed) its PCA directions."""
 
     name: str
-    gan: object
+    path: Path
+    gan: Any
     card: dict
     sampler: Sampler
-    directions: np.ndarray | None = None  # (k, latent_dim), unit vectors
-    explained: np.ndarray | None = None  # share of feature variance per direction
+    morph: Callable | None = None  # (z, class embedding) -> images, for class interpolation (cGAN)
+    embeddings: np.ndarray | None = None  # (num_classes, embed_dim)
+    directions: Directions | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+    @property
+    def conditional(self) -> bool:
+        """True when the generator takes a class label."""
+        return bool(self.gan.conditional)
+
+    @property
+    def latent_dim(self) -> int:
+        """Length of z."""
+        return int(self.gan.spec.latent_dim)
 
     @property
     def class_names(self) -> list[str]:
         """Class names from the card (empty for unconditional models)."""
-        return list(self.card.get("class_names", [])) if self.gan.conditional else []
+        if not self.conditional:
+            return []
+        names = list(self.card.get("class_names") or [])
+        n = int(self.gan.spec.num_classes)
+        return names if len(names) == n else [str(i) for i in range(n)]
 
 
+@dataclass
+class Render:
+    """One generated image and everything needed to reproduce it."""
+
+    image: np.ndarray  # uint8, upscaled for display
+    small: np.ndarray  # uint8, the generator's own resolution
+    z: np.ndarray  # (latent_dim,) float32, after truncation and offsets
+    label: int | None
+
+
+# -- catalogue ---------------------------------------------------------------------------------
 def playable(card: dict) -> bool:
-    """Generators this tab can show: image GANs with z (not pix2pix, not 2D points)."""
-    return card.get("model") not in ("pix2pix",) and len(card.get("data_shape", [])) == 3
+    """Generators this tab can show: image GANs driven by z (not pix2pix, not 2D points)."""
+    return card.get("model") not in NOT_PLAYABLE and len(card.get("data_shape", [])) == 3
 
 
 def catalogue(saved: dict[str, Path] | None = None) -> dict[str, Path]:
-    """Shipped generators plus this session's saved ones: name -> checkpoint folder."""
+    """Shipped generators plus this session's saved ones ('name (yours)'): name -> checkpoint folder."""
     out: dict[str, Path] = {}
     for name in shipped_names():
-        if name.startswith("classifier"):
-            continue
-        path = resolve(name)
         try:
+            path = resolve(name)
             if playable(read_card(path)):
                 out[name] = path
-        except CheckpointError:
+        except (CheckpointError, OSError, ValueError):
             continue
     for name, path in (saved or {}).items():
         try:
             if playable(read_card(path)):
                 out[f"{name} (yours)"] = Path(path)
-        except CheckpointError:
+        except (CheckpointError, OSError, ValueError):
             continue
     return out
 
 
 def card_line(card: dict) -> str:
-    """One line: what it was trained on, how long, and measured quality."""
+    """One line (markdown): what it was trained on, how long, and measured quality."""
     q = card.get("quality") or {}
-    bits = [f"**{card.get('model')}** on **{card.get('dataset')}**, {card.get('step', '?')} steps"]
+    kind = "conditional " if card.get("num_classes", 0) and card.get("model") == "cgan" else ""
+    bits = [f"**{card.get('model')}** ({kind}GAN) on **{card.get('dataset')}**, {card.get('step', '?')} steps"]
     if "class_accuracy" in q:
-        bits.append(f"{100 * q['class_accuracy']:.1f}% read as the asked class")
-    if "mapping_accuracy" in q:
-        bits.append(f"category→digit {100 * q['mapping_accuracy']:.1f}%")
+        bits.append(f"{100 * q['class_accuracy']:.1f}% read as the asked class by an independent classifier")
     if "frechet_distance" in q:
         ref = q.get("frechet_distance_real_vs_real")
-        bits.append(f"Fréchet distance {q['frechet_distance']:.1f}" + (f" (real vs real {ref:.1f})" if ref else ""))
+        bits.append(f"Fréchet distance {q['frechet_distance']:.1f}" + (f" (real vs real {ref:.1f}; lower is better)"
+                                                                          if ref else " (lower is better)"))
+    if len(bits) == 1:
+        bits.append("quality not measured yet")
     return " · ".join(bits)
 
 
+# -- validation --------------------------------------------------------------------------------
+def check_number(name: str, value: Any, lo: float, hi: float) -> float:
+    """A finite number in [lo, hi], else a clear error."""
+    if isinstance(value, bool):
+        raise PlaygroundError(f"{name} must be a number; got {value!r}.")
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise PlaygroundError(f"{name} must be a number; got {value!r}.") from None
+    if not math.isfinite(v):
+        raise PlaygroundError(f"{name} must be a finite number; got {value!r}.")
+    if not lo <= v <= hi:
+        raise PlaygroundError(f"{name} must be between {_fmt(lo)} and {_fmt(hi)}; got {_fmt(v)}.")
+    return v
+
+
+def _fmt(v: float) -> str:
+    """A number as a student would write it (whole numbers without a decimal point)."""
+    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
+
+
+def check_seed(value: Any, name: str = "seed") -> int:
+    """A whole number in [0, 2**31 - 1]."""
+    v = check_number(name, value, 0, MAX_SEED)
+    if v != int(v):
+        raise PlaygroundError(f"{name} must be a whole number; got {value!r}.")
+    return int(v)
+
+
+def parse_offsets(value: Any, name: str, max_len: int) -> list[float]:
+    """A list of at most ``max_len`` finite numbers in ±MAX_OFFSET (accepts a JSON or comma string)."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        text = value.strip()
+        if not text:
+            return []
+        try:
+            value = json.loads(text if text.startswith("[") else f"[{text}]")
+        except json.JSONDecodeError:
+            raise PlaygroundError(f"{name} must be a list of numbers, e.g. [0.5, -1.2]; got {text!r}.") from None
+    if isinstance(value, dict) or (not isinstance(value, Sequence) and not isinstance(value, np.ndarray)):
+        raise PlaygroundError(f"{name} must be a list of numbers, e.g. [0.5, -1.2]; got {value!r}.")
+    values = list(value)
+    if len(values) > max_len:
+        raise PlaygroundError(f"{name} has {len(values)} numbers but this model takes at most {max_len}.")
+    return [check_number(f"{name}[{i}]", v, -MAX_OFFSET, MAX_OFFSET) for i, v in enumerate(values)]
+
+
+# -- latent-space maths (pure functions) ---------------------------------------------------------
+def pca_directions(features: np.ndarray, z: np.ndarray, k: int = N_DIRECTIONS,
+                   groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """GANSpace: top-k principal components of ``features`` (N, F), mapped to latent directions.
+
+    Returns unit vectors (k, D) such that moving z along vector i moves the features mostly along
+    component i (least-squares regression of z on the normalised PCA coordinates), and the share
+    of variance per component. ``groups`` (e.g. class labels) are centred separately. The SVD runs
+    on the N×N Gram matrix, so F can be large.
+    """
+    f = np.asarray(features, np.float32).reshape(len(features), -1).copy()
+    if groups is None:
+        f -= f.mean(0)
+    else:
+        for g in np.unique(groups):
+            f[groups == g] -= f[groups == g].mean(0)
+    gram = (f @ f.T).astype(np.float64)
+    evals, evecs = np.linalg.eigh(gram)
+    order = np.argsort(evals)[::-1]
+    evals, evecs = np.clip(evals[order], 0, None), evecs[:, order]
+    k = int(min(k, np.sum(evals > evals[0] * 1e-9)))
+    coords = evecs[:, :k] * math.sqrt(len(f))  # unit-variance PCA coordinates
+    w, *_ = np.linalg.lstsq(coords, np.asarray(z, np.float64), rcond=None)  # z ≈ coords @ w
+    w /= np.linalg.norm(w, axis=1, keepdims=True) + 1e-12
+    w *= np.sign(w[np.arange(k), np.abs(w).argmax(1)])[:, None]  # deterministic sign
+    return w.astype(np.float32), (evals[:k] / max(evals.sum(), 1e-12)).astype(np.float32)
+
+
+def feature_layer(generator: keras.Model) -> keras.layers.Layer | None:
+    """The generator's first nonlinearity (GANSpace's early layer), or None for a one-layer model."""
+    for layer in generator.layers:
+        if type(layer).__name__ in ("LeakyReLU", "ReLU", "Activation", "ELU", "PReLU"):
+            return layer
+    return None
+
+
+# -- the cache and the image functions -----------------------------------------------------------
 class Playground:
     """Generator cache and the image functions behind the Playground tab and its API."""
 
     def __init__(self) -> None:
-        self._cache: dict[str, Loaded] = {}
+        self._cache: dict[tuple[str, int], Loaded] = {}
         self._lock = threading.Lock()
 
-    def load(self, path: Path, name: str) -> Loaded:
-        """Load (once) the generator at ``path``."""
-        key = str(Path(path).resolve())
+    def load(self, path: str | Path, name: str | None = None) -> Loaded:
+        """Load (once per file version) the generator at ``path``, compiled for inference."""
+        path = resolve(path)
+        file = path / "generator.keras"
+        if not file.is_file():
+            raise CheckpointError(f"{path.name}: generator.keras is missing from {path}.")
+        key = (str(path.resolve()), file.stat().st_mtime_ns)
         with self._lock:
             if key in self._cache:
                 return self._cache[key]
         g = load_generator(path)
-        loaded = Loaded(name, g.gan, g.card, Sampler(g.gan))
+        loaded = Loaded(name or path.name, path, g.gan, g.card, Sampler(g.gan))
+        if loaded.conditional:
+            loaded.morph, loaded.embeddings = _class_morph(g.gan)
         with self._lock:
-            self._cache[key] = loaded
-        return loaded
+            return self._cache.setdefault(key, loaded)
 
-    # -- latents ---------------------------------------------------------------------------
-    @staticmethod
-    def check_number(name: str, value, lo: float, hi: float) -> float:
-        """A finite number in [lo, hi], else a clear error."""
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise PlaygroundError(f"{name} must be a number; got {value!r}.") from None
-        if not math.isfinite(v) or not lo <= v <= hi:
-            raise PlaygroundError(f"{name} must be between {lo:g} and {hi:g}; got {value!r}.")
-        return v
+    # -- inputs -------------------------------------------------------------------------------
+    def class_index(self, loaded: Loaded, cls: Any, strict: bool = True) -> int | None:
+        """A class given by index or name, validated; None for unconditional models.
 
-    def class_index(self, loaded: Loaded, cls) -> int | None:
-        """A class given by index or name, validated; None for unconditional models."""
-        if not loaded.gan.conditional:
+        ``strict``: a class for an unconditional model is an error (API); else it is ignored (UI).
+        A conditional model given no class draws class 0.
+        """
+        given = cls is not None and str(cls).strip().lower() not in ("", "none")
+        if not loaded.conditional:
+            if given and strict:
+                raise PlaygroundError(f"{loaded.name} is unconditional: it takes no class (pass None).")
             return None
         names = loaded.class_names
-        if cls is None or cls == "":
+        if not given:
             return 0
-        if isinstance(cls, str) and cls in names:
-            return names.index(cls)
+        if isinstance(cls, str) and cls.strip() in names:
+            return names.index(cls.strip())
+        lowered = [n.lower() for n in names]
+        if isinstance(cls, str) and cls.strip().lower() in lowered:
+            return lowered.index(cls.strip().lower())
+        allowed = f"0-{len(names) - 1}" + ("" if names == [str(i) for i in range(len(names))]
+                                           else f" or one of {names}")
         try:
-            idx = int(float(cls))
+            as_float = float(cls)
         except (TypeError, ValueError):
-            raise PlaygroundError(f"Unknown class {cls!r}; choose 0-{len(names) - 1} or one of {names}.") from None
-        if not 0 <= idx < len(names):
-            raise PlaygroundError(f"Class {idx} is out of range: this model has classes 0-{len(names) - 1}.")
-        return idx
+            raise PlaygroundError(f"Unknown class {cls!r} for {loaded.name}; choose {allowed}.") from None
+        if not math.isfinite(as_float) or as_float != int(as_float) or not 0 <= as_float < len(names):
+            raise PlaygroundError(f"Class {cls!r} is out of range for {loaded.name}: choose {allowed}.")
+        return int(as_float)
 
-    def directions(self, loaded: Loaded, k: int = 5, samples: int = 1000) -> np.ndarray:
-        """GANSpace-style latent directions (k, latent_dim), computed once per model."""
-        with loaded.lock:
-            if loaded.directions is None:
-                gen = loaded.gan.generator
-                reshape = next((layer for layer in gen.layers if type(layer).__name__ == "Reshape"), None)
-                features = keras.Model(gen.inputs, reshape.input if reshape is not None else gen.output)
-                z = latents(samples, loaded.gan.spec.latent_dim, seed=12345)
-                inputs = {"z": z}
-                if loaded.gan.conditional:
-                    inputs["label"] = np.arange(samples, dtype=np.int32) % loaded.gan.spec.num_classes
-                feats = np.asarray(features(loaded.gan.generator_inputs(inputs), training=False), np.float64)
-                feats = feats.reshape(samples, -1)
-                centered = feats - feats.mean(0)
-                _, s, vt = np.linalg.svd(centered, full_matrices=False)
-                coords = centered @ vt[:k].T
-                coords /= coords.std(0) + 1e-9
-                w, *_ = np.linalg.lstsq(coords, z, rcond=None)  # z ≈ coords @ w
-                loaded.directions = (w / np.linalg.norm(w, axis=1, keepdims=True)).astype(np.float32)
-                loaded.explained = (s[:k] ** 2 / (s**2).sum()).astype(np.float32)
-            return loaded.directions
+    def latent(self, loaded: Loaded, seed: Any, truncation: Any, offsets: Any = (), directions: Any = ()
+               ) -> np.ndarray:
+        """z (latent_dim,) for a seed, truncation, raw offsets (z[i] += offsets[i]) and direction amounts."""
+        seed = check_seed(seed)
+        psi = check_number("truncation", truncation, 0.01, 1.0)
+        raw = parse_offsets(offsets, "offsets", loaded.latent_dim)
+        amounts = parse_offsets(directions, "directions", N_DIRECTIONS)
+        z = truncate(latents(1, loaded.latent_dim, seed), psi)[0]
+        z[: len(raw)] += np.asarray(raw, np.float32)
+        if any(amounts):
+            vectors = self.directions(loaded).vectors
+            z = z + np.asarray(amounts[: len(vectors)], np.float32) @ vectors[: len(amounts)]
+        return z.astype(np.float32)
 
-    def latent(self, loaded: Loaded, seed, truncation, raw=(), dirs=()) -> np.ndarray:
-        """z (1, D) for a seed, truncation and slider offsets (raw dims first, then directions)."""
-        seed = int(self.check_number("seed", seed, 0, 2**31 - 1))
-        psi = self.check_number("truncation", truncation, 0.01, 1.0)
-        dim = loaded.gan.spec.latent_dim
-        z = truncate(latents(1, dim, seed), psi)[0]
-        raw = [self.check_number(f"latent offset {i}", v, -MAX_OFFSET, MAX_OFFSET) for i, v in enumerate(raw)]
-        for i, v in enumerate(raw[:dim]):
-            z[i] += v
-        dirs = [self.check_number(f"direction {i + 1}", v, -MAX_OFFSET, MAX_OFFSET) for i, v in enumerate(dirs)]
-        if any(dirs):
-            d = self.directions(loaded)
-            for i, v in enumerate(dirs[: len(d)]):
-                z = z + v * d[i]
-        return z[None].astype(np.float32)
-
-    # -- images ----------------------------------------------------------------------------
-    def _run(self, loaded: Loaded, z: np.ndarray, labels: np.ndarray | None) -> np.ndarray:
-        latent = {"z": z}
-        if loaded.gan.conditional:
-            latent["label"] = labels.astype(np.int32)
+    # -- images -------------------------------------------------------------------------------
+    def _run(self, loaded: Loaded, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
+        """uint8 images (N, H, W[, C]) for latents z (N, D) and labels."""
+        latent = {"z": np.asarray(z, np.float32)}
+        if loaded.conditional:
+            latent["label"] = np.asarray(labels, np.int32)
         return to_uint8(loaded.sampler(latent))
 
-    def image(self, loaded: Loaded, seed, cls, truncation, raw=(), dirs=()) -> tuple[np.ndarray, np.ndarray]:
+    def image(self, loaded: Loaded, seed: Any, cls: Any, truncation: Any, offsets: Any = (),
+              directions: Any = (), strict: bool = True) -> Render:
         """The large image (uint8, upscaled crisply) and the latent vector that made it."""
-        z = self.latent(loaded, seed, truncation, raw, dirs)
+        z = self.latent(loaded, seed, truncation, offsets, directions)
+        idx = self.class_index(loaded, cls, strict)
+        small = self._run(loaded, z[None], None if idx is None else np.array([idx]))[0]
+        return Render(upscale(small, max(1, DISPLAY // small.shape[0])), small, z, idx)
+
+    def class_grid(self, loaded: Loaded, seeds: Any, truncation: Any, first_seed: Any = 0) -> np.ndarray:
+        """Rows = classes, columns = seeds ``first_seed ...``; unconditional models: one row of seeds."""
+        n = int(check_number("seeds", seeds, 1, 16))
+        first = check_seed(first_seed, "first seed")
+        psi = check_number("truncation", truncation, 0.01, 1.0)
+        zs = np.stack([truncate(latents(1, loaded.latent_dim, min(first + s, MAX_SEED)), psi)[0]
+                       for s in range(n)])
+        rows = len(loaded.class_names) if loaded.conditional else 1
+        labels = np.repeat(np.arange(rows), n) if loaded.conditional else None
+        return grid(self._run(loaded, np.tile(zs, (rows, 1)), labels), cols=n)
+
+    def seed_interpolation(self, loaded: Loaded, seed_a: Any, seed_b: Any, cls: Any, truncation: Any,
+                           frames: Any = 10) -> list[np.ndarray]:
+        """Frames (uint8) along the slerp path between the latents of two seeds, same class."""
+        n = int(check_number("frames", frames, 2, 60))
+        za = self.latent(loaded, seed_a, truncation)
+        zb = self.latent(loaded, check_seed(seed_b, "second seed"), truncation)
+        z = slerp(za, zb, np.linspace(0.0, 1.0, n))
         idx = self.class_index(loaded, cls)
-        img = self._run(loaded, z, None if idx is None else np.array([idx]))[0]
-        return upscale(img, max(1, DISPLAY // img.shape[0])), z[0]
+        return list(self._run(loaded, z, None if idx is None else np.full(n, idx)))
 
-    def class_grid(self, loaded: Loaded, seeds: int, truncation, first_seed: int = 0) -> np.ndarray:
-        """Rows = classes, columns = seeds (unconditional models: one row of seeds)."""
-        seeds = int(self.check_number("seeds", seeds, 1, 16))
-        psi = self.check_number("truncation", truncation, 0.01, 1.0)
-        dim = loaded.gan.spec.latent_dim
-        zs = np.stack([truncate(latents(1, dim, first_seed + s), psi)[0] for s in range(seeds)])
-        n_cls = loaded.gan.spec.num_classes if loaded.gan.conditional else 1
-        z = np.tile(zs, (n_cls, 1))
-        labels = np.repeat(np.arange(n_cls), seeds) if loaded.gan.conditional else None
-        return upscale(grid(self._run(loaded, z, labels), cols=seeds), 3)
+    def class_interpolation(self, loaded: Loaded, seed: Any, class_a: Any, class_b: Any, truncation: Any,
+                            frames: Any = 10) -> list[np.ndarray]:
+        """Frames (uint8) morphing class A into class B for one z (linear path between class embeddings)."""
+        if not loaded.conditional or loaded.morph is None:
+            raise PlaygroundError(f"{loaded.name} is unconditional: there are no classes to morph between.")
+        n = int(check_number("frames", frames, 2, 60))
+        z = np.repeat(self.latent(loaded, seed, truncation)[None], n, 0)
+        a, b = self.class_index(loaded, class_a), self.class_index(loaded, class_b)
+        t = np.linspace(0.0, 1.0, n, dtype=np.float32)[:, None]
+        emb = (1 - t) * loaded.embeddings[a] + t * loaded.embeddings[b]
+        return list(to_uint8(keras.ops.convert_to_numpy(loaded.morph(z, emb.astype(np.float32)))))
 
-    def interpolate(self, loaded: Loaded, seed_a, seed_b, cls, truncation, frames: int = 10) -> list[np.ndarray]:
-        """Frames along the slerp path between the latents of two seeds (same class)."""
-        frames = int(self.check_number("frames", frames, 2, 60))
-        za = self.latent(loaded, seed_a, truncation)[0]
-        zb = self.latent(loaded, seed_b, truncation)[0]
-        z = np.stack([slerp(za, zb, t) for t in np.linspace(0, 1, frames)])
-        idx = self.class_index(loaded, cls)
-        labels = None if idx is None else np.full(frames, idx)
-        return list(self._run(loaded, z, labels))
+    # -- directions ---------------------------------------------------------------------------
+    def directions(self, loaded: Loaded, k: int = N_DIRECTIONS, samples: int = PCA_SAMPLES) -> Directions:
+        """GANSpace directions of this generator (computed once, about a second on 2 CPU cores)."""
+        with loaded.lock:
+            if loaded.directions is None:
+                loaded.directions = self._compute_directions(loaded, k, samples)
+            return loaded.directions
+
+    def _compute_directions(self, loaded: Loaded, k: int, samples: int) -> Directions:
+        gan = loaded.gan
+        z = latents(samples, loaded.latent_dim, seed=12345)
+        inputs: dict[str, np.ndarray] = {"z": z}
+        groups = None
+        if loaded.conditional:
+            groups = np.arange(samples, dtype=np.int32) % gan.spec.num_classes
+            inputs["label"] = groups
+        layer = feature_layer(gan.generator)
+        if layer is None:
+            feats, name = loaded.sampler(inputs), "output"
+        else:
+            model = keras.Model(gan.generator.inputs, layer.output)
+            run = backend.compile_step(lambda x: keras.ops.cast(model(x, training=False), "float32"),
+                                       list(model.variables))
+            feats = np.concatenate([keras.ops.convert_to_numpy(run(gan.generator_inputs(
+                {key: v[i : i + 250] for key, v in inputs.items()}))) for i in range(0, samples, 250)])
+            name = layer.name
+        vectors, explained = pca_directions(feats, z, k, groups)
+        # How much the picture changes per direction, against raw z entries (shown on the sliders).
+        base_z = latents(64, loaded.latent_dim, seed=999)
+        labels = np.arange(64) % gan.spec.num_classes if loaded.conditional else None
+        base = self._run(loaded, base_z, labels).astype(np.float32)
+
+        def change(v: np.ndarray) -> float:
+            return float(np.abs(self._run(loaded, base_z + 2.0 * v[None], labels) - base).mean())
+
+        eye = np.eye(loaded.latent_dim, dtype=np.float32)
+        raw = float(np.mean([change(eye[i]) for i in range(min(8, loaded.latent_dim))]))
+        return Directions(vectors, explained, np.array([change(v) for v in vectors], np.float32), raw, name)
 
 
-def strip(frames: list[np.ndarray]) -> np.ndarray:
-    """Frames side by side, upscaled ×3."""
-    return upscale(grid(np.stack(frames), cols=len(frames)), 3)
+def _class_morph(gan: Any) -> tuple[Callable | None, np.ndarray | None]:
+    """For a cGAN with an Embedding: a compiled (z, embedding) -> image function and the embedding table."""
+    gen = gan.generator
+    emb = next((layer for layer in gen.layers if isinstance(layer, keras.layers.Embedding)), None)
+    if emb is None or len(gen.inputs) != 2:
+        return None, None
+    try:
+        model = keras.Model([gen.inputs[0], emb.output], gen.output)
+    except (ValueError, TypeError):
+        return None, None
+    table = keras.ops.convert_to_numpy(keras.ops.cast(emb.embeddings, "float32"))
+    run = backend.compile_step(lambda z, e: keras.ops.cast(model([z, e], training=False), "float32"),
+                               list(model.variables))
+    return run, table
 
 
-def gif_bytes(frames: list[np.ndarray], scale: int = 6, ms: int = 80) -> bytes:
-    """An animated GIF that plays forward then back."""
+# -- export ------------------------------------------------------------------------------------
+def strip(frames: list[np.ndarray], scale: int = 3) -> np.ndarray:
+    """Frames side by side (uint8), upscaled crisply."""
+    return upscale(grid(np.stack(frames), cols=len(frames)), scale)
+
+
+def gif_bytes(frames: list[np.ndarray], scale: int = 6, ms: int = 90) -> bytes:
+    """An animated GIF of the frames that plays forward then back, forever."""
     from PIL import Image
 
-    seq = [Image.fromarray(upscale(f, scale)) for f in frames + frames[-2:0:-1]]
+    seq = [Image.fromarray(upscale(f, scale)) for f in [*frames, *frames[-2:0:-1]]]
     buf = io.BytesIO()
     seq[0].save(buf, format="GIF", save_all=True, append_images=seq[1:], duration=ms, loop=0)
     return buf.getvalue()
+
+
+def png_bytes(image: np.ndarray) -> bytes:
+    """PNG file contents of a uint8 image."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(image).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def latent_record(loaded: Loaded, seed: int, truncation: float, render: Render, offsets: Any = (),
+                  directions: Any = ()) -> dict:
+    """JSON-ready record of an image: the settings, the final z, and how to reproduce it."""
+    cls = None if render.label is None else render.label
+    return {
+        "model": loaded.name,
+        "seed": int(seed),
+        "class": cls,
+        "class_name": None if cls is None else loaded.class_names[cls],
+        "truncation": float(truncation),
+        "offsets": [float(v) for v in (offsets or [])],
+        "directions": [float(v) for v in (directions or [])],
+        "z": [round(float(v), 7) for v in render.z],
+        "reproduce": "ganlab.sampling.Sampler(gan)({'z': np.array([z], 'float32')"
+                     + (", 'label': np.array([class], 'int32')})" if cls is not None else "})"),
+    }

@@ -1,44 +1,78 @@
-"""Playground tab: explore a trained generator — seed, class, truncation, latent sliders, grids,
-interpolation — on the shipped models or the ones saved in the Train tab. Logic: ganlab.playground."""
+"""Playground tab: explore a trained generator — seed, class, truncation, latent sliders, class × seed
+grid, interpolation — on the shipped models or the ones saved in the Train tab.
+
+Layout first, then the event wiring. The logic is ``ganlab.playground`` (tested without the UI);
+handlers here only turn its ``PlaygroundError`` into ``gr.Error`` (the server keeps serving).
+Scripting: the named endpoint ``generate`` (see ``PlaygroundTab.generate``).
+"""
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import tempfile
+import threading
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
+import numpy as np
 
-from ganlab.checkpoints import CheckpointError
-from ganlab.images import save_png
-from ganlab.playground import Playground, PlaygroundError, card_line, catalogue, gif_bytes, strip
+from ganlab.checkpoints import CheckpointError, read_card, resolve
+from ganlab.playground import (
+    N_DIRECTIONS,
+    Loaded,
+    Playground,
+    PlaygroundError,
+    card_line,
+    catalogue,
+    gif_bytes,
+    latent_record,
+    png_bytes,
+    strip,
+)
 from ganlab.ui import infogan_panel
 from ganlab.ui.sessions import SessionStore
 
 RAW_SLIDERS = 6
-DIRECTION_SLIDERS = 5
-TRUNCATION_HELP = ("**Truncation** scales the random vector z toward the average (0). Lower values give "
-                   "safer, more typical images with less variety; 1 = no truncation.")
-SLIDERS_HELP = ("**Raw sliders** add to single entries of z. **Directions** (GANSpace) move z along the "
-                "directions that change the generator's first layer most, found by PCA over 1,000 random "
-                "z: they usually change visible properties (thickness, slant, shape) more than one raw entry.")
+SLIDER_RANGE = 3.0
+TRUNCATION_HELP = (
+    "**Truncation** multiplies the random vector z by this number, pulling it toward the average "
+    "(z = 0). Lower values give safer, more typical pictures with less variety; 1 = no truncation."
+)
+SLIDERS_HELP = (
+    "**z[i]** adds to one entry of the random vector z. **Directions** move z along the directions "
+    "that change the generator's first layer most (PCA over 1,000 random z, the GANSpace idea): they "
+    "change visible properties — thickness, slant, width — several times more than one raw entry. "
+    "The image updates when you let go of a slider."
+)
+CLASS_MORPH_HELP = "Same z, the class label slides from A to B (a straight path between the two class embeddings)."
+
+
+def _slug(name: str) -> str:
+    """A file-name-safe version of a model name."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "model"
 
 
 class PlaygroundTab:
     """Handlers, bound to the SessionStore (to list this session's saved generators)."""
 
-    def __init__(self, store: SessionStore):
+    def __init__(self, store: SessionStore | None):
         self.store = store
         self.pg = Playground()
 
-    def _models(self, request: gr.Request | None) -> dict[str, Path]:
-        sid = request.session_hash if request is not None and request.session_hash else ""
-        return catalogue(self.store.saved_models(sid) if sid else {})
+    # -- models -------------------------------------------------------------------------------
+    def models(self, request: gr.Request | None = None) -> dict[str, Path]:
+        """Shipped generators plus the ones this browser session saved."""
+        sid = getattr(request, "session_hash", None) or ""
+        saved = self.store.saved_models(sid) if (self.store is not None and sid) else {}
+        return catalogue(saved)
 
-    def _loaded(self, name: str, request: gr.Request | None):
-        models = self._models(request)
-        if not name or name not in models:
+    def loaded(self, name: Any, request: gr.Request | None = None) -> Loaded:
+        """The cached generator for a model name, or a gr.Error naming the ones available."""
+        models = self.models(request)
+        if not isinstance(name, str) or name not in models:
             raise gr.Error(f"Unknown model {name!r}. Available: {', '.join(models) or 'none (assets/ is empty)'}.")
         try:
             return self.pg.load(models[name], name)
@@ -46,174 +80,220 @@ class PlaygroundTab:
             raise gr.Error(f"Could not load {name!r}: {e}") from None
 
     def refresh_models(self, current: str, request: gr.Request):
-        """Re-list models (new saves from the Train tab appear)."""
-        names = list(self._models(request))
+        """Re-list models (generators saved in the Train tab appear)."""
+        names = list(self.models(request))
         return gr.Dropdown(choices=names, value=current if current in names else (names[0] if names else None))
 
     def pick(self, name: str, request: gr.Request):
-        """Card line and class choices for the picked model."""
-        loaded = self._loaded(name, request)
+        """Card line, class choices, slider labels (reset to 0) for the picked model."""
+        loaded = self.loaded(name, request)
         names = loaded.class_names
-        classes = gr.Dropdown(choices=[(n, i) for i, n in enumerate(names)], value=0 if names else None,
-                              visible=bool(names), interactive=True)
-        return card_line(loaded.card), classes
+        choices = [(n, i) for i, n in enumerate(names)]
+        first = 7 if len(names) > 7 else 0
+        cls = gr.Dropdown(choices=choices, value=first if names else None, visible=bool(names), interactive=True)
+        cls_a = gr.Dropdown(choices=choices, value=1 if len(names) > 1 else None, interactive=True)
+        cls_b = gr.Dropdown(choices=choices, value=first if names else None, interactive=True)
+        dirs = self._directions_now(loaded)
+        dir_updates = [gr.Slider(value=0.0, label=dirs.label(i) if dirs else f"direction {i + 1} (PCA)")
+                       for i in range(N_DIRECTIONS)]
+        raw_updates = [gr.Slider(value=0.0, visible=i < loaded.latent_dim) for i in range(RAW_SLIDERS)]
+        return (card_line(loaded.card), cls, gr.Group(visible=bool(names)), cls_a, cls_b, *raw_updates,
+                *dir_updates)
 
-    def render(self, name, seed, cls, truncation, r0, r1, r2, r3, r4, r5, d0, d1, d2, d3, d4,
-               request: gr.Request):
-        """The large image for the current settings (6 raw sliders, 5 direction sliders)."""
-        sliders = (r0, r1, r2, r3, r4, r5, d0, d1, d2, d3, d4)
-        loaded = self._loaded(name, request)
+    def _directions_now(self, loaded: Loaded):
+        """Directions if ready; else start computing them in the background (sliders wait for them)."""
+        if loaded.directions is not None:
+            return loaded.directions
+        threading.Thread(target=self.pg.directions, args=(loaded,), daemon=True).start()
+        return None
+
+    def direction_labels(self, name: str, request: gr.Request):
+        """Slider labels with each direction's measured effect (waits for the PCA)."""
+        loaded = self.loaded(name, request)
+        dirs = self.pg.directions(loaded)
+        return [gr.Slider(label=dirs.label(i)) for i in range(N_DIRECTIONS)]
+
+    # -- the image ----------------------------------------------------------------------------
+    def _render(self, name, seed, cls, truncation, offsets, directions, request, strict: bool):
+        loaded = self.loaded(name, request)
         try:
-            img, _ = self.pg.image(loaded, seed, cls, truncation, sliders[:RAW_SLIDERS], sliders[RAW_SLIDERS:])
+            return loaded, self.pg.image(loaded, seed, cls, truncation, offsets, directions, strict=strict)
         except PlaygroundError as e:
             raise gr.Error(str(e)) from None
-        return img
 
-    def generate(self, model: str, seed: float, class_: str, truncation: float, offsets: list | str | None,
-                 request: gr.Request):
-        """API: image for (model, seed, class or none, truncation, list of latent offsets)."""
-        if isinstance(offsets, str):
-            try:
-                offsets = json.loads(offsets) if offsets.strip() else []
-            except json.JSONDecodeError:
-                raise gr.Error("offsets must be a JSON list of numbers, e.g. [0.5, -1]") from None
-        offsets = list(offsets or [])
-        cls = None if class_ in (None, "", "none", "None") else class_
-        if len(offsets) > RAW_SLIDERS + DIRECTION_SLIDERS:
-            raise gr.Error(f"offsets: at most {RAW_SLIDERS} raw + {DIRECTION_SLIDERS} direction values.")
-        padded = [*offsets, *[0.0] * (RAW_SLIDERS + DIRECTION_SLIDERS - len(offsets))]
-        return self.render(model, seed, cls, truncation, *padded, request=request)
+    def render(self, name, seed, cls, truncation, *sliders, request: gr.Request):
+        """The large image for the current settings (UI)."""
+        _, r = self._render(name, seed, cls, truncation, list(sliders[:RAW_SLIDERS]), list(sliders[RAW_SLIDERS:]),
+                            request, strict=False)
+        return r.image
 
-    def downloads(self, name, seed, cls, truncation, r0, r1, r2, r3, r4, r5, d0, d1, d2, d3, d4,
-                  request: gr.Request):
+    def generate(self, model: str, seed: float, class_: str | None, truncation: float,
+                 offsets: list | str | None, directions: list | str | None = None,
+                 request: gr.Request = None) -> np.ndarray:
+        """API: the image (336×336 PNG) for a model, seed, class (None for unconditional models),
+        truncation in (0, 1], offsets added to z[0], z[1], … and optional PCA direction amounts."""
+        _, r = self._render(model, seed, class_, truncation, offsets, directions, request, strict=True)
+        return r.image
+
+    def downloads(self, name, seed, cls, truncation, *sliders, request: gr.Request):
         """PNG of the current image and its latent vector (JSON), to reproduce it."""
-        sliders = (r0, r1, r2, r3, r4, r5, d0, d1, d2, d3, d4)
-        loaded = self._loaded(name, request)
-        try:
-            img, z = self.pg.image(loaded, seed, cls, truncation, sliders[:RAW_SLIDERS], sliders[RAW_SLIDERS:])
-        except PlaygroundError as e:
-            raise gr.Error(str(e)) from None
-        folder = Path(tempfile.mkdtemp())
-        png = save_png(img, folder / f"{name.split()[0]}-seed{int(seed)}.png")
-        vec = folder / f"{name.split()[0]}-seed{int(seed)}-latent.json"
-        vec.write_text(json.dumps({"model": name, "seed": int(seed), "class": cls, "truncation": truncation,
-                                   "z": [round(float(v), 6) for v in z]}))
+        offsets, dirs = list(sliders[:RAW_SLIDERS]), list(sliders[RAW_SLIDERS:])
+        loaded, r = self._render(name, seed, cls, truncation, offsets, dirs, request, strict=False)
+        folder = Path(tempfile.mkdtemp(prefix="ganlab-"))
+        stem = f"{_slug(name)}-seed{int(seed)}" + ("" if r.label is None else f"-class{r.label}")
+        png = folder / f"{stem}.png"
+        png.write_bytes(png_bytes(r.image))
+        vec = folder / f"{stem}-latent.json"
+        vec.write_text(json.dumps(latent_record(loaded, int(seed), float(truncation), r, offsets, dirs), indent=1))
         return [str(png), str(vec)]
 
+    # -- grid and interpolation ---------------------------------------------------------------
     def class_grid(self, name, seeds, truncation, first_seed, request: gr.Request):
         """Rows = classes, columns = seeds."""
-        loaded = self._loaded(name, request)
+        loaded = self.loaded(name, request)
         try:
-            return self.pg.class_grid(loaded, seeds, truncation, int(first_seed or 0))
+            return strip([self.pg.class_grid(loaded, seeds, truncation, first_seed)], scale=3)
         except PlaygroundError as e:
             raise gr.Error(str(e)) from None
+
+    def _strip_and_gif(self, frames: list[np.ndarray], stem: str) -> tuple[np.ndarray, str]:
+        gif = Path(tempfile.mkdtemp(prefix="ganlab-")) / f"{stem}.gif"
+        gif.write_bytes(gif_bytes(frames))
+        return strip(frames), str(gif)
 
     def interpolate(self, name, seed_a, seed_b, cls, truncation, frames, request: gr.Request):
-        """A strip of frames between two seeds and the same as a GIF."""
-        loaded = self._loaded(name, request)
+        """Strip and GIF between two seeds (same class)."""
+        loaded = self.loaded(name, request)
         try:
-            seq = self.pg.interpolate(loaded, seed_a, seed_b, cls, truncation, frames)
+            seq = self.pg.seed_interpolation(loaded, seed_a, seed_b, cls if loaded.conditional else None,
+                                             truncation, frames)
         except PlaygroundError as e:
             raise gr.Error(str(e)) from None
-        gif = Path(tempfile.mkdtemp()) / f"interpolation-{int(seed_a)}-{int(seed_b)}.gif"
-        gif.write_bytes(gif_bytes(seq))
-        return strip(seq), str(gif)
+        return self._strip_and_gif(seq, f"{_slug(name)}-seeds-{int(seed_a)}-{int(seed_b)}")
+
+    def morph(self, name, seed, class_a, class_b, truncation, frames, request: gr.Request):
+        """Strip and GIF from class A to class B (same seed)."""
+        loaded = self.loaded(name, request)
+        try:
+            seq = self.pg.class_interpolation(loaded, seed, class_a, class_b, truncation, frames)
+        except PlaygroundError as e:
+            raise gr.Error(str(e)) from None
+        return self._strip_and_gif(seq, f"{_slug(name)}-classes-{class_a}-{class_b}-seed{int(seed)}")
 
 
-def build(store: SessionStore) -> None:
-    """Lay out the Playground tab and wire its events."""
+def build(store: SessionStore | None) -> None:
+    """Lay out the Playground tab and wire its events (call inside a Blocks / Tab context)."""
     tab = PlaygroundTab(store)
     names = list(catalogue())
     first = "cgan-mnist" if "cgan-mnist" in names else (names[0] if names else None)
-    with gr.Row():
-        with gr.Column(scale=1, min_width=320):
+    start_classes = _class_choices(first)
+
+    # -- layout ------------------------------------------------------------------------------
+    if not names:
+        gr.Markdown("**No generators found in assets/.** Train one in the Train tab, save it, then press ↻.",
+                    elem_id="pg-empty")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=300):
             with gr.Row():
-                model = gr.Dropdown(names, value=first, label="Generator", scale=4, elem_id="pg-model")
-                refresh = gr.Button("↻", scale=1, min_width=40)
+                model = gr.Dropdown(names, value=first, label="Generator", scale=5, elem_id="pg-model")
+                refresh = gr.Button("↻", scale=1, min_width=44, elem_id="pg-refresh")
             card = gr.Markdown(elem_id="pg-card")
-            first_classes = _class_choices(first)
-            classes = gr.Dropdown(first_classes, value=0 if first_classes else None, label="Class",
-                                  visible=bool(first_classes), allow_custom_value=True, elem_id="pg-class")
+            classes = gr.Dropdown(start_classes, label="Class", visible=bool(start_classes), elem_id="pg-class",
+                                  allow_custom_value=True)
             with gr.Row():
-                seed = gr.Number(0, label="Seed", precision=0, minimum=0, elem_id="pg-seed")
-                rand = gr.Button("Random seed")
+                seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1, elem_id="pg-seed",
+                                 scale=2)
+                rand = gr.Button("🎲 Random seed", scale=1, elem_id="pg-random")
             trunc = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Truncation", elem_id="pg-trunc")
             gr.Markdown(TRUNCATION_HELP)
-        with gr.Column(scale=2):
-            image = gr.Image(label="Generated", type="numpy", interactive=False, height=360, width=360,
-                             format="png", elem_id="pg-image")
-            with gr.Row():
-                dl_btn = gr.Button("Download PNG + latent vector")
-                dl_files = gr.File(label="Downloads", file_count="multiple", interactive=False)
-        with gr.Column(scale=1, min_width=260):
-            gr.Markdown("**Latent sliders**")
-            raw = [gr.Slider(-3, 3, value=0, step=0.1, label=f"z[{i}]", elem_id=f"pg-raw-{i}")
+        with gr.Column(scale=4, min_width=360):
+            image = gr.Image(label="Generated (nearest-neighbour upscaled, no blur)", type="numpy",
+                             interactive=False, height=400, format="png", elem_id="pg-image",
+                             buttons=["download", "fullscreen"])
+            dl_btn = gr.Button("Download PNG + latent vector", elem_id="pg-download")
+            dl_files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="pg-files")
+        with gr.Column(scale=3, min_width=280):
+            raw = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0, step=0.1, label=f"z[{i}]", elem_id=f"pg-raw-{i}")
                    for i in range(RAW_SLIDERS)]
-            dirs = [gr.Slider(-3, 3, value=0, step=0.1, label=f"direction {i + 1} (PCA)", elem_id=f"pg-dir-{i}")
-                    for i in range(DIRECTION_SLIDERS)]
-            reset = gr.Button("Reset sliders")
+            dirs = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0, step=0.1, label=f"direction {i + 1} (PCA)",
+                              elem_id=f"pg-dir-{i}") for i in range(N_DIRECTIONS)]
+            reset = gr.Button("Reset sliders", elem_id="pg-reset")
             gr.Markdown(SLIDERS_HELP)
     with gr.Accordion("Class × seed grid", open=False):
         with gr.Row():
             n_seeds = gr.Slider(4, 8, value=6, step=1, label="Seeds (columns)")
             grid_seed = gr.Number(0, label="First seed", precision=0, minimum=0)
-            grid_btn = gr.Button("Make grid")
-        grid_img = gr.Image(label="rows = classes, columns = seeds", type="numpy", interactive=False, format="png")
-    with gr.Accordion("Interpolation (slerp between two seeds)", open=False):
+            grid_btn = gr.Button("Make grid", elem_id="pg-grid-btn")
+        grid_img = gr.Image(label="rows = classes (top: first class), columns = seeds; uses the truncation above",
+                            type="numpy", interactive=False, format="png", elem_id="pg-grid")
+    with gr.Accordion("Interpolation", open=False):
         with gr.Row():
             seed_a = gr.Number(0, label="From seed", precision=0, minimum=0)
             seed_b = gr.Number(1, label="To seed", precision=0, minimum=0)
             frames = gr.Slider(4, 24, value=10, step=1, label="Frames")
-            interp_btn = gr.Button("Interpolate")
-        strip_img = gr.Image(label="frames", type="numpy", interactive=False, format="png")
-        gif_file = gr.File(label="GIF", interactive=False)
+            interp_btn = gr.Button("Interpolate seeds (slerp)", elem_id="pg-interp-btn")
+        with gr.Group(visible=False) as morph_box:
+            with gr.Row():
+                class_a = gr.Dropdown(start_classes, label="From class", allow_custom_value=True)
+                class_b = gr.Dropdown(start_classes, label="To class", allow_custom_value=True)
+                morph_btn = gr.Button("Morph classes (seed above)", elem_id="pg-morph-btn")
+            gr.Markdown(CLASS_MORPH_HELP)
+        strip_img = gr.Image(label="frames, left to right", type="numpy", interactive=False, format="png",
+                             elem_id="pg-strip")
+        gif_file = gr.File(label="GIF (plays forward and back)", interactive=False, elem_id="pg-gif")
     with gr.Accordion("InfoGAN: codes that mean something", open=False):
         infogan_panel.build(store)
-    # API-only inputs for `generate` (teachers script it with gradio_client).
+    # Inputs of the scripted `generate` endpoint (hidden; teachers call it with gradio_client).
     with gr.Row(visible=False):
-        api_model, api_class = gr.Textbox(), gr.Textbox()
-        api_seed, api_trunc = gr.Number(), gr.Number()
-        api_offsets = gr.JSON()
-        api_out = gr.Image(type="numpy", format="png")
+        api_model = gr.Textbox(first or "", label="model")
+        api_seed = gr.Number(0, label="seed", precision=0)
+        api_class = gr.Textbox("", label="class")
+        api_trunc = gr.Number(1.0, label="truncation")
+        api_offsets = gr.JSON([], label="offsets")
+        api_dirs = gr.JSON([], label="directions")
+        api_out = gr.Image(type="numpy", format="png", label="image")
         api_btn = gr.Button()
 
-    view_inputs = [model, seed, classes, trunc, *raw, *dirs]
+    # -- events ------------------------------------------------------------------------------
+    view = [model, seed, classes, trunc, *raw, *dirs]
+    fast = {"show_progress": "hidden", "api_visibility": "private"}
+    picked = [card, classes, morph_box, class_a, class_b, *raw, *dirs]
     refresh.click(tab.refresh_models, model, model, api_visibility="private")
-    model.change(tab.pick, model, [card, classes], api_name="pick").then(tab.render, view_inputs, image)
+    (model.change(tab.pick, model, picked, api_visibility="private")
+     .then(tab.render, view, image, **fast)
+     .then(tab.direction_labels, model, dirs, **fast))
     for control in (seed, classes):
-        control.change(tab.render, view_inputs, image, api_visibility="private", trigger_mode="always_last",
-                       show_progress="hidden")
+        control.change(tab.render, view, image, trigger_mode="always_last", **fast)
     for slider in (trunc, *raw, *dirs):  # only the final value of a drag is sent
-        slider.release(tab.render, view_inputs, image, api_visibility="private", show_progress="hidden")
+        slider.release(tab.render, view, image, trigger_mode="always_last", **fast)
     rand.click(lambda: random.randint(0, 99_999), None, seed, api_visibility="private")
-    reset.click(lambda: [0.0] * (RAW_SLIDERS + DIRECTION_SLIDERS), None, [*raw, *dirs],
-                api_visibility="private").then(tab.render, view_inputs, image, api_visibility="private")
-    dl_btn.click(tab.downloads, view_inputs, dl_files, api_name="download")
+    reset.click(lambda: [0.0] * (RAW_SLIDERS + N_DIRECTIONS), None, [*raw, *dirs], api_visibility="private",
+                queue=False).then(tab.render, view, image, **fast)
+    dl_btn.click(tab.downloads, view, dl_files, api_visibility="undocumented")
     grid_btn.click(tab.class_grid, [model, n_seeds, trunc, grid_seed], grid_img, api_name="class_grid")
     interp_btn.click(tab.interpolate, [model, seed_a, seed_b, classes, trunc, frames], [strip_img, gif_file],
                      api_name="interpolate")
-    api_btn.click(tab.generate, [api_model, api_seed, api_class, api_trunc, api_offsets], api_out,
+    morph_btn.click(tab.morph, [model, seed, class_a, class_b, trunc, frames], [strip_img, gif_file],
+                    api_name="interpolate_classes")
+    api_btn.click(tab.generate, [api_model, api_seed, api_class, api_trunc, api_offsets, api_dirs], api_out,
                   api_name="generate")
     demo = _current_blocks()
     if demo is not None and first is not None:
-        demo.load(tab.pick, model, [card, classes]).then(tab.render, view_inputs, image)
+        (demo.load(tab.pick, model, picked, api_visibility="private")
+         .then(tab.render, view, image, **fast)
+         .then(tab.direction_labels, model, dirs, **fast))
 
 
 def _class_choices(name: str | None) -> list[tuple[str, int]]:
-    """(label, index) pairs of a shipped conditional model's classes, for the initial layout."""
-    from ganlab.checkpoints import read_card
-
-    if not name:
+    """(label, index) choices of a shipped model's classes, from its card (empty if unconditional)."""
+    if name is None:
         return []
-    try:
-        card = read_card(name)
-    except CheckpointError:
-        return []
-    return [(n, i) for i, n in enumerate(card.get("class_names", []))] if card.get("model") == "cgan" else []
+    card = read_card(resolve(name))
+    return [(n, i) for i, n in enumerate(card.get("class_names") or [])] if card.get("model") == "cgan" else []
 
 
 def _current_blocks() -> gr.Blocks | None:
-    """The Blocks being built, to fill the tab when a page opens."""
+    """The Blocks being built (to fill the tab when a page opens)."""
     from gradio.context import get_blocks_context
 
     ctx = get_blocks_context()
