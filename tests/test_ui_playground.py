@@ -1,57 +1,112 @@
-"""Playground `generate` endpoint through gradio_client."""
+"""The Playground tab through gradio_client: the named ``generate`` endpoint and its neighbours."""
 
 from __future__ import annotations
+
+import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
-from ganlab.checkpoints import shipped_names
-from tests.ui_helpers import running_app
+from ganlab.checkpoints import resolve, shipped_names
 
-pytestmark = pytest.mark.skipif("cgan-mnist" not in shipped_names(), reason="shipped cgan-mnist missing")
-from gradio_client import Client  # noqa: E402
+pytestmark = pytest.mark.skipif("cgan-mnist" not in shipped_names(),
+                                reason="assets/cgan-mnist is missing (the shipped conditional generator)")
+
+
+class FakeStore:
+    """Stands in for SessionStore: every session has saved one generator (a copy of cgan-mnist)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def saved_models(self, session_hash: str) -> dict[str, Path]:
+        return {"my-cgan": self.folder}
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    with running_app(tmp_path_factory.mktemp("pg")) as (url, _store):
-        yield Client(url, verbose=False)
+    import gradio as gr
+    from gradio_client import Client
+
+    from ganlab.ui import playground_tab
+
+    mine = tmp_path_factory.mktemp("saved") / "my-cgan"
+    shutil.copytree(resolve("cgan-mnist"), mine)
+    with gr.Blocks() as demo, gr.Tab("Playground"):
+        playground_tab.build(FakeStore(mine))
+    demo.queue(default_concurrency_limit=8)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    yield Client(url, verbose=False)
+    demo.close()
 
 
-def _read(path) -> np.ndarray:
-    return np.asarray(Image.open(path).convert("L"))
+def _read(path: str) -> np.ndarray:
+    with Image.open(path) as im:
+        return np.asarray(im.convert("L"))
 
 
-def test_same_seed_same_image(client):
-    a = _read(client.predict("cgan-mnist", 42, "7", 1.0, [], api_name="/generate"))
-    b = _read(client.predict("cgan-mnist", 42, "7", 1.0, [], api_name="/generate"))
-    np.testing.assert_array_equal(a, b)
-    c = _read(client.predict("cgan-mnist", 43, "7", 1.0, [], api_name="/generate"))
-    assert not np.array_equal(a, c)
-    d = _read(client.predict("cgan-mnist", 42, "7", 1.0, [1.5, -1.0], api_name="/generate"))
-    assert not np.array_equal(a, d)
+def _generate(client, *args) -> np.ndarray:
+    return _read(client.predict(*args, api_name="/generate"))
 
 
-def test_class_changes_what_the_independent_classifier_reads(client):
+def test_generate_is_a_named_endpoint_with_the_documented_parameters(client):
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    params = [p["parameter_name"] for p in api["/generate"]["parameters"]]
+    assert params == ["model", "seed", "class_", "truncation", "offsets", "directions"]
+    assert {"/class_grid", "/interpolate", "/interpolate_classes"} <= set(api)
+
+
+def test_same_seed_same_image_other_seed_other_image(client):
+    a = _generate(client, "cgan-mnist", 42, "7", 1.0, [])
+    assert a.shape == (336, 336)
+    np.testing.assert_array_equal(a, _generate(client, "cgan-mnist", 42, "7", 1.0, []))
+    assert not np.array_equal(a, _generate(client, "cgan-mnist", 43, "7", 1.0, []))
+    assert not np.array_equal(a, _generate(client, "cgan-mnist", 42, "7", 1.0, [1.5, -1.0]))
+    assert not np.array_equal(a, _generate(client, "cgan-mnist", 42, "7", 1.0, [], [2.0]))
+
+
+def test_different_class_is_read_as_a_different_digit(client):
     from ganlab.evaluation import load_classifier
 
     clf = load_classifier("classifier-mnist")
-    reads = []
-    for digit in (1, 7):
-        big = _read(client.predict("cgan-mnist", 5, str(digit), 1.0, [], api_name="/generate"))
-        small = big[::12, ::12].astype(np.float32) / 127.5 - 1.0  # undo the 12x nearest-neighbour upscale
-        reads.append(int(clf.predict(small[None, ..., None])[0]))
-    assert reads == [1, 7]
+    asked = [3, 7, 0, 8]
+    small = np.stack([_generate(client, "cgan-mnist", 5, str(c), 1.0, [])[::12, ::12] for c in asked])
+    read = clf.predict(small[..., None].astype(np.float32) / 127.5 - 1.0)
+    assert read.tolist() == asked, f"asked {asked}, the independent classifier read {read.tolist()}"
 
 
-def test_errors_are_messages_and_the_server_keeps_serving(client):
+def test_unconditional_and_saved_models(client):
+    img = _generate(client, "dcgan-fashion", 1, "", 0.7, [])
+    assert img.shape == (336, 336) and img.std() > 10
+    mine = _generate(client, "my-cgan (yours)", 42, "7", 1.0, [])
+    np.testing.assert_array_equal(mine, _generate(client, "cgan-mnist", 42, "7", 1.0, []))
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("no-such-model", 1, "", 1.0, []), "Unknown model"),
+    (("cgan-mnist", 1, "12", 1.0, []), "out of range"),
+    (("cgan-mnist", 1, "-1", 1.0, []), "out of range"),
+    (("dcgan-fashion", 1, "3", 1.0, []), "unconditional"),
+    (("cgan-mnist", 1, "3", 1.0, [1e9]), "between -10 and 10"),
+    (("cgan-mnist", 1, "3", 1.0, "[NaN, 1]"), "finite"),
+    (("cgan-mnist", 1, "3", 5.0, []), "truncation"),
+    (("cgan-mnist", -4, "3", 1.0, []), "seed"),
+])
+def test_bad_inputs_get_clear_messages_and_the_server_keeps_serving(client, args, message):
     from gradio_client.exceptions import AppError
 
-    with pytest.raises(AppError, match="Unknown model"):
-        client.predict("no-such-model", 1, "", 1.0, [], api_name="/generate")
-    with pytest.raises(AppError, match="out of range"):
-        client.predict("cgan-mnist", 1, "11", 1.0, [], api_name="/generate")
-    with pytest.raises(AppError, match="between -10 and 10"):
-        client.predict("cgan-mnist", 1, "2", 1.0, [1e12], api_name="/generate")
-    assert client.predict("dcgan-fashion", 1, "", 0.7, [], api_name="/generate")
+    with pytest.raises(AppError, match=message):
+        client.predict(*args, api_name="/generate")
+    assert _generate(client, "cgan-mnist", 0, "1", 1.0, []).shape == (336, 336)
+
+
+def test_grid_and_interpolations(client):
+    grid = _read(client.predict("cgan-mnist", 6, 1.0, 0, api_name="/class_grid"))
+    assert grid.shape == (3 * (10 * 30 + 2), 3 * (6 * 30 + 2))
+    strip, gif = client.predict("cgan-mnist", 0, 1, "7", 1.0, 8, api_name="/interpolate")
+    assert _read(strip).shape[1] == 3 * (8 * 30 + 2) and Path(gif).read_bytes()[:6] == b"GIF89a"
+    strip, gif = client.predict("cgan-mnist", 0, 1, 7, 1.0, 8, api_name="/interpolate_classes")
+    with Image.open(gif) as im:
+        assert im.n_frames == 2 * 8 - 2

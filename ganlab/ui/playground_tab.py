@@ -20,6 +20,7 @@ import gradio as gr
 import numpy as np
 
 from ganlab.checkpoints import CheckpointError, read_card, resolve
+from ganlab.images import upscale
 from ganlab.playground import (
     N_DIRECTIONS,
     Loaded,
@@ -152,7 +153,7 @@ class PlaygroundTab:
         """Rows = classes, columns = seeds."""
         loaded = self.loaded(name, request)
         try:
-            return strip([self.pg.class_grid(loaded, seeds, truncation, first_seed)], scale=3)
+            return upscale(self.pg.class_grid(loaded, seeds, truncation, first_seed), 3)
         except PlaygroundError as e:
             raise gr.Error(str(e)) from None
 
