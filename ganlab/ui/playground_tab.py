@@ -122,7 +122,7 @@ class PlaygroundTab:
         except PlaygroundError as e:
             raise gr.Error(str(e)) from None
 
-    def render(self, name, seed, cls, truncation, *sliders, request: gr.Request):
+    def render(self, request: gr.Request, name, seed, cls, truncation, *sliders):
         """The large image for the current settings (UI)."""
         _, r = self._render(name, seed, cls, truncation, list(sliders[:RAW_SLIDERS]), list(sliders[RAW_SLIDERS:]),
                             request, strict=False)
@@ -136,7 +136,7 @@ class PlaygroundTab:
         _, r = self._render(model, seed, class_, truncation, offsets, directions, request, strict=True)
         return r.image
 
-    def downloads(self, name, seed, cls, truncation, *sliders, request: gr.Request):
+    def downloads(self, request: gr.Request, name, seed, cls, truncation, *sliders):
         """PNG of the current image and its latent vector (JSON), to reproduce it."""
         offsets, dirs = list(sliders[:RAW_SLIDERS]), list(sliders[RAW_SLIDERS:])
         loaded, r = self._render(name, seed, cls, truncation, offsets, dirs, request, strict=False)
