@@ -204,7 +204,7 @@ def build(store: SessionStore | None) -> None:
             with gr.Row():
                 seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1, elem_id="pg-seed",
                                  scale=2)
-                rand = gr.Button("🎲 Random seed", scale=1, elem_id="pg-random")
+                rand = gr.Button("Random seed", scale=1, elem_id="pg-random")
             trunc = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Truncation", elem_id="pg-trunc")
             gr.Markdown(TRUNCATION_HELP)
         with gr.Column(scale=4, min_width=360):
@@ -212,7 +212,8 @@ def build(store: SessionStore | None) -> None:
                              interactive=False, height=400, format="png", elem_id="pg-image",
                              buttons=["download", "fullscreen"])
             dl_btn = gr.Button("Download PNG + latent vector", elem_id="pg-download")
-            dl_files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="pg-files")
+            dl_files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="pg-files",
+                               height=120)
         with gr.Column(scale=3, min_width=280):
             raw = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0, step=0.1, label=f"z[{i}]", elem_id=f"pg-raw-{i}")
                    for i in range(RAW_SLIDERS)]
