@@ -92,6 +92,8 @@ def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
     from ganlab.sampling import Sampler
 
     loaded = load_generator(args.checkpoint)
+    if getattr(loaded.gan, "paired", False):
+        return _generate_paired(args, loaded)
     sampler = Sampler(loaded.gan)
     labels = None
     if args.labels:
@@ -105,6 +107,37 @@ def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, images=to_uint8(images), labels=out_labels)
     print(f"wrote {args.count} images {to_uint8(images).shape[1:]} from {loaded.path.name} to {args.out}")
+    return 0
+
+
+def _generate_paired(args: argparse.Namespace, loaded) -> int:
+    """pix2pix: translate --inputs (an image or a folder of images), else the held-out inputs."""
+    from ganlab.data import load_dataset
+    from ganlab.paired import held_out
+    from ganlab.sketch import SketchModel, preprocess
+
+    model = SketchModel(loaded)
+    if args.inputs:
+        src = Path(args.inputs).expanduser()
+        files = sorted(f for f in src.iterdir() if f.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".webp")) \
+            if src.is_dir() else [src]
+        if not files or not files[0].exists():
+            raise SystemExit(f"--inputs: no image found at {src}")
+        prepared = [preprocess(str(f), model.size) for f in files[: args.count]]
+        sketches = np.stack([p.sketch for p in prepared])
+        names = [f.name for f in files[: args.count]]
+    else:
+        dataset = load_dataset(loaded.card["dataset"], args.data_dir)
+        cond, _, names = held_out(dataset)
+        cond = np.asarray(cond[: args.count])
+        sketches = np.clip((cond[..., 0] + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+        names = list(names[: len(sketches)])
+    images = np.stack([model.generate(s) for s in sketches])
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, images=images, inputs=sketches, names=np.array(names),
+                        labels=np.full(len(images), -1, np.int32))
+    what = "held-out inputs" if not args.inputs else str(args.inputs)
+    print(f"wrote {len(images)} images {images.shape[1:]} from {loaded.path.name} ({what}) to {args.out}")
     return 0
 
 
@@ -234,10 +267,14 @@ def build_parser() -> argparse.ArgumentParser:
     g = sub.add_parser("generate", help="write generated images to an .npz file")
     g.add_argument("--checkpoint", required=True, help="folder or shipped name (cgan-mnist, dcgan-fashion)")
     g.add_argument("--count", type=int, default=16)
-    g.add_argument("--labels", default=None, help="classes for conditional models, e.g. 0,1,2 (repeats)")
+    g.add_argument("--labels", default=None,
+                   help="classes (cGAN) or categorical codes (InfoGAN), e.g. 0,1,2 (repeats)")
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--truncation", type=float, default=1.0, help="scale z toward 0 (0..1]")
-    g.add_argument("--out", required=True, help="output .npz (arrays images, labels)")
+    g.add_argument("--inputs", default=None,
+                   help="pix2pix: a sketch image or folder of images (default: the held-out inputs)")
+    g.add_argument("--data-dir", default=None, help="pix2pix held-out inputs: data folder")
+    g.add_argument("--out", required=True, help="output .npz (arrays images, labels; pix2pix: inputs)")
     g.set_defaults(func=cmd_generate)
 
     e = sub.add_parser("evaluate", help="classifier-based quality of a checkpoint")

@@ -52,7 +52,8 @@ class Sampler:
 
     def sample(self, count: int, seed: int = 0, labels: np.ndarray | None = None,
                truncation: float = 1.0) -> np.ndarray:
-        """``count`` samples from a seed; conditional models need ``labels`` (else random)."""
+        """``count`` samples from a seed; ``labels`` are classes (cGAN) or categorical codes
+        (InfoGAN), random when omitted."""
         if count < 1:
             raise ValueError(f"count must be at least 1; got {count}")
         z = truncate(latents(count, self.gan.spec.latent_dim, seed), truncation)
@@ -65,6 +66,15 @@ class Sampler:
             if labels.min() < 0 or labels.max() >= n_cls:
                 raise ValueError(f"labels must be between 0 and {n_cls - 1}; got {sorted(set(labels.tolist()))}")
             latent["label"] = labels
+        elif getattr(self.gan, "categories", 0):  # InfoGAN: labels pick the categorical code
+            n_cat = int(self.gan.categories)
+            if labels is None:
+                labels = np.random.default_rng(seed + 1).integers(0, n_cat, count)
+            labels = np.asarray(labels, np.int32)
+            if labels.min() < 0 or labels.max() >= n_cat:
+                raise ValueError(f"categories must be between 0 and {n_cat - 1}; "
+                                 f"got {sorted(set(labels.tolist()))}")
+            latent["c_cat"] = labels
         elif labels is not None:
             raise ValueError(f"model {self.gan.name!r} is not conditional: it takes no labels")
         return self(latent)
