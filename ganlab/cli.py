@@ -34,7 +34,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
 
     from ganlab.config import TrainConfig
     from ganlab.evaluation import classifier_for, evaluate_generator, load_classifier
-    from ganlab.images import grid, save_png
+    from ganlab.images import save_png
     from ganlab.training import TrainingSession
 
     config = TrainConfig(
@@ -80,7 +80,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         print("quality:", json.dumps(quality))
     path = session.save(out, quality=quality)
     if session.spec.is_image:
-        save_png(grid(session.samples(), cols=8), path / "samples.png")
+        save_png(session.preview(), path / "samples.png")
     print(f"saved checkpoint to {path} (step {session.step_count})")
     return 0
 

@@ -44,8 +44,9 @@ class Sampler:
             list(gan.generator.variables))
 
     def __call__(self, latent: dict[str, np.ndarray]) -> np.ndarray:
-        """Generate for a latent dict ({'z': (N, D)} plus 'label' for conditional models)."""
-        n = len(latent["z"])
+        """Generate for a latent dict ({'z': (N, D)} plus 'label' for conditional models;
+        {'cond': sketches} for pix2pix)."""
+        n = len(next(iter(latent.values())))
         outs = [ops.convert_to_numpy(self._run({k: v[i : i + self.chunk] for k, v in latent.items()}))
                 for i in range(0, n, self.chunk)]
         return np.concatenate(outs) if outs else np.zeros((0, *self.gan.spec.data_shape), np.float32)

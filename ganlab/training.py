@@ -130,8 +130,11 @@ class TrainingSession:
         """A fixed latent batch (one row per class for conditional models) so change is visible."""
         rng = np.random.default_rng(self.config.seed + 12345)
         if getattr(self.gan, "paired", False):  # pix2pix: fixed held-out inputs (else training ones)
-            cond = self.dataset.meta.get("test_cond")
-            cond = cond if cond is not None and len(cond) else self.dataset.cond
+            held = self.dataset.meta.get("test_cond")
+            use_test = held is not None and len(held)
+            cond = held if use_test else self.dataset.cond
+            targets = self.dataset.meta["test_x"] if use_test else self.dataset.x
+            self.fixed_targets = np.asarray(targets[:per_class], np.float32)
             return {"cond": np.asarray(cond[:per_class], np.float32)}
         if self.gan.conditional:
             n_cls = self.spec.num_classes
@@ -146,6 +149,20 @@ class TrainingSession:
         latent = latent or self.fixed_latent
         with self._lock:
             return np.asarray(keras.ops.convert_to_numpy(self.fns.generate(latent)))
+
+    def preview(self, samples: np.ndarray | None = None, cols: int = 8) -> np.ndarray:
+        """The sample grid as uint8: fixed-latent samples (one row per class for conditional
+        models); for pix2pix three rows: held-out inputs, their true images, G's outputs."""
+        from ganlab.images import grid
+
+        samples = self.samples() if samples is None else samples
+        if getattr(self.gan, "paired", False):
+            inputs = self.fixed_latent["cond"]
+            if inputs.shape[-1] != samples.shape[-1]:
+                inputs = np.repeat(inputs[..., :1], samples.shape[-1], axis=-1)
+            rows = [inputs, self.fixed_targets, samples]
+            return grid(np.concatenate(rows), cols=len(samples))
+        return grid(samples, cols=cols if self.gan.conditional or len(samples) >= cols else len(samples))
 
     def decision_surface(self, extent: float = 2.5, resolution: int = 64) -> np.ndarray:
         """D's score on a resolution×resolution grid over [-extent, extent]² (2D data only).

@@ -44,3 +44,23 @@ def tiny_points() -> Dataset:
     rng = np.random.default_rng(0)
     pts = (rng.normal(0, 0.05, (512, 2)) + [3.0, 3.0]).astype(np.float32)
     return Dataset("cluster", pts, kind="points")
+
+
+def make_tiny_pairs(n: int = 16, size: int = 32) -> Dataset:
+    """Paired data: sketch = a dark square outline; target = the square filled red (learnable fast)."""
+    rng = np.random.default_rng(0)
+    cond = np.ones((n, size, size, 1), np.float32)
+    x = np.ones((n, size, size, 3), np.float32)
+    for i in range(n):
+        a, b = sorted(rng.integers(4, size - 4, 2))
+        b = max(b, a + 4)
+        cond[i, a:b, a:b] = -1.0
+        cond[i, a + 1 : b - 1, a + 1 : b - 1] = 1.0
+        x[i, a:b, a:b] = (1.0, -1.0, -1.0)
+    return Dataset("squares", x, cond=cond, meta={"test_cond": cond[:4], "test_x": x[:4]})
+
+
+@pytest.fixture
+def tiny_pairs() -> Dataset:
+    """16 paired 32×32 sketch → colour examples with a 4-pair held-out split."""
+    return make_tiny_pairs()

@@ -7,12 +7,23 @@ from ganlab.config import TrainConfig
 from ganlab.data import Dataset
 from ganlab.models import REGISTRY, ModelSpec, get_model_class
 from ganlab.training import TrainingSession
+from tests.conftest import make_tiny_pairs
 
 CASES = [(name, loss) for name, cls in REGISTRY.items() for loss in cls.losses]
 
 
+PIX2PIX_TINY = {"ngf": 8, "ndf": 8, "cap": 16, "depth": 4}
+
+
 def _dataset(cls, tiny_images, tiny_points):
+    if getattr(cls, "paired", False):
+        return make_tiny_pairs()
     return tiny_images if "image" in cls.data_kinds else tiny_points
+
+
+def _options(model: str) -> dict:
+    """Tiny sizes for fast tests."""
+    return {"vanilla": {}, "pix2pix": PIX2PIX_TINY}.get(model, {"width": 0.25})
 
 
 @pytest.mark.parametrize(("model", "loss"), CASES)
@@ -20,7 +31,7 @@ def test_model_loss_step_shapes(model, loss, tiny_images, tiny_points):
     cls = get_model_class(model)
     ds = _dataset(cls, tiny_images, tiny_points)
     s = TrainingSession(TrainConfig(model=model, dataset=ds.name, loss=loss, batch_size=8, k=2,
-                                    options={"width": 0.25} if model != "vanilla" else {}), dataset=ds)
+                                    options=_options(model)), dataset=ds)
     for kind in ("train", "d", "g"):
         rec = s.step(kind)
         assert np.isfinite([rec.d_loss, rec.g_loss, rec.d_real, rec.d_fake]).all()
@@ -106,7 +117,7 @@ def test_d_updates_lower_d_loss_on_easy_data(model, loss, tiny_images, tiny_poin
     cls = get_model_class(model)
     ds = _dataset(cls, tiny_images, tiny_points)
     s = TrainingSession(TrainConfig(model=model, dataset=ds.name, loss=loss, batch_size=16, lr_d=1e-3,
-                                    seed=2, options={"width": 0.25} if model != "vanilla" else {}),
+                                    seed=2, options=_options(model)),
                         dataset=ds)
     first = [s.step("d").d_loss for _ in range(3)]
     for _ in range(25):
@@ -122,7 +133,7 @@ def test_save_load_same_output_every_model(model, tiny_images, tiny_points, tmp_
     cls = get_model_class(model)
     ds = _dataset(cls, tiny_images, tiny_points)
     s = TrainingSession(TrainConfig(model=model, dataset=ds.name, batch_size=8, precision="float32",
-                                    options={"width": 0.25} if model != "vanilla" else {}), dataset=ds)
+                                    options=_options(model)), dataset=ds)
     s.step()
     loaded = load_generator(s.save(tmp_path / model), precision="float32")
     latent = {k: v[:6] for k, v in s.fixed_latent.items()}

@@ -14,29 +14,16 @@ from PIL import Image
 
 from ganlab import checkpoints
 from ganlab.config import TrainConfig
-from ganlab.data import Dataset, load_dataset
+from ganlab.data import load_dataset
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.paired import is_paired_folder, is_test_name, paired_folder, split_direction
 from ganlab.sketch import SketchModel, preprocess, realness_overlay, simple_drawings
 from ganlab.training import TrainingSession
+from tests.conftest import make_tiny_pairs as tiny_pairs
 
 TINY = {"ngf": 8, "ndf": 8, "cap": 16, "depth": 4}
 DATA = Path(os.environ.get("GANLAB_DATA_DIR", "")) / "openmoji" / "openmoji_pairs_64.npz"
 needs_openmoji = pytest.mark.skipif(not DATA.is_file(), reason="OpenMoji pairs not found (set GANLAB_DATA_DIR)")
-
-
-def tiny_pairs(n: int = 16, size: int = 32) -> Dataset:
-    """Sketch = a dark square outline; target = the square filled red (learnable in a few steps)."""
-    rng = np.random.default_rng(0)
-    cond = np.ones((n, size, size, 1), np.float32)
-    x = np.ones((n, size, size, 3), np.float32)
-    for i in range(n):
-        a, b = sorted(rng.integers(4, size - 4, 2))
-        b = max(b, a + 4)
-        cond[i, a:b, a:b] = -1.0
-        cond[i, a + 1 : b - 1, a + 1 : b - 1] = 1.0
-        x[i, a:b, a:b] = (1.0, -1.0, -1.0)
-    return Dataset("squares", x, cond=cond, meta={"test_cond": cond[:4], "test_x": x[:4]})
 
 
 def test_unet_and_patchgan_shapes():
@@ -75,6 +62,10 @@ def test_one_training_step_reports_l1_and_adversarial_loss():
     after = [np.array(v) for v in s.gan.generator.trainable_variables]
     assert any(not np.allclose(a, b) for a, b in zip(before, after))
     assert s.samples().shape == (4, 32, 32, 3)  # the fixed held-out sketches
+    panel = s.preview()  # rows: held-out inputs, their targets, G's outputs
+    assert panel.shape == (3 * 34 + 2, 4 * 34 + 2, 3) and panel.dtype == np.uint8
+    np.testing.assert_array_equal(panel[36:68, 2:34], np.clip((ds.meta["test_x"][0] + 1) * 127.5 + 0.5, 0, 255)
+                                  .astype(np.uint8))
 
 
 def test_l1_only_option_and_learning():
@@ -229,6 +220,7 @@ JAX_SCRIPT = textwrap.dedent("""
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
     from ganlab.training import TrainingSession
+from tests.conftest import make_tiny_pairs as tiny_pairs
     rng = np.random.default_rng(0)
     cond = rng.uniform(-1, 1, (8, 32, 32, 1)).astype("float32")
     ds = Dataset("p", rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"), cond=cond)

@@ -21,14 +21,14 @@ from ganlab.checkpoints import CheckpointError
 from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import TOY_2D, DataError
 from ganlab.evaluation import classifier_for, load_classifier
-from ganlab.images import grid, points_view, upscale
+from ganlab.images import points_view, upscale
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
 from ganlab.training import TrainingDiverged, TrainingStopped
 from ganlab.ui import plots, text
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 
-DATASETS = [*TOY_2D, "mnist", "fashion"]
+DATASETS = [*TOY_2D, "mnist", "fashion", "openmoji"]
 CONTROL_NAMES = ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim", "seed", "steps")
 EXTENT = 2.5
 QUALITY_EVERY_S = 2.0
@@ -237,7 +237,7 @@ class TrainTab:
             now = time.time()
             if force or now - run.view.get("samples_t", 0) >= SAMPLES_EVERY_S:  # images: 1 Hz is live enough
                 run.view["samples_t"] = now
-                tiles = grid(samples, cols=8 if s.gan.conditional or len(samples) >= 8 else len(samples))
+                tiles = s.preview(samples)
                 view = upscale(tiles, max(1, int(np.ceil(420 / tiles.shape[1]))))
             else:
                 view = gr.skip()

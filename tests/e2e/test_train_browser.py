@@ -28,6 +28,8 @@ def test_train_ring_in_chromium(tmp_path):
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
+        # long enough that a fast machine cannot finish the run before the test presses Pause
+        page.get_by_label("Stop after (steps)").fill("1000000")
         page.get_by_role("button", name="▶ Start").click()
         wait_for(lambda: _src(page, "train-curves") and _src(page, "train-view"), timeout=60)
         first_curves, first_view = _src(page, "train-curves"), _src(page, "train-view")
@@ -38,7 +40,10 @@ def test_train_ring_in_chromium(tmp_path):
         assert _src(page, "train-view") != first_view, "2D view did not update"
         assert "CPU" in status.inner_text() or "GPU" in status.inner_text()
         page.get_by_role("button", name="Pause").click()
-        wait_for(lambda: "paused" in status.inner_text(), timeout=15)
+        try:
+            wait_for(lambda: "paused" in status.inner_text(), timeout=15)
+        except TimeoutError:
+            raise AssertionError(f"not paused; status: {status.inner_text()!r}") from None
         time.sleep(1.0)  # let the last in-flight step land
 
         def step_shown() -> int:
