@@ -220,7 +220,6 @@ JAX_SCRIPT = textwrap.dedent("""
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
     from ganlab.training import TrainingSession
-from tests.conftest import make_tiny_pairs as tiny_pairs
     rng = np.random.default_rng(0)
     cond = rng.uniform(-1, 1, (8, 32, 32, 1)).astype("float32")
     ds = Dataset("p", rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"), cond=cond)
