@@ -28,7 +28,7 @@ def _metrics(client):
 def test_start_read_pause_step_save_reset(app):
     url, store = app
     c = Client(url, verbose=False)
-    status = c.predict(*RING, api_name="/start")[0]
+    status = c.predict(*RING, api_name="/start")
     assert "Training **vanilla** on **ring**" in status and "CPU" in status
     m = wait_for(lambda: (x := _metrics(c))["step"] > 30 and x)
     assert m["status"] == "running" and m["model"] == "vanilla"
@@ -79,8 +79,8 @@ def test_busy_server_says_so(app):
     url, _ = app
     clients = [Client(url, verbose=False) for _ in range(3)]
     for c in clients[:2]:
-        assert "Training" in c.predict(*RING, api_name="/start")[0]
-    message = clients[2].predict(*RING, api_name="/start")[0]
+        assert "Training" in c.predict(*RING, api_name="/start")
+    message = clients[2].predict(*RING, api_name="/start")
     assert "busy" in message.lower() and "2 trainings" in message
     for c in clients:
         c.predict(api_name="/reset")
@@ -98,7 +98,7 @@ def test_bad_values_get_clear_messages_and_server_keeps_serving(app, field, valu
     c = Client(url, verbose=False)
     args = list(RING)
     args[field] = value
-    status = c.predict(*args, api_name="/start")[0]
+    status = c.predict(*args, api_name="/start")
     assert "Cannot start" in status and expected in status
     assert _metrics(c)["status"] == "none"
 
@@ -114,12 +114,12 @@ def test_text_in_a_number_box_is_refused_and_the_server_keeps_serving(app):
     with pytest.raises(AppError):
         c.predict(*args, api_name="/start")
     assert _metrics(c)["status"] == "none"
-    assert "Training" in c.predict(*RING, api_name="/start")[0]
+    assert "Training" in c.predict(*RING, api_name="/start")
     c.predict(api_name="/reset")
 
 
 def test_model_and_data_mismatch_is_explained(app):
     url, _ = app
     c = Client(url, verbose=False)
-    status = c.predict("dcgan", "ring", None, None, None, None, 64, None, 0, 100, api_name="/start")[0]
+    status = c.predict("dcgan", "ring", None, None, None, None, 64, None, 0, 100, api_name="/start")
     assert "needs image data" in status

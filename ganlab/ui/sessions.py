@@ -109,6 +109,9 @@ class SessionStore:
             run.session.stop("reset")
             if run.thread is not None:
                 run.thread.join(timeout=10)
+            for drawn in run.view.values():  # live figures (curves, bars) hold matplotlib memory
+                if hasattr(drawn, "close"):
+                    drawn.close()
 
     def save_dir(self, sid: str) -> Path:
         """Where this session's checkpoints go."""
