@@ -47,3 +47,18 @@ def wait_for(predicate, timeout: float = 60.0, every: float = 0.3):
             return value
         time.sleep(every)
     raise TimeoutError("condition not met in time")
+
+
+@contextlib.contextmanager
+def single_tab_app(build, title: str) -> Iterator[str]:
+    """Yield the URL of an app with one tab, ``build(None)`` (no session store); close it afterwards."""
+    import gradio as gr
+
+    with gr.Blocks() as demo, gr.Tab(title):
+        build(None)
+    demo.queue()
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    try:
+        yield url
+    finally:
+        demo.close()

@@ -8,30 +8,21 @@ from pathlib import Path
 import pytest
 
 from ganlab.checkpoints import shipped_names
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
+from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, single_tab_app
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.is_file(), reason="Debian chromium (/usr/bin/chromium) not installed"),
+    pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Debian chromium (/usr/bin/chromium) not installed"),
     pytest.mark.skipif("cgan-mnist" not in shipped_names(), reason="assets/cgan-mnist is missing"),
 ]
 
 
 @pytest.fixture(scope="module")
 def app_url():
-    import gradio as gr
-
     from ganlab.ui import playground_tab
 
-    with gr.Blocks() as demo, gr.Tab("Playground"):
-        playground_tab.build(None)
-    demo.queue()
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    yield url
-    demo.close()
+    with single_tab_app(playground_tab.build, "Playground") as url:
+        yield url
 
 
 def _pixels(png: bytes):
@@ -44,7 +35,7 @@ def _pixels(png: bytes):
 def test_dragging_a_direction_slider_changes_the_image(app_url, tmp_path):
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(app_url)
         img = page.locator("#pg-image img")

@@ -8,31 +8,23 @@ from pathlib import Path
 import pytest
 
 from ganlab.checkpoints import shipped_names
+from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, single_tab_app
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "tmp"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM.is_file(), reason="Debian chromium (/usr/bin/chromium) not installed"),
+    pytest.mark.skipif(not Path(CHROMIUM).is_file(), reason="Debian chromium (/usr/bin/chromium) not installed"),
     pytest.mark.skipif("pix2pix-openmoji" not in shipped_names(), reason="shipped pix2pix not found"),
 ]
 
 
 @pytest.fixture(scope="module")
 def app_url():
-    import gradio as gr
-
     from ganlab.ui import sketch_tab
 
-    with gr.Blocks() as demo, gr.Tab("Sketch"):
-        sketch_tab.build(None)
-    demo.queue()
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    yield url
-    demo.close()
+    with single_tab_app(sketch_tab.build, "Sketch") as url:
+        yield url
 
 
 def _stroke(page, points) -> None:
@@ -46,7 +38,7 @@ def _stroke(page, points) -> None:
 def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1150})
         page.goto(app_url)
         page.locator("#sketch-canvas canvas").first.wait_for(state="visible", timeout=30_000)
