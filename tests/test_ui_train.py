@@ -123,3 +123,30 @@ def test_model_and_data_mismatch_is_explained(app):
     c = Client(url, verbose=False)
     status = c.predict("dcgan", "ring", None, None, None, None, 64, None, 0, 100, api_name="/start")
     assert "needs image data" in status
+
+
+def test_pix2pix_step_shows_input_target_output_rows(app):
+    """pix2pix in the Train tab: one step, then the view holds held-out sketches, targets, outputs."""
+    import numpy as np
+    from PIL import Image
+
+    from ganlab.paired import openmoji_file
+
+    try:
+        openmoji_file()
+    except Exception:
+        pytest.skip("OpenMoji pairs not found (set GANLAB_DATA_DIR)")
+    url, _ = app
+    c = Client(url, verbose=False)
+    out = c.predict("pix2pix", "openmoji", None, None, None, None, 4, None, 0, 10, api_name="/step")
+    m = _metrics(c)
+    assert m["model"] == "pix2pix" and m["step"] == 1 and {"l1", "g_adv"} <= set(m["last"])
+    view = np.asarray(Image.open(out[1]).convert("RGB"))
+    h, w, _ = view.shape
+    assert w > h  # 8 columns, 3 rows
+    rows = np.array_split(view, 3, axis=0)
+    assert rows[0].std() > 10  # sketches, not a blank row
+    # row 1 is line art (grey), row 2 the true emojis (colour)
+    colour = [float(np.abs(r[..., 0].astype(int) - r[..., 2].astype(int)).mean()) for r in rows[:2]]
+    assert colour[1] > colour[0] + 5, colour
+    c.predict(api_name="/reset")
