@@ -112,7 +112,7 @@ def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
 
 def _generate_paired(args: argparse.Namespace, loaded) -> int:
     """pix2pix: translate --inputs (an image or a folder of images), else the held-out inputs."""
-    from ganlab.data import load_dataset
+    from ganlab.data import load_dataset, to_uint8
     from ganlab.paired import held_out
     from ganlab.sketch import SketchModel, preprocess
 
@@ -130,7 +130,7 @@ def _generate_paired(args: argparse.Namespace, loaded) -> int:
         dataset = load_dataset(loaded.card["dataset"], args.data_dir)
         cond, _, names = held_out(dataset)
         cond = np.asarray(cond[: args.count])
-        sketches = np.clip((cond[..., 0] + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+        sketches = to_uint8(cond[..., :1])  # (N, H, W): the channel axis of size 1 is dropped
         names = list(names[: len(sketches)])
     images = np.stack([model.generate(s) for s in sketches])
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import numpy as np
 from ganlab import backend
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset, load_dataset
+from ganlab.images import grid
 from ganlab.models import GAN, ModelSpec, get_model_class
 from ganlab.steps import StepFunctions
 
@@ -153,8 +154,6 @@ class TrainingSession:
     def preview(self, samples: np.ndarray | None = None, cols: int = 8) -> np.ndarray:
         """The sample grid as uint8: fixed-latent samples (one row per class for conditional
         models); for pix2pix three rows: held-out inputs, their true images, G's outputs."""
-        from ganlab.images import grid
-
         samples = self.samples() if samples is None else samples
         if getattr(self.gan, "paired", False):
             inputs = self.fixed_latent["cond"]

@@ -58,9 +58,3 @@ def make_tiny_pairs(n: int = 16, size: int = 32) -> Dataset:
         cond[i, a + 1 : b - 1, a + 1 : b - 1] = 1.0
         x[i, a:b, a:b] = (1.0, -1.0, -1.0)
     return Dataset("squares", x, cond=cond, meta={"test_cond": cond[:4], "test_x": x[:4]})
-
-
-@pytest.fixture
-def tiny_pairs() -> Dataset:
-    """16 paired 32×32 sketch → colour examples with a 4-pair held-out split."""
-    return make_tiny_pairs()

@@ -11,13 +11,9 @@ import numpy as np
 FAKE, REAL, D_COLOR, G_COLOR = "#7b2cbf", "#2d8f4e", "#d62828", "#1d4ed8"
 
 
-def _to_array(fig, close: bool = True) -> np.ndarray:
-    """Render straight from the Agg buffer (no PNG round trip)."""
-    fig.canvas.draw()
-    rgb = np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
-    if close:
-        plt.close(fig)
-    return rgb
+def _rgb(canvas) -> np.ndarray:
+    """The Agg canvas as an RGB array (no PNG round trip)."""
+    return np.asarray(canvas.buffer_rgba())[..., :3].copy()
 
 
 def _nice_ceiling(v: float) -> float:
@@ -70,7 +66,6 @@ class LiveCurves:
             legend.set_animated(True)
         self.fig.tight_layout()
         self.background = None
-        self.full_draws = 0
 
     @staticmethod
     def _y_limits(current: tuple[float, float], values: list[np.ndarray]) -> tuple[float, float] | None:
@@ -112,14 +107,13 @@ class LiveCurves:
         if relayout:
             canvas.draw()  # axes, ticks, text, grid; the animated lines and legends are left out
             self.background = canvas.copy_from_bbox(self.fig.bbox)
-            self.full_draws += 1
         else:
             canvas.restore_region(self.background)
         for line in self.lines.values():
             line.axes.draw_artist(line)
         for legend in self.legends:
             legend.axes.draw_artist(legend)
-        return np.asarray(canvas.buffer_rgba())[..., :3].copy()
+        return _rgb(canvas)
 
     def close(self) -> None:
         """Free the figure."""
@@ -142,17 +136,9 @@ class LiveBars:
         """New shares in, RGB array out."""
         for bar, h in zip(self.bars, shares):
             bar.set_height(float(h))
-        return _to_array(self.fig, close=False)
+        self.fig.canvas.draw()
+        return _rgb(self.fig.canvas)
 
     def close(self) -> None:
         """Free the figure."""
         plt.close(self.fig)
-
-
-def class_bars(shares: np.ndarray, names: tuple[str, ...], title: str) -> np.ndarray:
-    """A small bar chart of the share of samples per class (one-off)."""
-    bars = LiveBars(names, title)
-    try:
-        return bars.update(shares)
-    finally:
-        bars.close()
