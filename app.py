@@ -19,11 +19,11 @@ def main() -> None:
     if args.data_dir:
         os.environ["GANLAB_DATA_DIR"] = args.data_dir
 
-    from ganlab.ui.app import build_app
+    from ganlab.ui.app import build_app, launch
     from ganlab.ui.sessions import SessionStore
 
     demo = build_app(SessionStore(max_runs=args.max_runs))
-    demo.queue(default_concurrency_limit=8).launch(server_name=args.host, server_port=args.port)
+    launch(demo.queue(default_concurrency_limit=8), server_name=args.host, server_port=args.port)
 
 
 if __name__ == "__main__":

@@ -68,11 +68,12 @@ def browser(moves: int) -> None:
     from playwright.sync_api import sync_playwright
 
     from ganlab.ui import playground_tab
+    from ganlab.ui.app import launch
 
     with gr.Blocks() as demo, gr.Tab("Playground"):
         playground_tab.build(None)
     demo.queue(default_concurrency_limit=8)
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    _, url, _ = launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     times = []
     try:
         with sync_playwright() as p:

@@ -22,14 +22,14 @@ def free_port() -> int:
 @contextlib.contextmanager
 def running_app(tmp_path, max_runs: int = 4) -> Iterator[tuple[str, object]]:
     """Yield (url, store) of a freshly built app; close it afterwards."""
-    from ganlab.ui.app import build_app
+    from ganlab.ui.app import build_app, launch
     from ganlab.ui.sessions import SessionStore
 
     store = SessionStore(max_runs=max_runs, root=tmp_path / "runs")
     demo = build_app(store)
     port = free_port()
-    demo.queue(default_concurrency_limit=8).launch(server_name="127.0.0.1", server_port=port,
-                                                   prevent_thread_lock=True, quiet=True)
+    launch(demo.queue(default_concurrency_limit=8), server_name="127.0.0.1", server_port=port,
+           prevent_thread_lock=True, quiet=True)
     try:
         yield f"http://127.0.0.1:{port}/", store
     finally:
@@ -54,10 +54,12 @@ def single_tab_app(build, title: str) -> Iterator[str]:
     """Yield the URL of an app with one tab, ``build(None)`` (no session store); close it afterwards."""
     import gradio as gr
 
+    from ganlab.ui.app import launch
+
     with gr.Blocks() as demo, gr.Tab(title):
         build(None)
     demo.queue()
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    _, url, _ = launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     try:
         yield url
     finally:

@@ -28,13 +28,13 @@ from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
 from ganlab.training import TrainingDiverged, TrainingStopped
 from ganlab.ui import plots, text
+from ganlab.ui.frames import LiveFrames
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 
 DATASETS = [*TOY_2D, "mnist", "fashion", "openmoji"]
 CONTROL_NAMES = ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim", "seed", "steps")
 EXTENT = 2.5
-QUALITY_EVERY_S = 2.0
-SAMPLES_EVERY_S = 1.0
+QUALITY_EVERY_S = 2.0  # the classifier's verdict and the formula panel
 REFRESH_S = 0.5  # the live view updates twice a second
 
 
@@ -74,6 +74,14 @@ class TrainTab:
             except (CheckpointError, OSError, ValueError):
                 self._classifiers[name] = None
         return self._classifiers[name]
+
+    @staticmethod
+    def _frames(run: Run) -> LiveFrames:
+        """The run's folder of live pictures (deleted with the run)."""
+        frames = run.view.get("frames")
+        if frames is None:
+            frames = run.view["frames"] = LiveFrames()
+        return frames
 
     def _ensure_run(self, sid: str, values: tuple) -> Run:
         """This session's run for these settings: reuse it if the settings match, else build anew."""
@@ -204,7 +212,7 @@ class TrainTab:
         One long-lived streaming event instead of a timer: a timer starts a new event each tick,
         which cost the browser ~40 ms of CPU per tick here, taken from training on a 2-core laptop.
         Ends when training pauses or stops (after drawing the final state), or when a newer
-        watcher for the same run takes over.
+        watcher for the same run takes over (it draws everything afresh first).
         """
         sid = _sid(request)
         run = self.store.get(sid)
@@ -212,14 +220,23 @@ class TrainTab:
             return
         token = object()
         run.view["watcher"] = token
+        sent: list[Any] = [gr.skip()] * 9
+        first = True
         while True:
             t0 = time.perf_counter()
             _yield_cpu_to_training()
             going = run.active and run.session.status in ("ready", "running")
-            yield self.refresh(request)
-            if not going or self.store.get(sid) is not run or run.view.get("watcher") is not token:
-                return
+            update = self.refresh(request, force=first)
+            if self.store.get(sid) is not run or run.view.get("watcher") is not token:
+                break  # superseded while drawing: the newer watcher shows this state
+            yield _repeat_unchanged(update, sent)
+            first = False
+            if not going:
+                break
             time.sleep(max(0.05, REFRESH_S - (time.perf_counter() - t0)))
+        # Gradio ends a stream by sending its last update once more; make that a no-op, so a watcher
+        # that ends after a newer one has drawn cannot put older numbers back on the screen.
+        yield tuple([gr.skip()] * 9)
 
     def refresh(self, request: gr.Request | None = None, force: bool = False):
         """Redraw what changed since the last tick (curves, samples/2D view, numbers, alarms)."""
@@ -246,16 +263,15 @@ class TrainTab:
                 if live is not None:
                     live.close()
                 live = run.view["curves"] = plots.LiveCurves(eq, loss.score == "probability", extras)
-            curves_img = live.update(x, series)
+            curves_img = self._frames(run).write("curves", live.update(x, series), palette=True)
 
-        samples = s.samples() if s.spec.data_shape == (2,) or force or time.time() - run.view.get(
-            "samples_t", 0) >= min(SAMPLES_EVERY_S, QUALITY_EVERY_S) else None
+        samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
         coverage, shares, quality_img, quality_md = None, None, gr.skip(), gr.skip()
         if s.spec.data_shape == (2,):
             real = run.view.setdefault("real_points", s.dataset.x[np.random.default_rng(0).choice(
                 len(s.dataset.x), min(600, len(s.dataset.x)), replace=False)])
-            view = points_view(real, samples, s.decision_surface(EXTENT, 48), EXTENT,
-                               probability=loss.score == "probability")
+            view = self._frames(run).write("view", points_view(
+                real, samples, s.decision_surface(EXTENT, 48), EXTENT, probability=loss.score == "probability"))
             coverage = diagnostics.coverage_2d(real, samples, EXTENT)
             quality_md = f"**Coverage:** fakes reach {100 * coverage:.0f}% of the regions where real data lies."
             if run.view.get("quality_visible") is not False:  # (re)configuring a component is costly:
@@ -263,15 +279,11 @@ class TrainTab:
                 quality_img = gr.Image(value=None, visible=False)
         else:
             now = time.time()
-            if force or now - run.view.get("samples_t", 0) >= SAMPLES_EVERY_S:  # images: 1 Hz is live enough
-                run.view["samples_t"] = now
-                tiles = s.preview(samples)
-                view = upscale(tiles, max(1, int(np.ceil(420 / tiles.shape[1]))))
-            else:
-                view = gr.skip()
+            tiles = s.preview(samples)
+            view = self._frames(run).write("view", upscale(tiles, max(1, int(np.ceil(420 / max(tiles.shape[:2]))))))
             clf = self._classifier(c.dataset)
             due = force or now - run.view.get("quality_t", 0) > QUALITY_EVERY_S
-            if clf is not None and samples is not None and due:
+            if clf is not None and due:
                 run.view["quality_t"] = now
                 pred = clf.predict(samples)
                 shares = np.bincount(pred, minlength=len(clf.class_names)) / len(pred)
@@ -284,7 +296,7 @@ class TrainTab:
                 bars = run.view.get("bars")
                 if bars is None:
                     bars = run.view["bars"] = plots.LiveBars(clf.class_names, title)
-                quality_img = bars.update(shares)  # a plain array: the browser only swaps the picture
+                quality_img = self._frames(run).write("bars", bars.update(shares), palette=True)
                 if run.view.get("quality_visible") is not True:
                     run.view["quality_visible"] = True
                     quality_img = gr.Image(value=quality_img, visible=True)
@@ -320,6 +332,26 @@ def _yield_cpu_to_training() -> None:
                 os.setpriority(os.PRIO_PROCESS, tid, 10)
         except OSError:
             pass
+
+
+def _repeat_unchanged(outputs: tuple, sent: list) -> tuple:
+    """In a stream, send an unchanged output's last value again instead of gr.skip().
+
+    Gradio sends each streamed output as a diff against the previous one, so a repeated value
+    costs nothing in the browser; a gr.skip() instead makes the server build a new component
+    object for that output (~1 ms each, seven per update here, on the CPU training needs).
+    """
+    out = []
+    for i, value in enumerate(outputs):
+        if value == gr.skip():
+            value = sent[i]
+        elif isinstance(value, gr.components.Component):  # re-configured: repeat the value it was given
+            args = value.constructor_args
+            sent[i] = args["value"] if "value" in args else gr.skip()
+        else:
+            sent[i] = value
+        out.append(value)
+    return tuple(out)
 
 
 def _changed(run: Run, key: str, label: str, force: bool):
@@ -373,13 +405,13 @@ def build(store: SessionStore) -> None:
             status = gr.Markdown("Pick a preset or settings, then press **Start**.", elem_id="train-status", **plain)
             reading = gr.Markdown(diagnostics.reading([], LOSSES["non_saturating"]), elem_id="train-reading", **plain)
             alarms = gr.Markdown(elem_id="train-alarms", **plain)
-            curves = gr.Image(label="Losses and D's verdicts (every step)", type="numpy", interactive=False,
+            curves = gr.Image(label="Losses and D's verdicts (every step)", type="filepath", interactive=False,
                               buttons=[], elem_id="train-curves", format="png", height=280)
             with gr.Row():
-                view = gr.Image(label="Samples / 2D view", type="numpy", interactive=False, buttons=[],
+                view = gr.Image(label="Samples / 2D view", type="filepath", interactive=False, buttons=[],
                                 elem_id="train-view", format="png", height=420)
                 with gr.Column():
-                    quality = gr.Image(label="Quality meter", type="numpy", interactive=False, buttons=[],
+                    quality = gr.Image(label="Quality meter", type="filepath", interactive=False, buttons=[],
                                        elem_id="train-quality", format="png", height=220)
                     quality_md = gr.Markdown(elem_id="train-quality-text", **plain)
             with gr.Accordion("How a GAN trains (with this run's numbers)", open=False):

@@ -1,0 +1,68 @@
+"""The serving fixes: the early page script, the calmer queue, and the live-picture frames."""
+
+from __future__ import annotations
+
+import gradio as gr
+import numpy as np
+from PIL import Image
+from starlette.applications import Starlette
+from starlette.responses import HTMLResponse, JSONResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
+
+from ganlab.ui import app as ui_app
+from ganlab.ui.frames import KEEP, LiveFrames
+from ganlab.ui.page import QUIET_TIMERS, EarlyScript
+
+PAGE = "<!doctype html><html><head><title>t</title><script type=module src=app.js></script></head></html>"
+
+
+def _client() -> TestClient:
+    app = Starlette(routes=[Route("/", lambda r: HTMLResponse(PAGE)),
+                            Route("/info", lambda r: JSONResponse({"head": "<head>"}))])
+    return TestClient(EarlyScript(app))
+
+
+def test_page_script_runs_before_the_app_modules():
+    r = _client().get("/")
+    body = r.content
+    assert body.startswith(b"<!doctype html><html><head>" + QUIET_TIMERS)
+    assert body.index(QUIET_TIMERS) < body.index(b"app.js")  # before the modules capture rAF
+    assert int(r.headers["content-length"]) == len(body)
+
+
+def test_other_responses_pass_unchanged():
+    r = _client().get("/info")
+    assert r.json() == {"head": "<head>"}
+
+
+def test_launch_calms_the_queue_and_serves_the_fixed_page():
+    with gr.Blocks() as demo:
+        gr.Markdown("hello")
+    _, url, _ = ui_app.launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    try:
+        assert demo._queue.sleep_when_free == ui_app.QUEUE_POLL_S
+        assert demo._queue.progress_update_sleep_when_free == ui_app.PROGRESS_POLL_S
+        import httpx
+
+        page = httpx.get(url).text
+        assert page.index("/statustracker") < page.index('type="module"')
+    finally:
+        demo.close()
+
+
+def test_frames_keep_the_last_few_and_go_with_the_run(tmp_path):
+    frames = LiveFrames(tmp_path)
+    rgb = np.zeros((20, 30, 3), np.uint8)
+    rgb[:, :10] = (214, 40, 40)
+    paths = [frames.write("curves", rgb, palette=True) for _ in range(KEEP + 3)]
+    gray = frames.write("view", np.full((8, 8), 200, np.uint8))
+    left = sorted(p.name for p in frames.folder.iterdir())
+    assert len(left) == KEEP + 1 and paths[-1].endswith(f"curves-{KEEP + 2}.png")
+    with Image.open(paths[-1]) as im:
+        assert im.mode == "P" and im.size == (30, 20)
+        assert im.convert("RGB").getpixel((0, 0)) == (214, 40, 40)  # a plot's colours survive
+    with Image.open(gray) as im:
+        assert im.mode == "L" and im.getpixel((0, 0)) == 200
+    frames.close()
+    assert not frames.folder.exists()
