@@ -30,17 +30,46 @@ def downsample(steps: np.ndarray, values: dict[str, np.ndarray], points: int = 3
     return x, out
 
 
+CORE_COLUMNS = ("step", "d_loss", "g_loss", "d_real", "d_fake")
+
+
+class HistoryColumns:
+    """The columns of a growing StepMetrics list, updated with only the records added since the
+    last call (a live view redraws twice a second; re-reading 100,000 records each time took ~30 ms).
+    """
+
+    def __init__(self) -> None:
+        self._n = 0
+        self._data: dict[str, np.ndarray] = {}
+
+    def update(self, history: list) -> dict[str, np.ndarray]:
+        """Columns as float64 arrays: the core fields, then extras sorted (NaN where a step lacks one)."""
+        new = history[self._n:]
+        if new:
+            end = self._n + len(new)
+            capacity = len(next(iter(self._data.values()))) if self._data else 0
+            if end > capacity:  # grow geometrically, so appending stays cheap on average
+                capacity = max(end, 2 * capacity, 1024)
+                for k, arr in self._data.items():
+                    grown = np.full(capacity, np.nan)
+                    grown[: self._n] = arr[: self._n]
+                    self._data[k] = grown
+            for k in {*CORE_COLUMNS, *(k for r in new for k in r.extras)} - self._data.keys():
+                self._data[k] = np.full(capacity, np.nan)
+            for k, arr in self._data.items():
+                if k in CORE_COLUMNS:
+                    arr[self._n:end] = [getattr(r, k) for r in new]
+                else:
+                    arr[self._n:end] = [r.extras.get(k, np.nan) for r in new]
+            self._n = end
+        extras = sorted(k for k in self._data if k not in CORE_COLUMNS)
+        return {k: self._data[k][: self._n] for k in (*CORE_COLUMNS, *extras) if k in self._data}
+
+
 def history_arrays(history: list) -> dict[str, np.ndarray]:
     """Columns of a StepMetrics list as arrays (extras included, NaN where a step lacks one)."""
-    cols: dict[str, list] = {k: [] for k in ("step", "d_loss", "g_loss", "d_real", "d_fake")}
-    extra_keys = sorted({k for r in history for k in r.extras})
-    cols.update({k: [] for k in extra_keys})
-    for r in history:
-        for k in ("step", "d_loss", "g_loss", "d_real", "d_fake"):
-            cols[k].append(getattr(r, k))
-        for k in extra_keys:
-            cols[k].append(r.extras.get(k, np.nan))
-    return {k: np.asarray(v, np.float64) for k, v in cols.items()}
+    cols = HistoryColumns().update(history)
+    return cols or {k: np.zeros(0) for k in CORE_COLUMNS}
 
 
 @dataclass(frozen=True)

@@ -105,7 +105,8 @@ class LiveCurves:
                 relayout = True
         canvas = self.fig.canvas
         if relayout:
-            canvas.draw()  # axes, ticks, text, grid; the animated lines and legends are left out
+            self.fig.tight_layout()  # new tick labels (e.g. "3000") must fit inside the figure
+            canvas.draw()  # axes, ticks, text, grid, legends; the animated lines are left out
             self.background = canvas.copy_from_bbox(self.fig.bbox)
         else:
             canvas.restore_region(self.background)

@@ -23,7 +23,7 @@ from ganlab.checkpoints import CheckpointError
 from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import TOY_2D, DataError
 from ganlab.evaluation import classifier_for, load_classifier
-from ganlab.images import points_view, upscale
+from ganlab.images import points_view
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
 from ganlab.training import TrainingDiverged, TrainingStopped
@@ -254,7 +254,7 @@ class TrainTab:
 
         curves_img = None
         if history:
-            cols = diagnostics.history_arrays(history)
+            cols = run.view.setdefault("columns", diagnostics.HistoryColumns()).update(history)
             extras = tuple(k for k in cols if k not in ("step", "d_loss", "g_loss", "d_real", "d_fake"))
             x, series = diagnostics.downsample(cols["step"], {k: v for k, v in cols.items() if k != "step"})
             live = run.view.get("curves")
@@ -271,7 +271,8 @@ class TrainTab:
             real = run.view.setdefault("real_points", s.dataset.x[np.random.default_rng(0).choice(
                 len(s.dataset.x), min(600, len(s.dataset.x)), replace=False)])
             view = self._frames(run).write("view", points_view(
-                real, samples, s.decision_surface(EXTENT, 48), EXTENT, probability=loss.score == "probability"))
+                real, samples, s.decision_surface(EXTENT, 48), EXTENT, size=420,  # the box's size: no scaling
+                probability=loss.score == "probability"))
             coverage = diagnostics.coverage_2d(real, samples, EXTENT)
             quality_md = f"**Coverage:** fakes reach {100 * coverage:.0f}% of the regions where real data lies."
             if run.view.get("quality_visible") is not False:  # (re)configuring a component is costly:
@@ -280,7 +281,7 @@ class TrainTab:
         else:
             now = time.time()
             tiles = s.preview(samples)
-            view = self._frames(run).write("view", upscale(tiles, max(1, int(np.ceil(420 / max(tiles.shape[:2]))))))
+            view = self._frames(run).write("view", tiles)  # the browser scales it up, pixelated (app CSS)
             clf = self._classifier(c.dataset)
             due = force or now - run.view.get("quality_t", 0) > QUALITY_EVERY_S
             if clf is not None and due:
