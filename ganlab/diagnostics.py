@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganlab.losses import LossPair
+from ganlab.training import CORE_FIELDS
 
 LN4, LN2 = math.log(4.0), math.log(2.0)
 
@@ -30,7 +31,7 @@ def downsample(steps: np.ndarray, values: dict[str, np.ndarray], points: int = 3
     return x, out
 
 
-CORE_COLUMNS = ("step", "d_loss", "g_loss", "d_real", "d_fake")
+CORE_COLUMNS = ("step", *CORE_FIELDS)  # the columns every record has, in display order
 
 
 class HistoryColumns:

@@ -14,7 +14,6 @@ CREDITS = (
 )
 
 
-
 def build_app(store: SessionStore | None = None) -> gr.Blocks:
     """The whole app; ``store`` holds each browser session's runs and saved generators."""
     store = store or SessionStore()

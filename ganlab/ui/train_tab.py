@@ -12,6 +12,7 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ CONTROL_NAMES = ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", 
 EXTENT = 2.5
 QUALITY_EVERY_S = 2.0  # the classifier's verdict and the formula panel
 REFRESH_S = 0.5  # the live view updates twice a second
+LIVE_OUTPUTS = 9  # curves, view, quality, status, reading, alarms, quality text, formula, pause button
 
 
 def _sid(request: gr.Request | None) -> str:
@@ -74,14 +76,6 @@ class TrainTab:
             except (CheckpointError, OSError, ValueError):
                 self._classifiers[name] = None
         return self._classifiers[name]
-
-    @staticmethod
-    def _frames(run: Run) -> LiveFrames:
-        """The run's folder of live pictures (deleted with the run)."""
-        frames = run.view.get("frames")
-        if frames is None:
-            frames = run.view["frames"] = LiveFrames()
-        return frames
 
     def _ensure_run(self, sid: str, values: tuple) -> Run:
         """This session's run for these settings: reuse it if the settings match, else build anew."""
@@ -220,7 +214,7 @@ class TrainTab:
             return
         token = object()
         run.view["watcher"] = token
-        sent: list[Any] = [gr.skip()] * 9
+        sent: list[Any] = [gr.skip()] * LIVE_OUTPUTS
         first = True
         while True:
             t0 = time.perf_counter()
@@ -236,26 +230,26 @@ class TrainTab:
             time.sleep(max(0.05, REFRESH_S - (time.perf_counter() - t0)))
         # Gradio ends a stream by sending its last update once more; make that a no-op, so a watcher
         # that ends after a newer one has drawn cannot put older numbers back on the screen.
-        yield tuple([gr.skip()] * 9)
+        yield tuple([gr.skip()] * LIVE_OUTPUTS)
 
     def refresh(self, request: gr.Request | None = None, force: bool = False):
         """Redraw what changed since the last tick (curves, samples/2D view, numbers, alarms)."""
-        outputs = 9
         run = self.store.get(_sid(request))
         if run is None:
-            return tuple([gr.skip()] * outputs)
+            return tuple([gr.skip()] * LIVE_OUTPUTS)
         s = run.session
         history = list(s.history)
         state = (len(history), s.status)
         if not force and run.view.get("drawn") == state:
-            return tuple([gr.skip()] * outputs)
+            return tuple([gr.skip()] * LIVE_OUTPUTS)
         run.view["drawn"] = state
         c, loss = s.config, s.gan.loss
+        frames = _kept(run, "frames", LiveFrames)  # the run's live pictures, deleted with the run
 
         curves_img = None
         if history:
-            cols = run.view.setdefault("columns", diagnostics.HistoryColumns()).update(history)
-            extras = tuple(k for k in cols if k not in ("step", "d_loss", "g_loss", "d_real", "d_fake"))
+            cols = _kept(run, "columns", diagnostics.HistoryColumns).update(history)
+            extras = tuple(k for k in cols if k not in diagnostics.CORE_COLUMNS)
             x, series = diagnostics.downsample(cols["step"], {k: v for k, v in cols.items() if k != "step"})
             live = run.view.get("curves")
             if live is None or live.lines.keys() < {*extras[:3], "d_loss"}:
@@ -263,14 +257,14 @@ class TrainTab:
                 if live is not None:
                     live.close()
                 live = run.view["curves"] = plots.LiveCurves(eq, loss.score == "probability", extras)
-            curves_img = self._frames(run).write("curves", live.update(x, series), palette=True)
+            curves_img = frames.write("curves", live.update(x, series), palette=True)
 
         samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
         coverage, shares, quality_img, quality_md = None, None, gr.skip(), gr.skip()
         if s.spec.data_shape == (2,):
-            real = run.view.setdefault("real_points", s.dataset.x[np.random.default_rng(0).choice(
+            real = _kept(run, "real_points", lambda: s.dataset.x[np.random.default_rng(0).choice(
                 len(s.dataset.x), min(600, len(s.dataset.x)), replace=False)])
-            view = self._frames(run).write("view", points_view(
+            view = frames.write("view", points_view(
                 real, samples, s.decision_surface(EXTENT, 48), EXTENT, size=420,  # the box's size: no scaling
                 probability=loss.score == "probability"))
             coverage = diagnostics.coverage_2d(real, samples, EXTENT)
@@ -281,7 +275,7 @@ class TrainTab:
         else:
             now = time.time()
             tiles = s.preview(samples)
-            view = self._frames(run).write("view", tiles)  # the browser scales it up, pixelated (app CSS)
+            view = frames.write("view", tiles)  # the browser scales it up, pixelated (app CSS)
             clf = self._classifier(c.dataset)
             due = force or now - run.view.get("quality_t", 0) > QUALITY_EVERY_S
             if clf is not None and due:
@@ -294,10 +288,8 @@ class TrainTab:
                     hit = float((pred == s.fixed_latent["label"]).mean())
                     line = f"**{100 * hit:.0f}%** of samples are read as the class they were asked for. "
                 title = "samples per class (read by the classifier)"
-                bars = run.view.get("bars")
-                if bars is None:
-                    bars = run.view["bars"] = plots.LiveBars(clf.class_names, title)
-                quality_img = self._frames(run).write("bars", bars.update(shares), palette=True)
+                bars = _kept(run, "bars", lambda: plots.LiveBars(clf.class_names, title))
+                quality_img = frames.write("bars", bars.update(shares), palette=True)
                 if run.view.get("quality_visible") is not True:
                     run.view["quality_visible"] = True
                     quality_img = gr.Image(value=quality_img, visible=True)
@@ -320,6 +312,13 @@ class TrainTab:
             explain = diagnostics.objective_text(c, last)
         return (curves_img, view, quality_img, status_md, diagnostics.reading(history, loss), alarms_md,
                 quality_md, explain, _changed(run, "pause_label", label, force))
+
+
+def _kept(run: Run, key: str, make: Callable[[], Any]) -> Any:
+    """What this run's view keeps under ``key``, made by ``make()`` the first time only."""
+    if key not in run.view:
+        run.view[key] = make()
+    return run.view[key]
 
 
 def _yield_cpu_to_training() -> None:
