@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from ganlab.config import TrainConfig
-from ganlab.training import TrainingSession
+from ganlab.train.session import TrainingSession
 from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for
 
 CONFIG = TrainConfig(model="dcgan", dataset="mnist", batch_size=64, lr_g=2e-4, lr_d=2e-4, steps=10**6)

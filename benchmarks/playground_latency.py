@@ -40,7 +40,7 @@ def timed(fn, runs: int) -> tuple[float, float]:
 
 def server_side(model: str, runs: int) -> None:
     """Print the server-side table."""
-    from ganlab.playground import Playground, png_bytes
+    from ganlab.explore.playground import Playground, png_bytes
 
     pg = Playground()
     t0 = time.perf_counter()

@@ -42,7 +42,7 @@ def main() -> int:
     args = p.parse_args()
 
     from ganlab import backend
-    from ganlab.sketch import SketchModel, preprocess, realness_overlay, simple_drawings
+    from ganlab.explore.sketch import SketchModel, preprocess, realness_overlay, simple_drawings
     from ganlab.ui.sketch_tab import SketchTab
 
     t0 = time.perf_counter()

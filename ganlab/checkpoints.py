@@ -25,7 +25,7 @@ from ganlab.models import GAN, ModelSpec, get_model_class
 
 if TYPE_CHECKING:
     from ganlab.data import Dataset
-    from ganlab.training import TrainingSession
+    from ganlab.train.session import TrainingSession
 
 FORMAT = "ganlab-checkpoint"
 VERSION = 1
@@ -250,7 +250,7 @@ def restore_session(path: str | os.PathLike, dataset: Dataset | None = None,
                     **overrides: Any) -> TrainingSession:
     """A TrainingSession continuing from a checkpoint (weights, optimizers, step, history)."""
     from ganlab.config import TrainConfig
-    from ganlab.training import StepMetrics, TrainingSession
+    from ganlab.train.session import StepMetrics, TrainingSession
 
     folder = resolve(path)
     card = read_card(folder)

@@ -33,9 +33,9 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     from tqdm import tqdm
 
     from ganlab.config import TrainConfig
-    from ganlab.evaluation import classifier_for, evaluate_generator, load_classifier
+    from ganlab.evaluate.classifier import classifier_for, evaluate_generator, load_classifier
     from ganlab.images import save_png
-    from ganlab.training import TrainingSession
+    from ganlab.train.session import TrainingSession
 
     config = TrainConfig(
         model=args.model, dataset=args.dataset, loss=args.loss, steps=args.steps,
@@ -88,7 +88,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
 def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
     """Write N generated images (uint8, dark background) and their labels to an .npz file."""
     from ganlab.checkpoints import load_generator
-    from ganlab.data import to_uint8
+    from ganlab.images import to_uint8
     from ganlab.sampling import Sampler
 
     loaded = load_generator(args.checkpoint)
@@ -112,9 +112,10 @@ def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
 
 def _generate_paired(args: argparse.Namespace, loaded) -> int:
     """pix2pix: translate --inputs (an image or a folder of images), else the held-out inputs."""
-    from ganlab.data import load_dataset, to_uint8
-    from ganlab.paired import held_out
-    from ganlab.sketch import SketchModel, preprocess
+    from ganlab.data import load_dataset
+    from ganlab.data.paired import held_out
+    from ganlab.explore.sketch import SketchModel, preprocess
+    from ganlab.images import to_uint8
 
     model = SketchModel(loaded)
     if args.inputs:
@@ -145,7 +146,7 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
     """Measure a checkpoint with the independent classifier and print JSON."""
     from ganlab.checkpoints import load_generator
     from ganlab.data import mnist_like
-    from ganlab.evaluation import evaluate_generator, load_classifier
+    from ganlab.evaluate.classifier import evaluate_generator, load_classifier
 
     loaded = load_generator(args.checkpoint)
     dataset = args.dataset or loaded.card["dataset"]
@@ -166,9 +167,9 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
 
 def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
     """Measure what an InfoGAN's codes mean (category→digit accuracy, code 1/2 effects); print JSON."""
-    from ganlab.evaluation import load_classifier
+    from ganlab.evaluate.classifier import load_classifier
+    from ganlab.explore.infogan import code_figure, describe_code, evaluate_infogan, load_infogan
     from ganlab.images import save_png
-    from ganlab.infogan import code_figure, describe_code, evaluate_infogan, load_infogan
 
     model = load_infogan(args.checkpoint)
     clf = load_classifier(args.classifier or f"classifier-{model.card['dataset']}")
@@ -200,7 +201,7 @@ def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
 
 def cmd_train_classifier(args: argparse.Namespace, argv: list[str]) -> int:
     """Train and save the independent evaluation classifier."""
-    from ganlab.evaluation import train_and_save_classifier
+    from ganlab.evaluate.classifier import train_and_save_classifier
 
     card = train_and_save_classifier(args.dataset, Path(args.out), args.data_dir, args.epochs,
                                      args.seed, _command(argv))
@@ -220,7 +221,7 @@ def cmd_export(args: argparse.Namespace, argv: list[str]) -> int:
 
 def cmd_bench(args: argparse.Namespace, argv: list[str]) -> int:
     """Print steps/s of the main models, the ratio to the TF tutorial's step, inference ms/image."""
-    from ganlab.bench import run_bench
+    from ganlab.evaluate.bench import run_bench
 
     run_bench(steps=args.steps, rounds=args.rounds, data_dir=args.data_dir, quick=args.quick)
     return 0
@@ -319,7 +320,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", default=None)
     b.set_defaults(func=cmd_bench)
 
-    from ganlab import pix2pix_eval
+    from ganlab.evaluate import pix2pix as pix2pix_eval
 
     pix2pix_eval.register(sub)  # evaluate-pix2pix, export-float16
     return p

@@ -1,4 +1,4 @@
-"""Image helpers: sample grids, crisp upscaling, PNG output."""
+"""Image helpers: value-range conversions, sample grids, crisp upscaling, PNG output, the 2D view."""
 
 from __future__ import annotations
 
@@ -6,7 +6,17 @@ from pathlib import Path
 
 import numpy as np
 
-from ganlab.data import to_uint8
+
+def to_unit_range(images: np.ndarray) -> np.ndarray:
+    """uint8 0..255 -> float32 -1..1 with a channel axis."""
+    x = images.astype(np.float32) / 127.5 - 1.0
+    return x[..., None] if x.ndim == 3 else x
+
+
+def to_uint8(images: np.ndarray) -> np.ndarray:
+    """float -1..1 -> uint8 0..255 (channel axis of size 1 dropped)."""
+    x = np.clip((np.asarray(images, np.float32) + 1.0) * 127.5 + 0.5, 0, 255).astype(np.uint8)
+    return x[..., 0] if x.ndim == 4 and x.shape[-1] == 1 else x
 
 
 def grid(images: np.ndarray, cols: int | None = None, pad: int = 2, pad_value: int = 40) -> np.ndarray:

@@ -8,7 +8,7 @@ import pytest
 from ganlab import checkpoints
 from ganlab.config import TrainConfig
 from ganlab.sampling import Sampler
-from ganlab.training import TrainingSession
+from ganlab.train.session import TrainingSession
 
 
 @pytest.fixture

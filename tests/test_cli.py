@@ -35,7 +35,7 @@ def test_train_mnist_writes_checkpoint_with_command(tmp_path):
 
 @pytest.mark.skipif("cgan-mnist" not in shipped_names(), reason="shipped cgan-mnist missing")
 def test_generate_from_shipped_cgan_gives_the_asked_digits(tmp_path):
-    from ganlab.evaluation import load_classifier
+    from ganlab.evaluate.classifier import load_classifier
 
     out = tmp_path / "digits.npz"
     assert main(["generate", "--checkpoint", "cgan-mnist", "--count", "200",
@@ -80,7 +80,7 @@ def test_generate_infogan_labels_pick_the_category(tmp_path):
 def test_generate_pix2pix_translates_held_out_sketches_and_files(tmp_path):
     from PIL import Image
 
-    from ganlab.paired import openmoji_file
+    from ganlab.data.paired import openmoji_file
 
     try:
         openmoji_file()

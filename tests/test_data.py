@@ -45,7 +45,7 @@ def test_mnist_matches_published_facts():
     assert ds.num_classes == 10 and "CC BY-SA 3.0" in ds.credit
 
 
-@pytest.mark.skipif(data._find_idx_dir("fashion", None) is None, reason="dataset-fashion-mnist not installed")
+@pytest.mark.skipif(data.idx.find_idx_dir("fashion", None) is None, reason="dataset-fashion-mnist not installed")
 def test_fashion_from_debian_package():
     ds = data.load_dataset("fashion-mnist", limit=10)
     assert ds.class_names[9] == "Ankle boot" and ds.x.shape == (10, 28, 28, 1)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlab.diagnostics import HistoryColumns, downsample, history_arrays
-from ganlab.training import StepMetrics
+from ganlab.train.diagnostics import HistoryColumns, downsample, history_arrays
+from ganlab.train.session import StepMetrics
 
 
 def _records(n: int, gp_from: int) -> list[StepMetrics]:

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from ganlab.config import TrainConfig
-from ganlab.infogan import (
+from ganlab.explore.infogan import (
     Explorer,
     category_mapping,
     code_meanings,
@@ -21,7 +21,7 @@ from ganlab.infogan import (
     slider_label,
 )
 from ganlab.models import ModelSpec, get_model_class
-from ganlab.training import TrainingSession
+from ganlab.train.session import TrainingSession
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "assets" / "infogan-mnist"
@@ -153,7 +153,7 @@ def test_evaluate_infogan_cli_writes_card_and_figures(tiny_images, tmp_path):
 
 @needs_shipped
 def test_shipped_model_category_changes_the_classifier_reading():
-    from ganlab.evaluation import load_classifier
+    from ganlab.evaluate.classifier import load_classifier
 
     model = Explorer().model("infogan-mnist")
     clf = load_classifier("classifier-mnist")
@@ -203,7 +203,7 @@ JAX_SCRIPT = textwrap.dedent("""
     assert keras.backend.backend() == "jax"
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
-    from ganlab.training import TrainingSession
+    from ganlab.train.session import TrainingSession
     from ganlab import checkpoints
     from ganlab.sampling import Sampler
     rng = np.random.default_rng(0)

@@ -14,7 +14,7 @@ SCRIPT = textwrap.dedent("""
     assert keras.backend.backend() == "jax"
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
-    from ganlab.training import TrainingSession
+    from ganlab.train.session import TrainingSession
     from ganlab import checkpoints
     from ganlab.sampling import Sampler
     rng = np.random.default_rng(0)

@@ -6,7 +6,7 @@ import pytest
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset
 from ganlab.models import REGISTRY, ModelSpec, get_model_class
-from ganlab.training import TrainingSession
+from ganlab.train.session import TrainingSession
 from tests.conftest import make_tiny_pairs
 
 CASES = [(name, loss) for name, cls in REGISTRY.items() for loss in cls.losses]

@@ -15,10 +15,10 @@ from PIL import Image
 from ganlab import checkpoints
 from ganlab.config import TrainConfig
 from ganlab.data import load_dataset
+from ganlab.data.paired import is_paired_folder, is_test_name, paired_folder, split_direction
+from ganlab.explore.sketch import SketchModel, preprocess, realness_overlay, simple_drawings
 from ganlab.models import ModelSpec, get_model_class
-from ganlab.paired import is_paired_folder, is_test_name, paired_folder, split_direction
-from ganlab.sketch import SketchModel, preprocess, realness_overlay, simple_drawings
-from ganlab.training import TrainingSession
+from ganlab.train.session import TrainingSession
 from tests.conftest import make_tiny_pairs as tiny_pairs
 
 TINY = {"ngf": 8, "ndf": 8, "cap": 16, "depth": 4}
@@ -219,7 +219,7 @@ JAX_SCRIPT = textwrap.dedent("""
     assert keras.backend.backend() == "jax"
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
-    from ganlab.training import TrainingSession
+    from ganlab.train.session import TrainingSession
     rng = np.random.default_rng(0)
     cond = rng.uniform(-1, 1, (8, 32, 32, 1)).astype("float32")
     ds = Dataset("p", rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"), cond=cond)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from ganlab.checkpoints import read_card, shipped_names
-from ganlab.playground import (
+from ganlab.explore.playground import (
     MAX_OFFSET,
     Playground,
     PlaygroundError,
@@ -168,7 +168,7 @@ def test_directions_change_the_picture_more_than_raw_entries(pg, cgan):
 
 @needs_cgan
 def test_grid_interpolations_and_the_latent_record(pg, cgan):
-    from ganlab.evaluation import load_classifier
+    from ganlab.evaluate.classifier import load_classifier
 
     g = pg.class_grid(cgan, 4, 1.0, first_seed=10)
     assert g.shape == (10 * 30 + 2, 4 * 30 + 2)
@@ -181,6 +181,6 @@ def test_grid_interpolations_and_the_latent_record(pg, cgan):
     r = pg.image(cgan, 11, 2, 0.7, [1.0, -0.5], [0.5])
     record = json.loads(json.dumps(latent_record(cgan, 11, 0.7, r, [1.0, -0.5], [0.5])))
     again = cgan.sampler({"z": np.array([record["z"]], np.float32), "label": np.array([record["class"]], np.int32)})
-    from ganlab.data import to_uint8
+    from ganlab.images import to_uint8
 
     assert np.abs(to_uint8(again)[0].astype(int) - r.small).max() <= 1

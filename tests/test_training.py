@@ -8,7 +8,7 @@ import pytest
 
 from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import Dataset
-from ganlab.training import TrainingDiverged, TrainingSession, TrainingStopped
+from ganlab.train.session import TrainingDiverged, TrainingSession, TrainingStopped
 
 
 def _ring_session(seed=0, **kw):

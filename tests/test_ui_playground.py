@@ -68,7 +68,7 @@ def test_same_seed_same_image_other_seed_other_image(client):
 
 
 def test_different_class_is_read_as_a_different_digit(client):
-    from ganlab.evaluation import load_classifier
+    from ganlab.evaluate.classifier import load_classifier
 
     clf = load_classifier("classifier-mnist")
     asked = [3, 7, 0, 8]

@@ -55,7 +55,7 @@ def test_sketch_endpoint_is_named(client):
 
 @pytest.mark.skipif(not DATA.is_file(), reason="OpenMoji pairs not found (set GANLAB_DATA_DIR)")
 def test_held_out_drawing_comes_back_near_its_true_colours(client, tmp_path):
-    from ganlab.paired import openmoji
+    from ganlab.data.paired import openmoji
 
     ds = openmoji(size=128)
     names = ds.meta["test_names"]
@@ -70,7 +70,7 @@ def test_held_out_drawing_comes_back_near_its_true_colours(client, tmp_path):
 
 
 def test_simple_drawing_gets_colour(client, tmp_path):
-    from ganlab.sketch import simple_drawings
+    from ganlab.explore.sketch import simple_drawings
 
     out = _call(client, simple_drawings(512)["smiley"], tmp_path).astype(np.float32)
     chroma = out.max(-1) - out.min(-1)
@@ -95,7 +95,7 @@ def test_tab_handlers_never_crash():
     assert picture is None and message
     picture, model_in, message, state = tab.render(np.zeros((900, 40, 4), np.uint8))
     assert picture is None and "empty" in message and model_in.shape == (256, 256)
-    from ganlab.sketch import simple_drawings
+    from ganlab.explore.sketch import simple_drawings
 
     picture, _, message, state = tab.render(simple_drawings(300)["cat"], overlay=True)
     assert picture.shape == (384, 384, 3) and state.shape == (128, 128)

@@ -130,7 +130,7 @@ def test_pix2pix_step_shows_input_target_output_rows(app):
     import numpy as np
     from PIL import Image
 
-    from ganlab.paired import openmoji_file
+    from ganlab.data.paired import openmoji_file
 
     try:
         openmoji_file()

@@ -1,6 +1,6 @@
 """What every GAN in ganlab offers: its two networks, how to sample latents, and its objectives.
 
-The training step (``ganlab.steps``) only calls the hooks below, so a new model (InfoGAN's Q
+The training step (``ganlab.train.steps``) only calls the hooks below, so a new model (InfoGAN's Q
 head, pix2pix's paired input) changes its own file, not the loop.
 """
 

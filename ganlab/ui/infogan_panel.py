@@ -1,6 +1,6 @@
 """Playground panel for InfoGAN: pick a category, move the codes, watch the rows × columns figure.
 
-Layout first, then the event wiring; the logic is ``ganlab.infogan.Explorer`` (tested without UI).
+Layout first, then the event wiring; the logic is ``ganlab.explore.infogan.Explorer`` (tested without UI).
 Slider names come from the checkpoint card's measurements ("code 1 (looks like: rotation)").
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 import gradio as gr
 
 from ganlab.checkpoints import CheckpointError
-from ganlab.infogan import Explorer, infogan_checkpoints
+from ganlab.explore.infogan import Explorer, infogan_checkpoints
 from ganlab.ui.sessions import SessionStore
 
 INTRO = (

@@ -1,7 +1,7 @@
 """Playground tab: explore a trained generator — seed, class, truncation, latent sliders, class × seed
 grid, interpolation — on the shipped models or the ones saved in the Train tab.
 
-Layout first, then the event wiring. The logic is ``ganlab.playground`` (tested without the UI);
+Layout first, then the event wiring. The logic is ``ganlab.explore.playground`` (tested without the UI);
 handlers here only turn its ``PlaygroundError`` into ``gr.Error`` (the server keeps serving).
 Scripting: the named endpoint ``generate`` (see ``PlaygroundTab.generate``).
 """
@@ -20,8 +20,7 @@ import gradio as gr
 import numpy as np
 
 from ganlab.checkpoints import CheckpointError, read_card, resolve
-from ganlab.images import upscale
-from ganlab.playground import (
+from ganlab.explore.playground import (
     N_DIRECTIONS,
     Loaded,
     Playground,
@@ -33,6 +32,7 @@ from ganlab.playground import (
     png_bytes,
     strip,
 )
+from ganlab.images import upscale
 from ganlab.ui import infogan_panel
 from ganlab.ui.sessions import SessionStore
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset, load_dataset
-from ganlab.training import TrainingSession
+from ganlab.train.session import TrainingSession
 
 
 class ServerBusy(RuntimeError):

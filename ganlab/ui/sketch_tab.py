@@ -15,8 +15,15 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from ganlab.paired import OPENMOJI_CREDIT
-from ganlab.sketch import DEFAULT_CHECKPOINT, SketchError, SketchModel, preprocess, realness_overlay, simple_drawings
+from ganlab.data.paired import OPENMOJI_CREDIT
+from ganlab.explore.sketch import (
+    DEFAULT_CHECKPOINT,
+    SketchError,
+    SketchModel,
+    preprocess,
+    realness_overlay,
+    simple_drawings,
+)
 from ganlab.ui.sessions import SessionStore
 
 CANVAS = 512  # drawn at 512², shrunk 4× to the model's 128²
@@ -132,7 +139,7 @@ def example_files(folder: Path, count: int = 6) -> list[str]:
 
     paths = []
     try:
-        from ganlab.paired import is_test_name, load_openmoji_arrays
+        from ganlab.data.paired import is_test_name, load_openmoji_arrays
 
         arrays = load_openmoji_arrays(size=128)
         wanted = {name: i for i, name in enumerate(arrays["annotation"]) if is_test_name(str(arrays["hexcode"][i]))}

@@ -19,15 +19,15 @@ from typing import Any
 import gradio as gr
 import numpy as np
 
-from ganlab import diagnostics
 from ganlab.checkpoints import CheckpointError
 from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import TOY_2D, DataError
-from ganlab.evaluation import classifier_for, load_classifier
+from ganlab.evaluate.classifier import classifier_for, load_classifier
 from ganlab.images import points_view
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
-from ganlab.training import TrainingDiverged, TrainingStopped
+from ganlab.train import diagnostics
+from ganlab.train.session import TrainingDiverged, TrainingStopped
 from ganlab.ui import plots, text
 from ganlab.ui.frames import LiveFrames
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore

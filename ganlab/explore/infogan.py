@@ -361,8 +361,7 @@ def figure(images: np.ndarray, row_labels: list[str], values: tuple[float, ...],
     """
     from PIL import Image, ImageDraw, ImageFont
 
-    from ganlab.data import to_uint8
-    from ganlab.images import upscale
+    from ganlab.images import to_uint8, upscale
 
     rows, cols = images.shape[:2]
     h, w = images.shape[2] * scale, images.shape[3] * scale
@@ -463,7 +462,7 @@ class Explorer:
         cont[:2] = [float(c1), float(c2)][: model.continuous]
         z = latents(1, model.latent_dim, int(seed))
         image = model.generate(z, np.array([category]), cont[None, :])[0]
-        from ganlab.data import to_uint8
+        from ganlab.images import to_uint8
 
         big = upscale(to_uint8(image[None])[0], scale)  # (H, W) grayscale
         others = tuple(float(v) for v in cont)

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ganlab.data import IMAGE_SUFFIXES, DataError, Dataset, default_data_dir, to_unit_range
+from ganlab.data.base import IMAGE_SUFFIXES, DataError, Dataset, default_data_dir
+from ganlab.images import to_unit_range
 
 OPENMOJI_CREDIT = ("All emojis designed by OpenMoji – the open-source emoji and icon project. "
                    "License: CC BY-SA 4.0")

@@ -33,8 +33,7 @@ import numpy as np
 
 from ganlab import backend
 from ganlab.checkpoints import CheckpointError, load_generator, read_card, resolve, shipped_names
-from ganlab.data import to_uint8
-from ganlab.images import grid, upscale
+from ganlab.images import grid, to_uint8, upscale
 from ganlab.sampling import Sampler, latents, slerp, truncate
 
 MAX_OFFSET = 10.0  # largest |offset| accepted for a latent entry or a direction (z entries are ~N(0, 1))

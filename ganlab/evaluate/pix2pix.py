@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlab.data import to_uint8
-from ganlab.images import grid
+from ganlab.images import grid, to_uint8
 from ganlab.sampling import Sampler
 
 
@@ -77,7 +76,7 @@ def comparison_figure(cond: np.ndarray, columns: list[np.ndarray], targets: np.n
 def held_out_split(card: dict, data_dir=None, limit: int | None = None) -> tuple[np.ndarray, np.ndarray, list]:
     """The held-out (inputs, targets, names) of the dataset a checkpoint was trained on."""
     from ganlab.data import load_dataset
-    from ganlab.paired import held_out
+    from ganlab.data.paired import held_out
 
     size = int(card["data_shape"][0])
     config = card.get("config") or {}

@@ -75,7 +75,7 @@ def compare_with_tutorial(dataset: Dataset, steps: int = 10, rounds: int = 3,
     """Steps/s of ganlab's DCGAN step and the tutorial's step, interleaved; returns both and the ratio."""
     import tensorflow as tf
 
-    from ganlab.training import TrainingSession
+    from ganlab.train.session import TrainingSession
 
     ref_step = tutorial_reference_step(batch_size)
     ds = iter(tf.data.Dataset.from_tensor_slices(dataset.x).shuffle(10000).repeat()
@@ -96,7 +96,7 @@ def compare_with_tutorial(dataset: Dataset, steps: int = 10, rounds: int = 3,
 
 def model_rates(data: dict[str, Dataset], steps: int) -> list[tuple[str, float]]:
     """Steps/s of the main model/dataset/batch combinations."""
-    from ganlab.training import TrainingSession
+    from ganlab.train.session import TrainingSession
 
     rows = []
     for model, ds, batch in (("vanilla", "ring", 256), ("wgan_gp", "ring", 256),

@@ -24,7 +24,7 @@ from ganlab.config import TrainConfig
 from ganlab.data import Dataset, load_dataset
 from ganlab.images import grid
 from ganlab.models import GAN, ModelSpec, get_model_class
-from ganlab.steps import StepFunctions
+from ganlab.train.steps import StepFunctions
 
 # keras.utils.set_random_seed is process-global: hold this while seeding and building.
 _BUILD_LOCK = threading.Lock()
