@@ -15,17 +15,13 @@ import shutil
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import keras
 import numpy as np
 
 from ganlab import backend
 from ganlab.models import GAN, ModelSpec, get_model_class
-
-if TYPE_CHECKING:
-    from ganlab.data import Dataset
-    from ganlab.train.session import TrainingSession
 
 FORMAT = "ganlab-checkpoint"
 VERSION = 1
@@ -116,13 +112,13 @@ def read_history(path: Path) -> list[dict[str, Any]]:
     return [{k: parse(v) for k, v in row.items() if v != ""} for row in rows]
 
 
-def history_summary(history: list, points: int = 200) -> dict[str, Any]:
+def history_summary(rows: list[dict[str, Any]], points: int = 200) -> dict[str, Any]:
     """A downsampled loss history for the card (the full record is in history.csv)."""
-    idx = np.unique(np.linspace(0, len(history) - 1, min(points, len(history))).astype(int)) if history else []
-    return {"file": "history.csv", "steps": len(history),
-            "step": [history[i].step for i in idx],
-            "d_loss": [round(history[i].d_loss, 5) for i in idx],
-            "g_loss": [round(history[i].g_loss, 5) for i in idx]}
+    idx = np.unique(np.linspace(0, len(rows) - 1, min(points, len(rows))).astype(int)) if rows else []
+    return {"file": "history.csv", "steps": len(rows),
+            "step": [rows[i]["step"] for i in idx],
+            "d_loss": [round(rows[i]["d_loss"], 5) for i in idx],
+            "g_loss": [round(rows[i]["g_loss"], 5) for i in idx]}
 
 
 def make_card(gan: GAN, config: dict, class_names: tuple[str, ...], step: int,
@@ -141,11 +137,13 @@ def make_card(gan: GAN, config: dict, class_names: tuple[str, ...], step: int,
     }
 
 
-def _save_optimizer(opt: keras.Optimizer, path: Path) -> None:
+def save_optimizer(opt: keras.Optimizer, path: Path) -> None:
+    """An optimizer's state variables as an .npz (arr_0, arr_1, ... in variable order)."""
     np.savez(path, *[keras.ops.convert_to_numpy(v.value) for v in opt.variables])
 
 
-def _load_optimizer(opt: keras.Optimizer, path: Path) -> None:
+def load_optimizer(opt: keras.Optimizer, path: Path) -> None:
+    """Inverse of :func:`save_optimizer` into a built optimizer of the same model."""
     with np.load(path, allow_pickle=False) as data:
         values = [data[f"arr_{i}"] for i in range(len(data.files))]
     if len(values) != len(opt.variables):
@@ -154,20 +152,17 @@ def _load_optimizer(opt: keras.Optimizer, path: Path) -> None:
         v.assign(x)
 
 
-def save_session(session: TrainingSession, path: str | Path, quality: dict | None = None) -> Path:
-    """Save a TrainingSession's networks, optimizer state, history and card, atomically."""
-    gan = session.gan
-
+def write_checkpoint(path: str | Path, gan: GAN, g_opt: keras.Optimizer, d_opt: keras.Optimizer,
+                     rows: list[dict[str, Any]], card: dict[str, Any]) -> Path:
+    """Write networks, optimizer state, the per-step history and the card, atomically."""
     def write(tmp: Path) -> None:
         gan.generator.save(tmp / "generator.keras")
         gan.discriminator.save(tmp / "discriminator.keras")
-        _save_optimizer(session.g_opt, tmp / "g_optimizer.npz")
-        _save_optimizer(session.d_opt, tmp / "d_optimizer.npz")
-        write_history(tmp / "history.csv", [r.as_dict() for r in session.history])
-        card = make_card(gan, session.config.to_dict(), session.class_names, session.step_count,
-                         session.command, session.config.dataset, quality, session.dataset.credit)
-        card["history"] = history_summary(session.history)
-        (tmp / "card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
+        save_optimizer(g_opt, tmp / "g_optimizer.npz")
+        save_optimizer(d_opt, tmp / "d_optimizer.npz")
+        write_history(tmp / "history.csv", rows)
+        full = {**card, "history": history_summary(rows)}
+        (tmp / "card.json").write_text(json.dumps(full, indent=2), encoding="utf-8")
 
     return atomic_write_dir(Path(path), write)
 
@@ -183,6 +178,30 @@ def export_checkpoint(src: str | os.PathLike, dest: str | os.PathLike, command: 
 
     def write(tmp: Path) -> None:
         for name in SHIPPED_FILES[1:]:
+            if (folder / name).is_file():
+                shutil.copy2(folder / name, tmp / name)
+        (tmp / "card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
+
+    return atomic_write_dir(Path(dest), write)
+
+
+def export_float16(src: str | os.PathLike, dest: str | os.PathLike, command: str | None = None) -> Path:
+    """Copy a checkpoint for shipping with float16 hidden weights (half the size), no optimizer state."""
+    folder = resolve(src)
+    card = read_card(folder)
+    gan = build_from_card(card, precision="float32")
+    load_keras_weights(gan.generator, folder / "generator.keras")
+    load_keras_weights(gan.discriminator, folder / "discriminator.keras")
+    half = build_from_card(card, precision="float16")
+    half.generator.set_weights(gan.generator.get_weights())
+    half.discriminator.set_weights(gan.discriminator.get_weights())
+    card["exported"] = {"from": str(src), "command": command, "optimizer_state": False,
+                        "weights": "float16 hidden layers, float32 output layers"}
+
+    def write(tmp: Path) -> None:
+        half.generator.save(tmp / "generator.keras")
+        half.discriminator.save(tmp / "discriminator.keras")
+        for name in ("history.csv", "samples.png"):
             if (folder / name).is_file():
                 shutil.copy2(folder / name, tmp / name)
         (tmp / "card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")
@@ -244,28 +263,3 @@ def load_generator(name_or_path: str | os.PathLike, precision: str | None = None
     if with_discriminator:
         load_keras_weights(gan.discriminator, folder / "discriminator.keras")
     return LoadedGenerator(gan, card, folder)
-
-
-def restore_session(path: str | os.PathLike, dataset: Dataset | None = None,
-                    **overrides: Any) -> TrainingSession:
-    """A TrainingSession continuing from a checkpoint (weights, optimizers, step, history)."""
-    from ganlab.config import TrainConfig
-    from ganlab.train.session import StepMetrics, TrainingSession
-
-    folder = resolve(path)
-    card = read_card(folder)
-    config = TrainConfig.from_dict({**card["config"], "precision": "auto", **overrides})
-    session = TrainingSession(config, dataset=dataset, command=card.get("command"))
-    load_keras_weights(session.gan.generator, folder / "generator.keras")
-    load_keras_weights(session.gan.discriminator, folder / "discriminator.keras")
-    if (folder / "g_optimizer.npz").is_file():  # exported (shipped) checkpoints have none
-        _load_optimizer(session.g_opt, folder / "g_optimizer.npz")
-        _load_optimizer(session.d_opt, folder / "d_optimizer.npz")
-    session.step_count = int(card["step"])
-    core = {"step", "d_loss", "g_loss", "d_real", "d_fake", "time", "steps_per_sec", "kind"}
-    for row in read_history(folder / "history.csv"):
-        extras = {k: v for k, v in row.items() if k not in core}
-        session.history.append(StepMetrics(**{k: row[k] for k in core if k in row}, extras=extras))
-    if session.history:
-        session._elapsed = float(session.history[-1].time)
-    return session

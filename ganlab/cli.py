@@ -1,4 +1,10 @@
-"""Command line: ``python -m ganlab train | generate | evaluate | train-classifier | bench``."""
+"""Command line: ``python -m ganlab train | generate | evaluate | evaluate-infogan | evaluate-pix2pix |
+train-classifier | export | export-float16 | bench``.
+
+The commands import the heavy modules (Keras, TensorFlow) inside their functions on purpose: that is
+for start-up time only (``--help`` and argument errors answer at once instead of after ~3 s of
+TensorFlow loading), not to hide an import cycle — nothing in ganlab imports this module.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from ganlab.config import PRECISIONS, default_of
 
-def _command(argv: list[str]) -> str:
+
+def command_line(argv: list[str]) -> str:
+    """The command as a user would type it again (recorded in checkpoint cards)."""
     return "python -m ganlab " + shlex.join(argv)
 
 
@@ -46,7 +55,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     if args.resume:
         session = TrainingSession.resume_from(args.resume, steps=args.steps)
     else:
-        session = TrainingSession(config, command=_command(argv))
+        session = TrainingSession(config, command=command_line(argv))
     c = session.config
     print(f"{c.model} on {c.dataset} ({len(session.dataset)} examples {session.dataset.shape}), "
           f"loss={c.loss}, k={c.k}, batch={c.batch_size}, lr_g={c.lr_g:g}, lr_d={c.lr_d:g}, "
@@ -92,7 +101,7 @@ def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
     from ganlab.sampling import Sampler
 
     loaded = load_generator(args.checkpoint)
-    if getattr(loaded.gan, "paired", False):
+    if loaded.gan.paired:  # the model translates input images: no latent to sample
         return _generate_paired(args, loaded)
     sampler = Sampler(loaded.gan)
     labels = None
@@ -144,7 +153,7 @@ def _generate_paired(args: argparse.Namespace, loaded) -> int:
 
 def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
     """Measure a checkpoint with the independent classifier and print JSON."""
-    from ganlab.checkpoints import load_generator
+    from ganlab.checkpoints import atomic_write_text, load_generator
     from ganlab.data import mnist_like
     from ganlab.evaluate.classifier import evaluate_generator, load_classifier
 
@@ -154,11 +163,9 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
     real = mnist_like(dataset, "test", args.data_dir)
     result = evaluate_generator(loaded.gan, clf, real, per_class=args.per_class, seed=args.seed)
     result["classifier"] = clf.card.get("dataset") and f"classifier-{clf.card['dataset']}"
-    result["command"] = _command(argv)
+    result["command"] = command_line(argv)
     print(json.dumps(result))
     if args.write_card:
-        from ganlab.checkpoints import atomic_write_text
-
         card = dict(loaded.card, quality=result)
         atomic_write_text(loaded.path / "card.json", json.dumps(card, indent=2))
         print(f"quality written to {loaded.path / 'card.json'}")
@@ -167,8 +174,10 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
 
 def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
     """Measure what an InfoGAN's codes mean (category→digit accuracy, code 1/2 effects); print JSON."""
+    from ganlab.checkpoints import atomic_write_text
     from ganlab.evaluate.classifier import load_classifier
-    from ganlab.explore.infogan import code_figure, describe_code, evaluate_infogan, load_infogan
+    from ganlab.evaluate.infogan import describe_code, evaluate_infogan
+    from ganlab.explore.infogan import code_figure, load_infogan
     from ganlab.images import save_png
 
     model = load_infogan(args.checkpoint)
@@ -176,7 +185,7 @@ def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
     result = evaluate_infogan(model, clf, per_category=args.per_category, samples=args.samples,
                               seed=args.seed)
     result["classifier"] = clf.card.get("dataset") and f"classifier-{clf.card['dataset']}"
-    result["command"] = _command(argv)
+    result["command"] = command_line(argv)
     print(json.dumps({k: v for k, v in result.items() if k != "confusion"}))
     print(f"category→digit accuracy (best one-to-one mapping): {result['accuracy']:.1%} "
           f"(paper: ~95%); mapping {result['mapping']}")
@@ -192,8 +201,6 @@ def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
             save_png(code_figure(model, j, seed=args.figure_seed), path)
             print(f"figure for code {j + 1} written to {path}")
     if args.write_card:
-        from ganlab.checkpoints import atomic_write_text
-
         atomic_write_text(model.loaded.path / "card.json", json.dumps(card, indent=2))
         print(f"InfoGAN measurements written to {model.loaded.path / 'card.json'}")
     return 0
@@ -204,18 +211,57 @@ def cmd_train_classifier(args: argparse.Namespace, argv: list[str]) -> int:
     from ganlab.evaluate.classifier import train_and_save_classifier
 
     card = train_and_save_classifier(args.dataset, Path(args.out), args.data_dir, args.epochs,
-                                     args.seed, _command(argv))
+                                     args.seed, command_line(argv))
     print(json.dumps(card))
     return 0
 
 
 def cmd_export(args: argparse.Namespace, argv: list[str]) -> int:
-    """Copy a checkpoint for shipping (no optimizer state)."""
-    from ganlab.checkpoints import export_checkpoint
+    """Copy a checkpoint for shipping, without optimizer state (``export-float16``: float16 weights)."""
+    from ganlab.checkpoints import export_checkpoint, export_float16
 
-    path = export_checkpoint(args.checkpoint, args.out, _command(argv))
+    export = export_float16 if args.float16 else export_checkpoint
+    path = export(args.checkpoint, args.out, command_line(argv))
     size = sum(p.stat().st_size for p in path.iterdir()) / 1e6
-    print(f"exported {args.checkpoint} to {path} ({size:.1f} MB)")
+    weights = " with float16 weights" if args.float16 else ""
+    print(f"exported {args.checkpoint} to {path}{weights} ({size:.1f} MB)")
+    return 0
+
+
+def cmd_evaluate_pix2pix(args: argparse.Namespace, argv: list[str]) -> int:
+    """Held-out metrics of pix2pix checkpoints; optional comparison figure; optional card update."""
+    from ganlab.checkpoints import atomic_write_text, load_generator
+    from ganlab.evaluate.pix2pix import comparison_figure, evaluate_pix2pix, held_out_split, translate
+    from ganlab.images import save_png
+    from ganlab.sampling import Sampler
+
+    loaded = [load_generator(c) for c in [args.checkpoint, *args.compare]]
+    for lg in loaded:
+        if lg.gan.name != "pix2pix":
+            raise ValueError(f"{lg.path} is a {lg.gan.name} checkpoint, not pix2pix.")
+    cond, targets, names = held_out_split(loaded[0].card, args.data_dir)
+    samplers = [Sampler(lg.gan) for lg in loaded]
+    results = {}
+    for lg, sampler in zip(loaded, samplers):
+        r = evaluate_pix2pix(sampler, cond, targets)
+        r["split"] = "held-out test split (never trained on)"
+        r["command"] = command_line(argv)
+        results[str(lg.path)] = r
+        print(json.dumps({"checkpoint": str(lg.path), **r}))
+    if args.figure:
+        idx = [int(i) for i in args.figure_rows.split(",")] if args.figure_rows else list(range(6))
+        idx = [i for i in idx if 0 <= i < len(cond)]
+        cols = [translate(s, cond[idx]) for s in [*samplers[1:], samplers[0]]]  # baselines first
+        Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
+        save_png(comparison_figure(cond[idx], cols, targets[idx], scale=args.figure_scale), args.figure)
+        print(f"figure ({', '.join(names[i] for i in idx)}) written to {args.figure}")
+    if args.write_card:
+        lg = loaded[0]
+        quality = {**(lg.card.get("quality") or {}), "pix2pix": results[str(lg.path)]}
+        if args.compare:
+            quality["compared_with"] = {str(o.path): results[str(o.path)] for o in loaded[1:]}
+        atomic_write_text(lg.path / "card.json", json.dumps(dict(lg.card, quality=quality), indent=2))
+        print(f"held-out quality written to {lg.path / 'card.json'}")
     return 0
 
 
@@ -228,21 +274,20 @@ def cmd_bench(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The argparse parser for all subcommands."""
-    from ganlab.config import PRECISIONS
-
+    """The argparse parser for all subcommands (training defaults come from ganlab.config)."""
     p = argparse.ArgumentParser(prog="python -m ganlab", description="Train and play with GANs.")
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a GAN and save a checkpoint")
-    t.add_argument("--model", default="dcgan", help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix")
-    t.add_argument("--dataset", default="mnist",
+    t.add_argument("--model", default=default_of("model"), help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix")
+    t.add_argument("--dataset", default=default_of("dataset"),
                    help="ring, grid, moons, spiral, circle, mnist, fashion, openmoji, a folder (A|B pairs "
                         "for pix2pix; DIR:BtoA makes the right half the input), or a .csv of points")
     t.add_argument("--loss", default=None,
                    help="minimax, non_saturating, least_squares, hinge, wasserstein (default: the model's)")
-    t.add_argument("--steps", type=int, default=2000, help="generator steps (default 2000)")
-    t.add_argument("--batch-size", type=int, default=64)
+    t.add_argument("--steps", type=int, default=default_of("steps"),
+                   help=f"generator steps (default {default_of('steps')})")
+    t.add_argument("--batch-size", type=int, default=None, help="default: the model's (64 for all today)")
     t.add_argument("--lr-g", type=float, default=None, help="generator learning rate")
     t.add_argument("--lr-d", type=float, default=None, help="discriminator learning rate")
     t.add_argument("--beta1", type=float, default=None)
@@ -250,11 +295,11 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--k", "--d-steps", dest="k", type=int, default=None,
                    help="discriminator steps per generator step")
     t.add_argument("--latent-dim", type=int, default=None)
-    t.add_argument("--seed", type=int, default=0)
-    t.add_argument("--precision", default="auto", choices=PRECISIONS)
+    t.add_argument("--seed", type=int, default=default_of("seed"))
+    t.add_argument("--precision", default=default_of("precision"), choices=PRECISIONS)
     t.add_argument("--xla", action="store_true", help="XLA-compile the step (TF backend)")
     t.add_argument("--data-dir", default=None, help="folder with mnist/ (default $GANLAB_DATA_DIR)")
-    t.add_argument("--image-size", type=int, default=28, help="for image folders")
+    t.add_argument("--image-size", type=int, default=default_of("image_size"), help="for image folders")
     t.add_argument("--limit", type=int, default=None, help="use only the first N examples")
     t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="model option, e.g. width=0.5 or gp_weight=10")
@@ -311,7 +356,7 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export", help="copy a checkpoint for shipping, without optimizer state")
     x.add_argument("--checkpoint", required=True)
     x.add_argument("--out", required=True)
-    x.set_defaults(func=cmd_export)
+    x.set_defaults(func=cmd_export, float16=False)
 
     b = sub.add_parser("bench", help="training steps/s and inference latency")
     b.add_argument("--steps", type=int, default=10, help="timed steps per round")
@@ -320,9 +365,20 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--data-dir", default=None)
     b.set_defaults(func=cmd_bench)
 
-    from ganlab.evaluate import pix2pix as pix2pix_eval
+    e = sub.add_parser("evaluate-pix2pix", help="held-out L1 (and more) of pix2pix checkpoints")
+    e.add_argument("--checkpoint", required=True, help="folder or shipped name (pix2pix-openmoji)")
+    e.add_argument("--compare", action="append", default=[], help="another pix2pix checkpoint (repeatable)")
+    e.add_argument("--data-dir", default=None)
+    e.add_argument("--figure", default=None, help="write input | compared... | checkpoint | target rows here")
+    e.add_argument("--figure-rows", default=None, help="held-out indices for the figure, e.g. 0,5,9")
+    e.add_argument("--figure-scale", type=int, default=1)
+    e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+    e.set_defaults(func=cmd_evaluate_pix2pix)
 
-    pix2pix_eval.register(sub)  # evaluate-pix2pix, export-float16
+    x = sub.add_parser("export-float16", help="copy a checkpoint for shipping with float16 weights")
+    x.add_argument("--checkpoint", required=True)
+    x.add_argument("--out", required=True)
+    x.set_defaults(func=cmd_export, float16=True)
     return p
 
 

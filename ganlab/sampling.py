@@ -34,16 +34,6 @@ def slerp(a: np.ndarray, b: np.ndarray, t: float | np.ndarray) -> np.ndarray:
     return (np.sin((1 - t) * omega) / so * a + np.sin(t * omega) / so * b).astype(np.float32)
 
 
-def _checked_codes(codes: np.ndarray | None, n: int, count: int, seed: int, what: str) -> np.ndarray:
-    """Class labels or categorical codes as int32, each in [0, n); random from the seed when None."""
-    if codes is None:
-        codes = np.random.default_rng(seed + 1).integers(0, n, count)
-    codes = np.asarray(codes, np.int32)
-    if codes.min() < 0 or codes.max() >= n:
-        raise ValueError(f"{what} must be between 0 and {n - 1}; got {sorted(set(codes.tolist()))}")
-    return codes
-
-
 class Sampler:
     """Compiled generator inference (never model.predict), in chunks to bound memory."""
 
@@ -68,11 +58,4 @@ class Sampler:
         if count < 1:
             raise ValueError(f"count must be at least 1; got {count}")
         z = truncate(latents(count, self.gan.spec.latent_dim, seed), truncation)
-        latent = {"z": z}
-        if self.gan.conditional:
-            latent["label"] = _checked_codes(labels, self.gan.spec.num_classes, count, seed, "labels")
-        elif getattr(self.gan, "categories", 0):  # InfoGAN: labels pick the categorical code
-            latent["c_cat"] = _checked_codes(labels, int(self.gan.categories), count, seed, "categories")
-        elif labels is not None:
-            raise ValueError(f"model {self.gan.name!r} is not conditional: it takes no labels")
-        return self(latent)
+        return self(self.gan.latent_for(z, labels, seed))

@@ -11,15 +11,8 @@ import numpy as np
 import pytest
 
 from ganlab.config import TrainConfig
-from ganlab.explore.infogan import (
-    Explorer,
-    category_mapping,
-    code_meanings,
-    fit_change,
-    image_stats,
-    infogan_checkpoints,
-    slider_label,
-)
+from ganlab.evaluate.infogan import category_mapping, fit_change, image_stats
+from ganlab.explore.infogan import Explorer, code_meanings, infogan_checkpoints, slider_label
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.train.session import TrainingSession
 

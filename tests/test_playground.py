@@ -10,13 +10,12 @@ import numpy as np
 import pytest
 
 from ganlab.checkpoints import read_card, shipped_names
+from ganlab.config import ConfigError, check_number
 from ganlab.explore.playground import (
     MAX_OFFSET,
     Playground,
-    PlaygroundError,
     card_line,
     catalogue,
-    check_number,
     check_seed,
     gif_bytes,
     latent_record,
@@ -78,25 +77,25 @@ def test_pca_directions_ignore_class_offsets_when_grouped():
 # -- validation -----------------------------------------------------------------------------------
 @pytest.mark.parametrize("value", [float("nan"), float("inf"), "abc", None, True, 1e9, -11])
 def test_bad_numbers_get_clear_messages(value):
-    with pytest.raises(PlaygroundError, match="must be"):
+    with pytest.raises(ConfigError, match="must be"):
         check_number("offset", value, -MAX_OFFSET, MAX_OFFSET)
 
 
 def test_seeds_and_offsets_are_checked():
     assert check_seed("12") == 12
     for bad in (-1, 2**31, 1.5, "x"):
-        with pytest.raises(PlaygroundError, match="seed"):
+        with pytest.raises(ConfigError, match="seed"):
             check_seed(bad)
     assert parse_offsets("[0.5, -1]", "offsets", 4) == [0.5, -1.0]
     assert parse_offsets("0.5, -1", "offsets", 4) == [0.5, -1.0]
     assert parse_offsets(None, "offsets", 4) == [] == parse_offsets("", "offsets", 4)
-    with pytest.raises(PlaygroundError, match="at most 2"):
+    with pytest.raises(ConfigError, match="at most 2"):
         parse_offsets([1, 2, 3], "offsets", 2)
-    with pytest.raises(PlaygroundError, match="finite"):
+    with pytest.raises(ConfigError, match="finite"):
         parse_offsets("[NaN]", "offsets", 2)
-    with pytest.raises(PlaygroundError, match="list of numbers"):
+    with pytest.raises(ConfigError, match="list of numbers"):
         parse_offsets({"a": 1}, "offsets", 2)
-    with pytest.raises(PlaygroundError, match="list of numbers"):
+    with pytest.raises(ConfigError, match="list of numbers"):
         parse_offsets("[1, oops", "offsets", 2)
 
 
@@ -152,9 +151,9 @@ def test_class_checks(pg, cgan):
     assert pg.class_index(cgan, None) == 0 and pg.class_index(cgan, "3") == 3 and pg.class_index(cgan, 9.0) == 9
     for bad, msg in ((10, "out of range"), (-1, "out of range"), (2.5, "out of range"), ("cat", "Unknown class"),
                      (float("nan"), "out of range")):
-        with pytest.raises(PlaygroundError, match=msg):
+        with pytest.raises(ConfigError, match=msg):
             pg.image(cgan, 0, bad, 1.0)
-    with pytest.raises(PlaygroundError, match="at most 64"):
+    with pytest.raises(ConfigError, match="at most 64"):
         pg.image(cgan, 0, 1, 1.0, [0.0] * 65)
 
 

@@ -2,7 +2,7 @@
 
 Loaded generators are cached per server (read-only), each with a compiled Sampler, so one 28×28
 image costs a few milliseconds. Everything a handler receives is validated here, with messages a
-student understands (``PlaygroundError``).
+student understands (``ConfigError``).
 
 Latent "directions" follow GANSpace (Härkönen et al. 2020): run 1,000 random z through the
 generator, take the activations of its *first hidden layer* (after the first nonlinearity), find
@@ -33,19 +33,15 @@ import numpy as np
 
 from ganlab import backend
 from ganlab.checkpoints import CheckpointError, load_generator, read_card, resolve, shipped_names
+from ganlab.config import MAX_SEED, ConfigError, check_number
 from ganlab.images import grid, to_uint8, upscale
 from ganlab.sampling import Sampler, latents, slerp, truncate
 
 MAX_OFFSET = 10.0  # largest |offset| accepted for a latent entry or a direction (z entries are ~N(0, 1))
-MAX_SEED = 2**31 - 1
 DISPLAY = 336  # pixels of the large image (28 px × 12, nearest neighbour)
 N_DIRECTIONS = 5
 PCA_SAMPLES = 1000
 NOT_PLAYABLE = ("pix2pix", "infogan")  # pix2pix has no z; InfoGAN has its own panel (codes, not classes)
-
-
-class PlaygroundError(ValueError):
-    """Bad input for the Playground; the message says what is allowed."""
 
 
 @dataclass
@@ -150,32 +146,9 @@ def card_line(card: dict) -> str:
 
 
 # -- validation --------------------------------------------------------------------------------
-def check_number(name: str, value: Any, lo: float, hi: float) -> float:
-    """A finite number in [lo, hi], else a clear error."""
-    if isinstance(value, bool):
-        raise PlaygroundError(f"{name} must be a number; got {value!r}.")
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        raise PlaygroundError(f"{name} must be a number; got {value!r}.") from None
-    if not math.isfinite(v):
-        raise PlaygroundError(f"{name} must be a finite number; got {value!r}.")
-    if not lo <= v <= hi:
-        raise PlaygroundError(f"{name} must be between {_fmt(lo)} and {_fmt(hi)}; got {_fmt(v)}.")
-    return v
-
-
-def _fmt(v: float) -> str:
-    """A number as a student would write it (whole numbers without a decimal point)."""
-    return str(int(v)) if float(v).is_integer() and abs(v) < 1e15 else f"{v:g}"
-
-
 def check_seed(value: Any, name: str = "seed") -> int:
     """A whole number in [0, 2**31 - 1]."""
-    v = check_number(name, value, 0, MAX_SEED)
-    if v != int(v):
-        raise PlaygroundError(f"{name} must be a whole number; got {value!r}.")
-    return int(v)
+    return int(check_number(name, value, 0, MAX_SEED, whole=True))
 
 
 def parse_offsets(value: Any, name: str, max_len: int) -> list[float]:
@@ -189,12 +162,12 @@ def parse_offsets(value: Any, name: str, max_len: int) -> list[float]:
         try:
             value = json.loads(text if text.startswith("[") else f"[{text}]")
         except json.JSONDecodeError:
-            raise PlaygroundError(f"{name} must be a list of numbers, e.g. [0.5, -1.2]; got {text!r}.") from None
+            raise ConfigError(f"{name} must be a list of numbers, e.g. [0.5, -1.2]; got {text!r}.") from None
     if isinstance(value, dict) or (not isinstance(value, Sequence) and not isinstance(value, np.ndarray)):
-        raise PlaygroundError(f"{name} must be a list of numbers, e.g. [0.5, -1.2]; got {value!r}.")
+        raise ConfigError(f"{name} must be a list of numbers, e.g. [0.5, -1.2]; got {value!r}.")
     values = list(value)
     if len(values) > max_len:
-        raise PlaygroundError(f"{name} has {len(values)} numbers but this model takes at most {max_len}.")
+        raise ConfigError(f"{name} has {len(values)} numbers but this model takes at most {max_len}.")
     return [check_number(f"{name}[{i}]", v, -MAX_OFFSET, MAX_OFFSET) for i, v in enumerate(values)]
 
 
@@ -269,7 +242,7 @@ class Playground:
         given = cls is not None and str(cls).strip().lower() not in ("", "none")
         if not loaded.conditional:
             if given and strict:
-                raise PlaygroundError(f"{loaded.name} is unconditional: it takes no class (pass None).")
+                raise ConfigError(f"{loaded.name} is unconditional: it takes no class (pass None).")
             return None
         names = loaded.class_names
         if not given:
@@ -284,9 +257,9 @@ class Playground:
         try:
             as_float = float(cls)
         except (TypeError, ValueError):
-            raise PlaygroundError(f"Unknown class {cls!r} for {loaded.name}; choose {allowed}.") from None
+            raise ConfigError(f"Unknown class {cls!r} for {loaded.name}; choose {allowed}.") from None
         if not math.isfinite(as_float) or as_float != int(as_float) or not 0 <= as_float < len(names):
-            raise PlaygroundError(f"Class {cls!r} is out of range for {loaded.name}: choose {allowed}.")
+            raise ConfigError(f"Class {cls!r} is out of range for {loaded.name}: choose {allowed}.")
         return int(as_float)
 
     def latent(self, loaded: Loaded, seed: Any, truncation: Any, offsets: Any = (), directions: Any = ()
@@ -344,7 +317,7 @@ class Playground:
                             frames: Any = 10) -> list[np.ndarray]:
         """Frames (uint8) morphing class A into class B for one z (linear path between class embeddings)."""
         if not loaded.conditional or loaded.morph is None:
-            raise PlaygroundError(f"{loaded.name} is unconditional: there are no classes to morph between.")
+            raise ConfigError(f"{loaded.name} is unconditional: there are no classes to morph between.")
         n = int(check_number("frames", frames, 2, 60))
         z = np.repeat(self.latent(loaded, seed, truncation)[None], n, 0)
         a, b = self.class_index(loaded, class_a), self.class_index(loaded, class_b)

@@ -15,6 +15,14 @@ ALIASES = {"mlp": "vanilla", "gan": "vanilla", "conditional": "cgan", "wgan-gp":
            "wgangp": "wgan_gp", "wgan": "wgan_gp"}
 
 
+def register(cls: type[GAN]) -> type[GAN]:
+    """Add a model class to the registry (usable as a decorator); its ``name`` must be new."""
+    if cls.name in REGISTRY and REGISTRY[cls.name] is not cls:
+        raise ValueError(f"A model named {cls.name!r} is already registered.")
+    REGISTRY[cls.name] = cls
+    return cls
+
+
 def get_model_class(name: str) -> type[GAN]:
     """The model class for a name, with a clear error listing the choices."""
     key = name.strip().lower()
@@ -24,4 +32,4 @@ def get_model_class(name: str) -> type[GAN]:
     return REGISTRY[key]
 
 
-__all__ = ["GAN", "REGISTRY", "ModelSpec", "get_model_class"]
+__all__ = ["GAN", "REGISTRY", "ModelSpec", "get_model_class", "register"]

@@ -7,12 +7,27 @@ head, pix2pix's paired input) changes its own file, not the loop.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import keras
+import numpy as np
 from keras import ops
 
+from ganlab.images import grid
 from ganlab.losses import LossPair, get_loss
+
+if TYPE_CHECKING:  # type hints only: the data layer does not depend on models
+    from ganlab.data import Dataset
+
+
+def checked_codes(codes: np.ndarray | None, n: int, count: int, seed: int, what: str) -> np.ndarray:
+    """Class labels or categorical codes as int32, each in [0, n); random from the seed when None."""
+    if codes is None:
+        codes = np.random.default_rng(seed + 1).integers(0, n, count)
+    codes = np.asarray(codes, np.int32)
+    if codes.min() < 0 or codes.max() >= n:
+        raise ValueError(f"{what} must be between 0 and {n - 1}; got {sorted(set(codes.tolist()))}")
+    return codes
 
 
 @dataclass(frozen=True)
@@ -36,7 +51,8 @@ class GAN:
 
     name: ClassVar[str] = "base"
     summary: ClassVar[str] = ""
-    conditional: ClassVar[bool] = False
+    conditional: ClassVar[bool] = False  # takes class labels (Dataset.y) as generator input
+    paired: ClassVar[bool] = False  # translates an input image (Dataset.cond) into a target (Dataset.x)
     default_loss: ClassVar[str] = "non_saturating"
     losses: ClassVar[tuple[str, ...]] = ("minimax", "non_saturating", "least_squares", "hinge")
     data_kinds: ClassVar[tuple[str, ...]] = ("image",)
@@ -44,6 +60,7 @@ class GAN:
     default_k: ClassVar[int] = 1
     default_lr: ClassVar[tuple[float, float]] = (2e-4, 2e-4)  # (generator, discriminator)
     default_betas: ClassVar[tuple[float, float]] = (0.5, 0.999)
+    default_batch_size: ClassVar[int] = 64
     default_options: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, spec: ModelSpec, loss: str | None = None, seed: int = 0):
@@ -70,6 +87,19 @@ class GAN:
         """Default latent size for image or point data."""
         return cls.default_latent_dim
 
+    @classmethod
+    def defaults(cls, is_image: bool) -> dict[str, Any]:
+        """This model's training defaults, declared once (TrainConfig.resolve fills them in)."""
+        return {"loss": cls.default_loss, "batch_size": cls.default_batch_size,
+                "lr_g": cls.default_lr[0], "lr_d": cls.default_lr[1],
+                "beta1": cls.default_betas[0], "beta2": cls.default_betas[1],
+                "k": cls.default_k, "latent_dim": cls.latent_dim_for(is_image)}
+
+    @classmethod
+    def data_options(cls, dataset: Dataset, options: dict[str, Any]) -> dict[str, Any]:
+        """Model options derived from the data (checked here; raise ValueError if it does not fit)."""
+        return dict(options)
+
     # -- architecture --------------------------------------------------------------------
     def build_generator(self) -> keras.Model:
         """The generator network."""
@@ -87,6 +117,15 @@ class GAN:
     def sample_latent(self, batch_size: int, batch: dict | None = None) -> dict[str, Any]:
         """Random generator inputs; conditional models take labels from ``batch``."""
         return {"z": keras.random.normal((batch_size, self.spec.latent_dim), seed=self.seed_generator)}
+
+    def latent_for(self, z: np.ndarray, labels: np.ndarray | None = None, seed: int = 0) -> dict[str, np.ndarray]:
+        """Generator inputs for noise ``z`` (N, D) and optional ``labels``: classes for conditional
+        models (random from ``seed`` when None); other models take none."""
+        if self.conditional:
+            return {"z": z, "label": checked_codes(labels, self.spec.num_classes, len(z), seed, "labels")}
+        if labels is not None:
+            raise ValueError(f"model {self.name!r} is not conditional: it takes no labels")
+        return {"z": z}
 
     def generator_inputs(self, latent: dict[str, Any]) -> Any:
         """Map a latent dict to the generator's call inputs."""
@@ -121,6 +160,30 @@ class GAN:
         """G loss and metrics for a fake batch (gradient flows back through ``fake``)."""
         fake_out = self.discriminate(fake, self.fake_condition(latent), training=True)
         return self.loss.generator(fake_out), {}
+
+    # -- the live preview ----------------------------------------------------------------
+    def preview_inputs(self, dataset: Dataset, seed: int, per_class: int = 6,
+                       count: int = 36) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """A fixed batch of generator inputs for the live sample grid, and what the grid shows
+        beside the outputs (nothing here). One row per class for conditional models; 512 points
+        for 2D data (the GAN-Lab view). Small on purpose: the Train tab draws it twice a second."""
+        rng = np.random.default_rng(seed + 12345)
+        dim = self.spec.latent_dim
+        if self.conditional:
+            n_cls = self.spec.num_classes
+            z = rng.standard_normal((per_class, dim)).astype(np.float32)
+            return {"z": np.tile(z, (n_cls, 1)),
+                    "label": np.repeat(np.arange(n_cls, dtype=np.int32), per_class)}, {}
+        n = count if self.spec.is_image else 512
+        return {"z": rng.standard_normal((n, dim)).astype(np.float32)}, {}
+
+    def preview(self, samples: np.ndarray, latent: dict[str, np.ndarray], shown: dict[str, np.ndarray],
+                cols: int | None = None) -> np.ndarray:
+        """The sample grid as uint8 (one row per class for conditional models, else a square)."""
+        if cols is None:
+            per_row = len(samples) // self.spec.num_classes if self.conditional and self.spec.num_classes else 0
+            cols = per_row or int(np.ceil(np.sqrt(len(samples))))
+        return grid(samples, cols=cols)
 
     def generator_extra_variables(self) -> list:
         """Variables outside the generator trained by the G objective (InfoGAN's Q head)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import keras
 from keras import layers, ops
 
-from ganlab.models.base import GAN
+from ganlab.models.base import GAN, checked_codes
 from ganlab.models.layers import model, upsampling_generator_body
 
 
@@ -79,6 +79,11 @@ class InfoGAN(GAN):
         latent["c_cont"] = keras.random.uniform((batch_size, self.continuous), -1.0, 1.0,
                                                 seed=self.seed_generator)
         return latent
+
+    def latent_for(self, z, labels=None, seed: int = 0) -> dict:
+        """Noise plus the categorical code: ``labels`` pick it (random from ``seed`` when None);
+        the continuous codes stay 0."""
+        return {"z": z, "c_cat": checked_codes(labels, self.categories, len(z), seed, "categories")}
 
     def generator_inputs(self, latent: dict) -> list:
         """[z, one-hot category, continuous codes].

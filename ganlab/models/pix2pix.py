@@ -8,10 +8,17 @@ Setting ``adversarial_weight=0`` trains the same U-Net on L1 alone (the baseline
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import keras
+import numpy as np
 from keras import layers, ops
 
+from ganlab.images import grid
 from ganlab.models.base import GAN
+
+if TYPE_CHECKING:
+    from ganlab.data import Dataset
 from ganlab.models.layers import model
 
 
@@ -63,6 +70,14 @@ class Pix2Pix(GAN):
     default_options = {"ngf": 32, "ndf": 32, "cap": 128, "depth": 6, "dropout": 0.5,
                        "l1_weight": 100.0, "adversarial_weight": 1.0, "in_channels": 1}
 
+    @classmethod
+    def data_options(cls, dataset: Dataset, options: dict[str, Any]) -> dict[str, Any]:
+        """Needs paired data; the input channels come from it unless given."""
+        if dataset.cond is None:
+            raise ValueError(f"Model {cls.name!r} needs paired data (input → target images): use "
+                             "--dataset openmoji or a folder of side-by-side A|B images.")
+        return {"in_channels": int(dataset.cond.shape[-1]), **options}
+
     # -- architecture --------------------------------------------------------------------
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -112,6 +127,25 @@ class Pix2Pix(GAN):
 
     def discriminate(self, x, condition: dict, training: bool = True):
         return self.discriminator([condition["cond"], x], training=training)
+
+    # -- the live preview ----------------------------------------------------------------
+    def preview_inputs(self, dataset: Dataset, seed: int, per_class: int = 6,
+                       count: int = 8) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+        """Fixed held-out inputs (training ones if the data has no held-out split) and their targets."""
+        held = dataset.meta.get("test_cond")
+        use_test = held is not None and len(held)
+        cond = held if use_test else dataset.cond
+        targets = dataset.meta["test_x"] if use_test else dataset.x
+        return ({"cond": np.asarray(cond[:count], np.float32)},
+                {"target": np.asarray(targets[:count], np.float32)})
+
+    def preview(self, samples: np.ndarray, latent: dict[str, np.ndarray], shown: dict[str, np.ndarray],
+                cols: int | None = None) -> np.ndarray:
+        """Three rows: the inputs, their true images, G's outputs."""
+        inputs = latent["cond"]
+        if inputs.shape[-1] != samples.shape[-1]:
+            inputs = np.repeat(inputs[..., :1], samples.shape[-1], axis=-1)
+        return grid(np.concatenate([inputs, shown["target"], samples]), cols=len(samples))
 
     # -- objectives ----------------------------------------------------------------------
     def discriminator_objective(self, batch: dict, fake, latent: dict):

@@ -12,17 +12,17 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from ganlab import backend
+from ganlab import backend, checkpoints
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset, load_dataset
-from ganlab.images import grid
+from ganlab.losses import get_loss
 from ganlab.models import GAN, ModelSpec, get_model_class
 from ganlab.train.steps import StepFunctions
 
@@ -58,6 +58,13 @@ class StepMetrics:
         d.update(d.pop("extras"))
         return d
 
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> StepMetrics:
+        """Inverse of :meth:`as_dict`: the named fields, and every other column as an extra."""
+        named = {f.name for f in fields(cls)} - {"extras"}
+        return cls(**{k: row[k] for k in named if k in row},
+                   extras={k: v for k, v in row.items() if k not in named})
+
 
 CORE_FIELDS = ("d_loss", "g_loss", "d_real", "d_fake")
 
@@ -75,31 +82,14 @@ class TrainingSession:
         # Tiny 2D MLPs gain nothing from bf16 (measured ~600 steps/s either way): keep float32.
         auto_2d = config.precision == "auto" and not is_image
         precision = "float32" if auto_2d else backend.resolve_precision(config.precision)
-        lr_g, lr_d = cls.default_lr
-        self.config = config.with_updates(
-            model=cls.name,
-            loss=config.loss or cls.default_loss,
-            lr_g=config.lr_g or lr_g, lr_d=config.lr_d or lr_d,
-            beta1=cls.default_betas[0] if config.beta1 is None else config.beta1,
-            beta2=cls.default_betas[1] if config.beta2 is None else config.beta2,
-            k=config.k or cls.default_k,
-            latent_dim=config.latent_dim or cls.latent_dim_for(is_image),
-            precision=precision,
-        )
-        c = self.config
-        if getattr(cls, "paired", False):  # pix2pix: input channels come from the paired data
-            if self.dataset.cond is None:
-                raise ValueError(f"Model {cls.name!r} needs paired data (input → target images): use "
-                                 "--dataset openmoji or a folder of side-by-side A|B images.")
-            if "in_channels" not in c.options:
-                channels = int(self.dataset.cond.shape[-1])
-                self.config = c = c.with_updates(options={**c.options, "in_channels": channels})
+        loss = get_loss(config.loss or cls.default_loss).name  # the canonical name, not an alias
+        self.config = c = config.resolve(cls.defaults(is_image), model=cls.name, loss=loss, precision=precision,
+                                         options=cls.data_options(self.dataset, config.options))
         self.spec = ModelSpec(self.dataset.shape, c.latent_dim, self.dataset.num_classes,
                               precision, dict(c.options))
         with _BUILD_LOCK:
             keras.utils.set_random_seed(c.seed)
             self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
-        self.config = c = c.with_updates(loss=self.gan.loss.name)  # canonical name, not an alias
         self.g_opt = keras.optimizers.Adam(c.lr_g, beta_1=c.beta1, beta_2=c.beta2)
         self.d_opt = keras.optimizers.Adam(c.lr_d, beta_1=c.beta1, beta_2=c.beta2)
         self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla)
@@ -114,7 +104,8 @@ class TrainingSession:
         self._resume = threading.Event()
         self._resume.set()
         self._stop = threading.Event()
-        self.fixed_latent = self._make_fixed_latent()
+        # A fixed batch for the live sample grid, so change is visible (the model decides what).
+        self.fixed_latent, self.fixed_shown = self.gan.preview_inputs(self.dataset, c.seed)
 
     # -- inspection ------------------------------------------------------------------------
     @property
@@ -127,28 +118,6 @@ class TrainingSession:
         """Where the step runs, e.g. 'CPU: x86_64 (2 cores, ...)'."""
         return backend.device_description()
 
-    def _make_fixed_latent(self, per_class: int = 6, count: int = 36) -> dict[str, np.ndarray]:
-        """A fixed latent batch (one row per class for conditional models) so change is visible.
-
-        Small on purpose: the Train tab draws it twice a second, and each draw is a generator pass
-        taken from training (36 MNIST samples through the TF-tutorial DCGAN: ~7 ms on 2 cores).
-        """
-        rng = np.random.default_rng(self.config.seed + 12345)
-        if getattr(self.gan, "paired", False):  # pix2pix: fixed held-out inputs (else training ones)
-            held = self.dataset.meta.get("test_cond")
-            use_test = held is not None and len(held)
-            cond = held if use_test else self.dataset.cond
-            targets = self.dataset.meta["test_x"] if use_test else self.dataset.x
-            self.fixed_targets = np.asarray(targets[:8], np.float32)
-            return {"cond": np.asarray(cond[:8], np.float32)}
-        if self.gan.conditional:
-            n_cls = self.spec.num_classes
-            labels = np.repeat(np.arange(n_cls, dtype=np.int32), per_class)
-            z = rng.standard_normal((per_class, self.spec.latent_dim)).astype(np.float32)
-            return {"z": np.tile(z, (n_cls, 1)), "label": labels}
-        n = 512 if not self.spec.is_image else count
-        return {"z": rng.standard_normal((n, self.spec.latent_dim)).astype(np.float32)}
-
     def samples(self, latent: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """Generator outputs (float32, data range) for the fixed latent batch or a given one.
 
@@ -159,19 +128,10 @@ class TrainingSession:
         return np.asarray(keras.ops.convert_to_numpy(self.fns.generate(latent)))
 
     def preview(self, samples: np.ndarray | None = None, cols: int | None = None) -> np.ndarray:
-        """The sample grid as uint8: fixed-latent samples (one row per class for conditional
-        models); for pix2pix three rows: held-out inputs, their true images, G's outputs."""
+        """The sample grid as uint8, drawn by the model's own ``preview`` hook (one row per class for
+        conditional models; for pix2pix: held-out inputs, their true images, G's outputs)."""
         samples = self.samples() if samples is None else samples
-        if getattr(self.gan, "paired", False):
-            inputs = self.fixed_latent["cond"]
-            if inputs.shape[-1] != samples.shape[-1]:
-                inputs = np.repeat(inputs[..., :1], samples.shape[-1], axis=-1)
-            rows = [inputs, self.fixed_targets, samples]
-            return grid(np.concatenate(rows), cols=len(samples))
-        if cols is None:  # one row per class for conditional models, else a square
-            per_row = len(samples) // self.spec.num_classes if self.gan.conditional and self.spec.num_classes else 0
-            cols = per_row or int(np.ceil(np.sqrt(len(samples))))
-        return grid(samples, cols=cols)
+        return self.gan.preview(samples, self.fixed_latent, self.fixed_shown, cols)
 
     def decision_surface(self, extent: float = 2.5, resolution: int = 64) -> np.ndarray:
         """D's score on a resolution×resolution grid over [-extent, extent]² (2D data only).
@@ -276,16 +236,28 @@ class TrainingSession:
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: str | Path, quality: dict | None = None) -> Path:
-        """Write a checkpoint folder atomically (see ganlab.checkpoints)."""
-        from ganlab.checkpoints import save_session
-
+        """Write a checkpoint folder atomically: networks, optimizer state, history, card."""
         with self._lock:
-            return save_session(self, path, quality=quality)
+            card = checkpoints.make_card(self.gan, self.config.to_dict(), self.class_names, self.step_count,
+                                         self.command, self.config.dataset, quality, self.dataset.credit)
+            return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt,
+                                                [r.as_dict() for r in self.history], card)
 
     @classmethod
     def resume_from(cls, path: str | Path, dataset: Dataset | None = None,
                     **overrides: Any) -> TrainingSession:
         """Rebuild a session from a checkpoint: weights, optimizer state, step and history."""
-        from ganlab.checkpoints import restore_session
-
-        return restore_session(path, dataset=dataset, **overrides)
+        folder = checkpoints.resolve(path)
+        card = checkpoints.read_card(folder)
+        config = TrainConfig.from_dict({**card["config"], "precision": "auto", **overrides})
+        session = cls(config, dataset=dataset, command=card.get("command"))
+        checkpoints.load_keras_weights(session.gan.generator, folder / "generator.keras")
+        checkpoints.load_keras_weights(session.gan.discriminator, folder / "discriminator.keras")
+        if (folder / "g_optimizer.npz").is_file():  # exported (shipped) checkpoints have none
+            checkpoints.load_optimizer(session.g_opt, folder / "g_optimizer.npz")
+            checkpoints.load_optimizer(session.d_opt, folder / "d_optimizer.npz")
+        session.step_count = int(card["step"])
+        session.history.extend(StepMetrics.from_dict(row) for row in checkpoints.read_history(folder / "history.csv"))
+        if session.history:
+            session._elapsed = float(session.history[-1].time)
+        return session

@@ -2,7 +2,7 @@
 grid, interpolation — on the shipped models or the ones saved in the Train tab.
 
 Layout first, then the event wiring. The logic is ``ganlab.explore.playground`` (tested without the UI);
-handlers here only turn its ``PlaygroundError`` into ``gr.Error`` (the server keeps serving).
+handlers here only turn its ``ConfigError`` into ``gr.Error`` (the server keeps serving).
 Scripting: the named endpoint ``generate`` (see ``PlaygroundTab.generate``).
 """
 
@@ -20,11 +20,11 @@ import gradio as gr
 import numpy as np
 
 from ganlab.checkpoints import CheckpointError, read_card, resolve
+from ganlab.config import ConfigError
 from ganlab.explore.playground import (
     N_DIRECTIONS,
     Loaded,
     Playground,
-    PlaygroundError,
     card_line,
     catalogue,
     gif_bytes,
@@ -119,7 +119,7 @@ class PlaygroundTab:
         loaded = self.loaded(name, request)
         try:
             return loaded, self.pg.image(loaded, seed, cls, truncation, offsets, directions, strict=strict)
-        except PlaygroundError as e:
+        except ConfigError as e:
             raise gr.Error(str(e)) from None
 
     def render(self, request: gr.Request, name, seed, cls, truncation, *sliders):
@@ -154,7 +154,7 @@ class PlaygroundTab:
         loaded = self.loaded(name, request)
         try:
             return upscale(self.pg.class_grid(loaded, seeds, truncation, first_seed), 3)
-        except PlaygroundError as e:
+        except ConfigError as e:
             raise gr.Error(str(e)) from None
 
     def _strip_and_gif(self, frames: list[np.ndarray], stem: str) -> tuple[np.ndarray, str]:
@@ -168,7 +168,7 @@ class PlaygroundTab:
         try:
             seq = self.pg.seed_interpolation(loaded, seed_a, seed_b, cls if loaded.conditional else None,
                                              truncation, frames)
-        except PlaygroundError as e:
+        except ConfigError as e:
             raise gr.Error(str(e)) from None
         return self._strip_and_gif(seq, f"{_slug(name)}-seeds-{int(seed_a)}-{int(seed_b)}")
 
@@ -177,7 +177,7 @@ class PlaygroundTab:
         loaded = self.loaded(name, request)
         try:
             seq = self.pg.class_interpolation(loaded, seed, class_a, class_b, truncation, frames)
-        except PlaygroundError as e:
+        except ConfigError as e:
             raise gr.Error(str(e)) from None
         return self._strip_and_gif(seq, f"{_slug(name)}-classes-{class_a}-{class_b}-seed{int(seed)}")
 
