@@ -70,5 +70,6 @@ def test_monitor_coverage_on_2d_data_and_its_alarm():
     assert [a.kind for a in m.alarms(s.history)] == ["collapse"]
     assert m.measure(m.real_points).coverage == 1.0
     assert not m.alarms(s.history)
-    assert 0.0 <= m.measure().coverage <= 1.0  # G's own fixed-latent samples, drawn by the monitor
+    assert m.measure() is m.quality  # no samples brought, measured just now: the last measures stand
+    assert 0.0 <= m.measure(force=True).coverage <= 1.0  # G's own fixed-latent samples, drawn by the monitor
     assert m.measure().as_dict()["class_shares"] is None

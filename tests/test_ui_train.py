@@ -172,10 +172,12 @@ def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     from ganlab.ui.text import PRESETS
     from ganlab.ui.train_tab import TrainForm
 
-    values, _ = PRESETS["Broken: mode collapse on the ring"]
+    name = "Broken: mode collapse on the ring"
     url, _ = app
     c = Client(url, verbose=False)
-    out = c.predict(*[values[name] for name in TrainForm.names()], api_name="/step")
+    *form, note = c.predict(name, api_name="/preset")  # the form's boxes, in the API's order
+    assert form == [PRESETS[name][0][k] for k in TrainForm.names()] and "coverage alarm" in note
+    out = c.predict(*form, api_name="/step")
     m = _metrics(c)
     assert m["step"] == 1 and m["quality"]["coverage"] < 0.5
     assert any(a.startswith("Mode collapse: generated points cover only") for a in m["alarms"])
