@@ -30,3 +30,46 @@ def test_downsample_keeps_the_newest_step_and_the_mean():
     x, out = downsample(steps, {"d": steps.copy()}, points=300)
     assert len(x) == 300 and x[-1] == 10_000
     assert abs(out["d"].mean() - steps.mean()) < 1.0
+
+
+def test_monitor_reads_class_shares_at_most_every_few_seconds_and_alarms_on_collapse(tiny_images):
+    """Image data: the classifier (any predict callable) reads G's samples; one class taking most
+    of them raises the collapse alarm; between readings (throttled) the last one stands."""
+    from ganlab.config import TrainConfig
+    from ganlab.train.monitor import Monitor
+    from ganlab.train.session import TrainingSession
+
+    s = TrainingSession(TrainConfig(model="cgan", dataset="tiny", batch_size=8, precision="float32",
+                                    options={"width": 0.25}), dataset=tiny_images)
+    calls = []
+
+    def predict(images):
+        calls.append(len(images))
+        return np.full(len(images), 3)
+
+    m = Monitor(s, predict, tuple("0123456789"), every_s=60.0)
+    q = m.measure()
+    assert q.coverage is None and q.class_shares[3] == 1.0 and q.reads == 1
+    assert q.asked_hit == 0.1  # one row per class was asked for; all are read as 3
+    assert m.measure() is q and len(calls) == 1  # throttled: the last reading stands
+    assert m.measure(force=True).reads == 2 and len(calls) == 2
+    found = m.alarms(s.history)
+    assert [a.kind for a in found] == ["collapse"] and "class 3" in found[0].message
+    assert Monitor(s).measure().class_shares is None and not Monitor(s).alarms(s.history)  # no classifier
+
+
+def test_monitor_coverage_on_2d_data_and_its_alarm():
+    from ganlab.config import TrainConfig
+    from ganlab.train.monitor import REAL_POINTS, Monitor
+    from ganlab.train.session import TrainingSession
+
+    s = TrainingSession(TrainConfig(model="vanilla", dataset="ring", batch_size=8, precision="float32"))
+    m = Monitor(s, lambda x: 1 / 0)  # never asked: 2D data has no classifier reading
+    assert m.real_points.shape == (REAL_POINTS, 2)
+    assert m.measure(np.zeros((512, 2), np.float32)).coverage == 0.0  # all fakes in one spot
+    assert [a.kind for a in m.alarms(s.history)] == ["collapse"]
+    assert m.measure(m.real_points).coverage == 1.0
+    assert not m.alarms(s.history)
+    assert m.measure() is m.quality  # no samples brought, measured just now: the last measures stand
+    assert 0.0 <= m.measure(force=True).coverage <= 1.0  # G's own fixed-latent samples, drawn by the monitor
+    assert m.measure().as_dict()["class_shares"] is None

@@ -25,6 +25,20 @@ def _metrics(client):
     return client.predict(api_name="/metrics")
 
 
+def test_form_blank_boxes_leave_the_config_defaults():
+    """The form travels as one TrainForm; a blank box means TrainConfig's default (None there: the model's)."""
+    from ganlab.config import TrainConfig
+    from ganlab.ui.train_tab import TrainForm
+
+    assert TrainForm.names() == ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim",
+                                 "seed", "steps")
+    assert TrainForm().config() == TrainConfig()
+    c = TrainForm("vanilla", "ring", " ", None, 2e-4, None, None, 8, "", 500).config()
+    assert (c.model, c.dataset, c.loss, c.lr_g, c.lr_d, c.latent_dim, c.steps) == ("vanilla", "ring", None, None,
+                                                                                    2e-4, 8, 500)
+    assert (c.batch_size, c.seed) == (TrainConfig().batch_size, TrainConfig().seed)
+
+
 def test_start_read_pause_step_save_reset(app):
     url, store = app
     c = Client(url, verbose=False)
@@ -149,4 +163,24 @@ def test_pix2pix_step_shows_input_target_output_rows(app):
     # row 1 is line art (grey), row 2 the true emojis (colour)
     colour = [float(np.abs(r[..., 0].astype(int) - r[..., 2].astype(int)).mean()) for r in rows[:2]]
     assert colour[1] > colour[0] + 5, colour
+    c.predict(api_name="/reset")
+
+
+def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
+    """One alarms computation: /metrics carries the collapse alarm (coverage) the live view shows.
+    On the 'mode collapse' preset, G's first points sit on a small patch, not the 8 blobs."""
+    from ganlab.ui.text import PRESETS
+    from ganlab.ui.train_tab import TrainForm
+
+    name = "Broken: mode collapse on the ring"
+    url, _ = app
+    c = Client(url, verbose=False)
+    *form, note = c.predict(name, api_name="/preset")  # the form's boxes, in the API's order
+    assert form == [PRESETS[name][0][k] for k in TrainForm.names()] and "coverage alarm" in note
+    out = c.predict(*form, api_name="/step")
+    m = _metrics(c)
+    assert m["step"] == 1 and m["quality"]["coverage"] < 0.5
+    assert any(a.startswith("Mode collapse: generated points cover only") for a in m["alarms"])
+    for alarm in m["alarms"]:  # the same alarms as the tab's (each shown as '**ALARM — kind:** message')
+        assert alarm in out[5]
     c.predict(api_name="/reset")

@@ -10,15 +10,50 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset, load_dataset
+from ganlab.train.diagnostics import HistoryColumns
 from ganlab.train.session import TrainingSession
+
+if TYPE_CHECKING:
+    from ganlab.train.monitor import Monitor
+    from ganlab.ui.frames import LiveFrames
+    from ganlab.ui.plots import LiveBars, LiveCurves
 
 
 class ServerBusy(RuntimeError):
     """Too many trainings are running on this server; the message says so plainly."""
+
+
+@dataclass(eq=False)
+class RunView:
+    """What the Train tab keeps for one run between updates, to redraw only what changed.
+
+    The pictures (frames, curves, bars) and the monitor are made on first use and live as long
+    as the run; ``close`` frees the figures' matplotlib memory and deletes the frame files.
+    """
+
+    requested: TrainConfig | None = None  # the form's settings the run was built from
+    watcher: object | None = None  # token of the live stream drawing this run (a newer one takes over)
+    drawn: tuple[int, str] | None = None  # (records, status) at the last update
+    frames: LiveFrames | None = None  # the run's live pictures as PNG files
+    columns: HistoryColumns = field(default_factory=HistoryColumns)  # the history, column by column
+    curves: LiveCurves | None = None  # the loss / verdict figure
+    bars: LiveBars | None = None  # the classifier's samples-per-class figure
+    monitor: Monitor | None = None  # collapse measures (coverage, class shares); also read by /metrics
+    quality_reads: int = 0  # the classifier reading last drawn (Quality.reads)
+    quality_visible: bool | None = None  # whether the quality image is shown (None: not yet set)
+    explain_t: float = 0.0  # when the formula panel was last sent
+    pause_label: str | None = None  # the pause button's label last sent
+
+    def close(self) -> None:
+        """Free the live figures and delete the frame files."""
+        for drawn in (self.curves, self.bars, self.frames):
+            if drawn is not None:
+                drawn.close()
+        self.curves = self.bars = self.frames = None
 
 
 @dataclass
@@ -28,7 +63,7 @@ class Run:
     session: TrainingSession
     thread: threading.Thread | None = None
     created: float = field(default_factory=time.time)
-    view: dict[str, Any] = field(default_factory=dict)  # what the tab last drew (to skip redraws)
+    view: RunView = field(default_factory=RunView)  # what the tab last drew (to skip redraws)
 
     @property
     def active(self) -> bool:
@@ -109,9 +144,7 @@ class SessionStore:
             run.session.stop("reset")
             if run.thread is not None:
                 run.thread.join(timeout=10)
-            for drawn in run.view.values():  # live figures (curves, bars) hold matplotlib memory
-                if hasattr(drawn, "close"):
-                    drawn.close()
+            run.view.close()  # live figures (curves, bars) hold matplotlib memory
 
     def save_dir(self, sid: str) -> Path:
         """Where this session's checkpoints go."""

@@ -1,7 +1,8 @@
 """Train tab: pick a model, data, loss and settings; watch every step live; save the generator.
 
 Layout first, then the event wiring. Handlers only call the core (TrainingSession, diagnostics,
-images) and the drawing helpers; every browser session has its own run in the SessionStore.
+the collapse Monitor, images) and the drawing helpers; every browser session has its own run in
+the SessionStore. The form travels as one TrainForm, the live outputs as one LiveView.
 """
 
 from __future__ import annotations
@@ -13,11 +14,11 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import numpy as np
 
 from ganlab.checkpoints import CheckpointError
 from ganlab.config import ConfigError, TrainConfig
@@ -27,35 +28,83 @@ from ganlab.images import points_view
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
 from ganlab.train import diagnostics
+from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingStopped
 from ganlab.ui import plots, text
 from ganlab.ui.frames import LiveFrames
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 
 DATASETS = [*TOY_2D, "mnist", "fashion", "openmoji"]
-CONTROL_NAMES = ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim", "seed", "steps")
-EXTENT = 2.5
 QUALITY_EVERY_S = 2.0  # the classifier's verdict and the formula panel
 REFRESH_S = 0.5  # the live view updates twice a second
-LIVE_OUTPUTS = 9  # curves, view, quality, status, reading, alarms, quality text, formula, pause button
 
 
 def _sid(request: gr.Request | None) -> str:
     return (request.session_hash if request is not None and request.session_hash else "local") or "local"
 
 
-def make_config(model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps) -> TrainConfig:
-    """A validated TrainConfig from the form (blank boxes mean the model's default)."""
-    def blank(v: Any) -> Any:
-        return None if v is None or (isinstance(v, str) and not v.strip()) else v
+def _blank(v: Any) -> bool:
+    return v is None or (isinstance(v, str) and not v.strip())
 
-    def default(v: Any, fallback: Any) -> Any:
-        return fallback if blank(v) is None else v
 
-    return TrainConfig(model=str(model or "vanilla"), dataset=str(dataset or "ring"), loss=blank(loss),
-                       lr_g=blank(lr_g), lr_d=blank(lr_d), k=blank(k),
-                       batch_size=default(batch_size, 64), latent_dim=blank(latent_dim),
-                       seed=default(seed, 0), steps=default(steps, 3000))
+@dataclass(frozen=True)
+class TrainForm:
+    """The settings form as one value; its field names are the API's parameter names, in order.
+
+    build() hands Gradio the boxes by these names, so a handler gets the whole form at once.
+    """
+
+    model: str | None = None
+    dataset: str | None = None
+    loss: str | None = None
+    lr_g: float | None = None
+    lr_d: float | None = None
+    k: int | None = None
+    batch_size: int | None = None
+    latent_dim: int | None = None
+    seed: int | None = None
+    steps: int | None = None
+
+    @classmethod
+    def names(cls) -> tuple[str, ...]:
+        """The fields in form (and API) order."""
+        return tuple(f.name for f in fields(cls))
+
+    def config(self) -> TrainConfig:
+        """A validated TrainConfig. A blank box leaves TrainConfig's own default for that field
+        (where that is None, the model's default)."""
+        return TrainConfig(**{name: v for name in self.names() if not _blank(v := getattr(self, name))})
+
+
+def _with_form(method: Callable[[TrainForm, gr.Request], Any]) -> Callable[..., Any]:
+    """A Gradio handler that receives the form's boxes by name (inputs_kwargs) and passes ``method``
+    one TrainForm; the API keeps one parameter per box (model, dataset, ..., steps)."""
+
+    def handler(request: gr.Request, **boxes: Any) -> Any:
+        return method(TrainForm(**boxes), request)
+
+    handler.__name__, handler.__doc__ = method.__name__, method.__doc__
+    return handler
+
+
+@dataclass
+class LiveView:
+    """The live outputs by name. Handlers fill it with values, build() with the components; both
+    are turned into Gradio's positional outputs by ``outputs()``, so their order cannot drift."""
+
+    curves: Any = field(default_factory=gr.skip)  # losses and D's verdicts
+    view: Any = field(default_factory=gr.skip)  # samples, or the 2D view
+    quality: Any = field(default_factory=gr.skip)  # the classifier's samples-per-class bars
+    status: Any = field(default_factory=gr.skip)  # step, speed, time, status, device
+    reading: Any = field(default_factory=gr.skip)  # the state of the game in one line
+    alarms: Any = field(default_factory=gr.skip)
+    quality_text: Any = field(default_factory=gr.skip)  # coverage, or share read as the asked class
+    explain: Any = field(default_factory=gr.skip)  # the objective with this run's numbers
+    pause: Any = field(default_factory=gr.skip)  # the Pause / Resume button
+
+    def outputs(self) -> tuple:
+        """The fields in Gradio's output order."""
+        return tuple(getattr(self, f.name) for f in fields(self))
 
 
 class TrainTab:
@@ -77,23 +126,30 @@ class TrainTab:
                 self._classifiers[name] = None
         return self._classifiers[name]
 
-    def _ensure_run(self, sid: str, values: tuple) -> Run:
+    def _monitor(self, run: Run) -> Monitor:
+        """This run's collapse monitor (with the dataset's classifier, if there is one)."""
+        if run.view.monitor is None:
+            s = run.session
+            clf = None if s.spec.data_shape == (2,) else self._classifier(s.config.dataset)
+            run.view.monitor = Monitor(s, clf.predict if clf else None, clf.class_names if clf else (),
+                                       every_s=QUALITY_EVERY_S, extent=EXTENT)
+        return run.view.monitor
+
+    def _ensure_run(self, sid: str, form: TrainForm) -> Run:
         """This session's run for these settings: reuse it if the settings match, else build anew."""
-        config = make_config(*values)
+        config = form.config()
         run = self.store.get(sid)
-        if run is None or run.view.get("requested") != config or run.session.stopped:
+        if run is None or run.view.requested != config or run.session.stopped:
             run = self.store.create(sid, config)
-            run.view["requested"] = config
+            run.view.requested = config
         return run
 
     # -- events ----------------------------------------------------------------------------
-    def start(self, model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps,
-              request: gr.Request):
+    def start(self, form: TrainForm, request: gr.Request):
         """Start or resume training in the background; then watch() streams the displays."""
-        values = (model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps)
         sid = _sid(request)
         try:
-            run = self._ensure_run(sid, tuple(values))
+            run = self._ensure_run(sid, form)
             self.store.start(sid)
         except (ConfigError, DataError, ValueError) as e:
             gr.Warning(str(e))
@@ -115,31 +171,25 @@ class TrainTab:
         run.session.pause()
         return gr.Button("Resume")
 
-    def step(self, model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps,
-             request: gr.Request):
+    def step(self, form: TrainForm, request: gr.Request):
         """One training step: k D updates then one G update."""
-        values = (model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps)
-        return self._single_step("train", values, request)
+        return self._single_step("train", form, request)
 
-    def d_step(self, model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps,
-               request: gr.Request):
+    def d_step(self, form: TrainForm, request: gr.Request):
         """One discriminator update only."""
-        values = (model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps)
-        return self._single_step("d", values, request)
+        return self._single_step("d", form, request)
 
-    def g_step(self, model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps,
-               request: gr.Request):
+    def g_step(self, form: TrainForm, request: gr.Request):
         """One generator update only."""
-        values = (model, dataset, loss, lr_g, lr_d, k, batch_size, latent_dim, seed, steps)
-        return self._single_step("g", values, request)
+        return self._single_step("g", form, request)
 
-    def _single_step(self, kind: str, values: tuple, request: gr.Request):
+    def _single_step(self, kind: str, form: TrainForm, request: gr.Request):
         """One step (train / D-only / G-only); pauses a background run first."""
         sid = _sid(request)
         try:
             run = self.store.get(sid)
             if run is None or run.session.stopped:
-                run = self._ensure_run(sid, tuple(values))
+                run = self._ensure_run(sid, form)
             if run.active:
                 run.session.pause()
             run.session.step(kind)
@@ -147,14 +197,14 @@ class TrainTab:
             gr.Warning(str(e))
         except (TrainingDiverged, TrainingStopped) as e:
             gr.Warning(str(e))
-        return self.refresh(request, force=True)
+        return self.refresh(request, force=True).outputs()
 
     def reset(self, request: gr.Request):
         """Stop and discard this session's run (saved generators stay available)."""
         self.store.release(_sid(request), keep_saved=True)
-        empty = None
-        return (empty, empty, empty, "Reset: press Start for a fresh run.", "", "", "",
-                diagnostics.reading([], LOSSES["non_saturating"]), gr.Button("Pause"))
+        return LiveView(curves=None, view=None, quality=None, status="Reset: press Start for a fresh run.",
+                        reading=diagnostics.reading([], LOSSES["non_saturating"]), alarms="",
+                        quality_text="", pause=gr.Button("Pause")).outputs()
 
     def save(self, request: gr.Request):
         """Save a checkpoint (atomic), list it in the Playground, and offer a zip download."""
@@ -186,18 +236,21 @@ class TrainTab:
         return str(out)
 
     def metrics(self, request: gr.Request) -> dict:
-        """Current state as JSON (for scripts and tests): status, step, speed, last record, alarms."""
+        """Current state as JSON (for scripts and tests): status, step, speed, last record, alarms
+        (the same as the live view's, collapse included) and the collapse measures."""
         run = self.store.get(_sid(request))
         if run is None:
             return {"status": "none", "step": 0}
         s = run.session
         history = list(s.history)
         last = history[-1].as_dict() if history else None
+        watch = self._monitor(run)
+        quality = watch.measure()
         return {"status": s.status, "step": s.step_count, "model": s.config.model, "dataset": s.config.dataset,
                 "steps_per_sec": last["steps_per_sec"] if last else 0.0, "last": last,
                 "reading": diagnostics.reading(history, s.gan.loss),
-                "alarms": [a.message for a in diagnostics.alarms(history, s.gan.loss, s.status, s.stop_reason)],
-                "device": s.device, "stop_reason": s.stop_reason}
+                "alarms": [a.message for a in watch.alarms(history, quality)],
+                "quality": quality.as_dict(), "device": s.device, "stop_reason": s.stop_reason}
 
     # -- the live view ---------------------------------------------------------------------
     def watch(self, request: gr.Request):
@@ -213,112 +266,100 @@ class TrainTab:
         if run is None:
             return
         token = object()
-        run.view["watcher"] = token
-        sent: list[Any] = [gr.skip()] * LIVE_OUTPUTS
+        run.view.watcher = token
+        sent = list(LiveView().outputs())
         first = True
         while True:
             t0 = time.perf_counter()
             _yield_cpu_to_training()
             going = run.active and run.session.status in ("ready", "running")
             update = self.refresh(request, force=first)
-            if self.store.get(sid) is not run or run.view.get("watcher") is not token:
+            if self.store.get(sid) is not run or run.view.watcher is not token:
                 break  # superseded while drawing: the newer watcher shows this state
-            yield _repeat_unchanged(update, sent)
+            yield _repeat_unchanged(update.outputs(), sent)
             first = False
             if not going:
                 break
             time.sleep(max(0.05, REFRESH_S - (time.perf_counter() - t0)))
         # Gradio ends a stream by sending its last update once more; make that a no-op, so a watcher
         # that ends after a newer one has drawn cannot put older numbers back on the screen.
-        yield tuple([gr.skip()] * LIVE_OUTPUTS)
+        yield LiveView().outputs()
 
-    def refresh(self, request: gr.Request | None = None, force: bool = False):
-        """Redraw what changed since the last tick (curves, samples/2D view, numbers, alarms)."""
+    def refresh(self, request: gr.Request | None = None, force: bool = False) -> LiveView:
+        """Redraw what changed since the last tick (curves, samples/2D view, numbers, alarms);
+        what is left unset stays as it is on the screen (gr.skip())."""
+        out = LiveView()
         run = self.store.get(_sid(request))
         if run is None:
-            return tuple([gr.skip()] * LIVE_OUTPUTS)
-        s = run.session
+            return out
+        s, kept = run.session, run.view
         history = list(s.history)
         state = (len(history), s.status)
-        if not force and run.view.get("drawn") == state:
-            return tuple([gr.skip()] * LIVE_OUTPUTS)
-        run.view["drawn"] = state
+        if not force and kept.drawn == state:
+            return out
+        kept.drawn = state
         c, loss = s.config, s.gan.loss
-        frames = _kept(run, "frames", LiveFrames)  # the run's live pictures, deleted with the run
+        if kept.frames is None:
+            kept.frames = LiveFrames()  # the run's live pictures, deleted with the run
+        frames = kept.frames
 
-        curves_img = None
+        out.curves = None
         if history:
-            cols = _kept(run, "columns", diagnostics.HistoryColumns).update(history)
+            cols = kept.columns.update(history)
             extras = tuple(k for k in cols if k not in diagnostics.CORE_COLUMNS)
             x, series = diagnostics.downsample(cols["step"], {k: v for k, v in cols.items() if k != "step"})
-            live = run.view.get("curves")
-            if live is None or live.lines.keys() < {*extras[:3], "d_loss"}:
+            if kept.curves is None or kept.curves.lines.keys() < {*extras[:3], "d_loss"}:
                 eq = loss.equilibrium_d_loss if loss.score == "probability" and loss.name != "hinge" else None
-                if live is not None:
-                    live.close()
-                live = run.view["curves"] = plots.LiveCurves(eq, loss.score == "probability", extras)
-            curves_img = frames.write("curves", live.update(x, series), palette=True)
+                if kept.curves is not None:
+                    kept.curves.close()
+                kept.curves = plots.LiveCurves(eq, loss.score == "probability", extras)
+            out.curves = frames.write("curves", kept.curves.update(x, series), palette=True)
 
         samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
-        coverage, shares, quality_img, quality_md = None, None, gr.skip(), gr.skip()
-        if s.spec.data_shape == (2,):
-            real = _kept(run, "real_points", lambda: s.dataset.x[np.random.default_rng(0).choice(
-                len(s.dataset.x), min(600, len(s.dataset.x)), replace=False)])
-            view = frames.write("view", points_view(
-                real, samples, s.decision_surface(EXTENT, 48), EXTENT, size=420,  # the box's size: no scaling
+        watch = self._monitor(run)
+        quality = watch.measure(samples, force=force)  # the classifier: every QUALITY_EVERY_S only
+        if watch.points_2d:
+            out.view = frames.write("view", points_view(  # drawn at the box's size: no scaling
+                watch.real_points, samples, s.decision_surface(EXTENT, 48), EXTENT, size=420,
                 probability=loss.score == "probability"))
-            coverage = diagnostics.coverage_2d(real, samples, EXTENT)
-            quality_md = f"**Coverage:** fakes reach {100 * coverage:.0f}% of the regions where real data lies."
-            if run.view.get("quality_visible") is not False:  # (re)configuring a component is costly:
-                run.view["quality_visible"] = False             # only when it changes
-                quality_img = gr.Image(value=None, visible=False)
+            out.quality_text = (f"**Coverage:** fakes reach {100 * quality.coverage:.0f}% of the regions "
+                                "where real data lies.")
+            if kept.quality_visible is not False:  # (re)configuring a component is costly:
+                kept.quality_visible = False        # only when it changes
+                out.quality = gr.Image(value=None, visible=False)
         else:
-            now = time.time()
-            tiles = s.preview(samples)
-            view = frames.write("view", tiles)  # the browser scales it up, pixelated (app CSS)
-            clf = self._classifier(c.dataset)
-            due = force or now - run.view.get("quality_t", 0) > QUALITY_EVERY_S
-            if clf is not None and due:
-                run.view["quality_t"] = now
-                pred = clf.predict(samples)
-                shares = np.bincount(pred, minlength=len(clf.class_names)) / len(pred)
-                run.view["shares"] = shares
+            out.view = frames.write("view", s.preview(samples))  # the browser scales it up, pixelated (app CSS)
+            if quality.class_shares is not None and quality.reads != kept.quality_reads:  # a new reading
+                kept.quality_reads = quality.reads
+                if kept.bars is None:
+                    kept.bars = plots.LiveBars(watch.class_names, "samples per class (read by the classifier)")
+                out.quality = frames.write("bars", kept.bars.update(quality.class_shares), palette=True)
+                if kept.quality_visible is not True:
+                    kept.quality_visible = True
+                    out.quality = gr.Image(value=out.quality, visible=True)
                 line = ""
-                if s.gan.conditional and "label" in s.fixed_latent:
-                    hit = float((pred == s.fixed_latent["label"]).mean())
-                    line = f"**{100 * hit:.0f}%** of samples are read as the class they were asked for. "
-                title = "samples per class (read by the classifier)"
-                bars = _kept(run, "bars", lambda: plots.LiveBars(clf.class_names, title))
-                quality_img = frames.write("bars", bars.update(shares), palette=True)
-                if run.view.get("quality_visible") is not True:
-                    run.view["quality_visible"] = True
-                    quality_img = gr.Image(value=quality_img, visible=True)
-                quality_md = line + text.QUALITY_HELP
-            shares = run.view.get("shares")
+                if quality.asked_hit is not None:
+                    line = f"**{100 * quality.asked_hit:.0f}%** of samples are read as the class they were asked for. "
+                out.quality_text = line + text.QUALITY_HELP
 
-        found = diagnostics.alarms(history, loss, s.status, s.stop_reason, class_shares=shares,
-                                   coverage=coverage)
-        alarms_md = "\n".join(f"**ALARM — {a.kind.replace('_', ' ')}:** {a.message}" for a in found)
+        found = watch.alarms(history, quality)
+        out.alarms = "\n".join(f"**ALARM — {a.kind.replace('_', ' ')}:** {a.message}" for a in found)
         last = history[-1] if history else None
         elapsed = time.strftime("%M:%S", time.gmtime(last.time)) if last else "00:00"
         speed = f"{last.steps_per_sec:.1f}" if last else "–"
         done = last.step if last else 0  # one snapshot: the step and its timing come from the same record
-        status_md = (f"**Step {done} / {c.steps}** · **{speed} steps/s** · {elapsed} elapsed · "
-                     f"*{s.status}* · {s.device}")
+        out.status = (f"**Step {done} / {c.steps}** · **{speed} steps/s** · {elapsed} elapsed · "
+                      f"*{s.status}* · {s.device}")
+        out.reading = diagnostics.reading(history, loss)
+        # a formula re-typeset by the browser: every 2 s is enough
+        if force or s.status != "running" or time.time() - kept.explain_t >= QUALITY_EVERY_S:
+            kept.explain_t = time.time()
+            out.explain = diagnostics.objective_text(c, last)
         label = "Resume" if s.status == "paused" else "Pause"
-        explain = gr.skip()  # a formula re-typeset by the browser: every 2 s is enough
-        if force or s.status != "running" or time.time() - run.view.get("explain_t", 0) >= QUALITY_EVERY_S:
-            run.view["explain_t"] = time.time()
-            explain = diagnostics.objective_text(c, last)
-        return (curves_img, view, quality_img, status_md, diagnostics.reading(history, loss), alarms_md,
-                quality_md, explain, _changed(run, "pause_label", label, force))
-
-
-def _kept(run: Run, key: str, make: Callable[[], Any]) -> Any:
-    """What this run's view keeps under ``key``, made by ``make()`` the first time only."""
-    if key not in run.view:
-        run.view[key] = make()
-    return run.view[key]
+        if force or kept.pause_label != label:  # re-configuring a component on every update costs the
+            kept.pause_label = label            # browser CPU, taken from training: only when it changed
+            out.pause = gr.Button(label)
+        return out
 
 
 def _yield_cpu_to_training() -> None:
@@ -354,19 +395,10 @@ def _repeat_unchanged(outputs: tuple, sent: list) -> tuple:
     return tuple(out)
 
 
-def _changed(run: Run, key: str, label: str, force: bool):
-    """A new button label only when it changed (re-configuring a component on every update costs
-    the browser CPU, taken from training); else gr.skip()."""
-    if not force and run.view.get(key) == label:
-        return gr.skip()
-    run.view[key] = label
-    return gr.Button(label)
-
-
 def apply_preset(name: str):
     """Fill the controls from a preset and show what to watch for."""
     values, note = text.PRESETS.get(name, next(iter(text.PRESETS.values())))
-    return (*[values.get(k) for k in CONTROL_NAMES], f"**Watch for:** {note}")
+    return (*[values.get(name) for name in TrainForm.names()], f"**Watch for:** {note}")
 
 
 def build(store: SessionStore) -> None:
@@ -415,7 +447,7 @@ def build(store: SessionStore) -> None:
                                        elem_id="train-quality", format="png", height=220)
                     quality_md = gr.Markdown(elem_id="train-quality-text", **plain)
             with gr.Accordion("How a GAN trains (with this run's numbers)", open=False):
-                explain = gr.Markdown(diagnostics.objective_text(make_config(*[v[k] for k in CONTROL_NAMES])),
+                explain = gr.Markdown(diagnostics.objective_text(TrainForm(**v).config()),
                                       latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
             with gr.Accordion("What the pictures mean", open=False):
                 gr.Markdown(text.CURVES_HELP + "\n\n" + text.TWO_D_HELP + "\n\n" + text.SAMPLES_HELP)
@@ -425,17 +457,21 @@ def build(store: SessionStore) -> None:
                 saved_file = gr.File(label="Saved checkpoint (zip)", interactive=False)
             saved_md = gr.Markdown()
 
-    controls = [model, dataset, loss, lr_g, lr_d, k, batch, latent, seed, steps]
-    live = [curves, view, quality, status, reading, alarms, quality_md, explain, pause_btn]
+    boxes = dict(model=model, dataset=dataset, loss=loss, lr_g=lr_g, lr_d=lr_d, k=k, batch_size=batch,
+                 latent_dim=latent, seed=seed, steps=steps)
+    form = {name: boxes[name] for name in TrainForm.names()}  # by name, in the API's parameter order
+    live = list(LiveView(curves=curves, view=view, quality=quality, status=status, reading=reading, alarms=alarms,
+                         quality_text=quality_md, explain=explain, pause=pause_btn).outputs())
     watch = dict(fn=tab.watch, inputs=None, outputs=live, show_progress="hidden", api_visibility="private",
                  concurrency_limit=None)
 
-    preset.change(apply_preset, preset, [*controls, preset_note], api_name="preset")
-    start_btn.click(tab.start, controls, [status, pause_btn], api_name="start").then(**watch)
+    preset.change(apply_preset, preset, [*form.values(), preset_note], api_name="preset")
+    start_btn.click(_with_form(tab.start), inputs_kwargs=form, outputs=[status, pause_btn],
+                    api_name="start").then(**watch)
     pause_btn.click(tab.pause, None, pause_btn, api_name="pause").then(**watch)
-    step_btn.click(tab.step, controls, live, api_name="step")
-    d_btn.click(tab.d_step, controls, live, api_name="d_step")
-    g_btn.click(tab.g_step, controls, live, api_name="g_step")
+    step_btn.click(_with_form(tab.step), inputs_kwargs=form, outputs=live, api_name="step")
+    d_btn.click(_with_form(tab.d_step), inputs_kwargs=form, outputs=live, api_name="d_step")
+    g_btn.click(_with_form(tab.g_step), inputs_kwargs=form, outputs=live, api_name="g_step")
     reset_btn.click(tab.reset, None, live, api_name="reset")
     save_btn.click(tab.save, None, [saved_file, saved_md], api_name="save")
     csv_btn.click(tab.history_csv, None, csv_file, api_name="history_csv")
