@@ -211,7 +211,7 @@ def cmd_train_classifier(args: argparse.Namespace, argv: list[str]) -> int:
     from ganlab.evaluate.classifier import train_and_save_classifier
 
     card = train_and_save_classifier(args.dataset, Path(args.out), args.data_dir, args.epochs,
-                                     args.seed, command_line(argv))
+                                     args.seed, command_line(argv), limit=args.limit)
     print(json.dumps(card))
     return 0
 
@@ -350,6 +350,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--epochs", type=int, default=5)
     c.add_argument("--seed", type=int, default=0)
     c.add_argument("--data-dir", default=None)
+    c.add_argument("--limit", type=int, default=None, help="use only the first N images (smoke tests)")
     c.add_argument("--out", required=True)
     c.set_defaults(func=cmd_train_classifier)
 

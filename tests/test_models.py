@@ -138,3 +138,20 @@ def test_save_load_same_output_every_model(model, tiny_images, tiny_points, tmp_
     loaded = load_generator(s.save(tmp_path / model), precision="float32")
     latent = {k: v[:6] for k, v in s.fixed_latent.items()}
     np.testing.assert_allclose(Sampler(loaded.gan)(latent), s.samples(latent), atol=1e-5)
+
+
+@pytest.mark.parametrize("model", list(REGISTRY))
+def test_example_inputs_feed_every_generator(model, tiny_images, tiny_points):
+    """What ``bench`` times each model with: seeded inputs of the kind its generator takes."""
+    from ganlab.sampling import Sampler
+
+    cls = get_model_class(model)
+    ds = _dataset(cls, tiny_images, tiny_points)
+    gan = TrainingSession(TrainConfig(model=model, dataset=ds.name, batch_size=8, precision="float32",
+                                      options=_options(model)), dataset=ds).gan
+    a, b = gan.example_inputs(3, seed=1), gan.example_inputs(3, seed=1)
+    assert a.keys() == b.keys() and all(len(v) == 3 for v in a.values())
+    for key in a:
+        np.testing.assert_array_equal(a[key], b[key])
+    out = Sampler(gan)(a)
+    assert out.shape == (3, *ds.shape) and np.isfinite(out).all()

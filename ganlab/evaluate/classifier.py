@@ -177,9 +177,11 @@ def evaluate_generator(gan, classifier: Classifier, real: Dataset | None = None,
 
 
 def train_and_save_classifier(dataset: str, out: Path, data_dir=None, epochs: int = 5,
-                              seed: int = 0, command: str | None = None) -> dict[str, Any]:
-    """Train the independent classifier on a real dataset's train split and ship it."""
-    train, test = mnist_like(dataset, "train", data_dir), mnist_like(dataset, "test", data_dir)
+                              seed: int = 0, command: str | None = None,
+                              limit: int | None = None) -> dict[str, Any]:
+    """Train the independent classifier on a real dataset's train split and ship it
+    (``limit``: only the first N train and test images, for smoke tests)."""
+    train, test = mnist_like(dataset, "train", data_dir, limit), mnist_like(dataset, "test", data_dir, limit)
     model, acc = train_classifier(train, test, epochs=epochs, seed=seed)
     card = {"dataset": dataset, "class_names": list(train.class_names), "test_accuracy": round(acc, 4),
             "epochs": epochs, "seed": seed, "command": command, "credit": train.credit,

@@ -193,3 +193,8 @@ class GAN:
     def metric_names(self) -> tuple[str, ...]:
         """Per-step metrics this model reports besides d_loss and g_loss."""
         return ("d_real", "d_fake")
+
+    def example_inputs(self, count: int, seed: int = 0) -> dict[str, np.ndarray]:
+        """Seeded random generator inputs of the right kind for ``count`` samples (a latent dict)."""
+        z = np.random.default_rng(seed).standard_normal((count, self.spec.latent_dim))
+        return {"z": z.astype(np.float32)}

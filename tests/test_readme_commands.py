@@ -1,0 +1,362 @@
+"""The README's commands never rot: every documented command is run, at a small size.
+
+What is collected from README.md:
+- every ``python -m ganlab ...`` command, in ```sh blocks (``\\`` continuations joined, ``#``
+  comments dropped) and in inline code (also inside tables);
+- every ```python block that uses ``gradio_client``.
+Each is its own test, named by the command (the same command documented twice runs once).
+
+How a command is shrunk (``shrink``), so that the whole file stays within a few minutes on 2 cores:
+- it runs as ``python -m ganlab ...`` in a subprocess whose working folder is a scratch folder, so
+  relative outputs (``--out runs/...``, ``--out digits.npz``, ``--figure docs/...``) land there;
+  ``$GANLAB_ASSETS_DIR`` points at a copy of ``assets/`` in that folder, so shipped names,
+  ``assets/NAME`` paths, ``--out assets/...`` and ``--write-card`` change the copy, never the
+  repository (checked at the end);
+- sizes are capped, and set when the command leaves them at a larger default (``CAPS``): ``--steps``
+  2, ``--batch-size`` 16, ``--limit`` 256 (train, train-classifier), ``--epochs`` 1, ``--count`` 4,
+  ``--per-class`` 3, ``--per-category`` 10, ``--samples`` 10, ``--save-every`` 2 (so it still
+  saves once), ``--rounds`` 1; ``bench`` gets ``--quick``;
+- ``--data-dir`` is the test's data folder (``$GANLAB_DATA_DIR``);
+- placeholders get stand-ins: ``NAME`` is ``cgan-mnist``; ``my_sketch.png`` (a drawn smiley) and
+  ``path/to/facades`` (a few A|B pairs in ``train/`` and ``test/``) are made in the scratch folder;
+- a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume`` naming an
+  earlier ``--out``) runs that one first when its output is not there yet.
+``gradio_client`` snippets run in this process against the app started on a free 127.0.0.1 port
+(the README's ``http://127.0.0.1:7860/`` replaced by its address), in the scratch folder; every
+name ending in ``path`` that a snippet defines must be a file that exists.
+
+A command that cannot run here (GPU, several machines) is marked in README.md by the line
+``<!-- ci: skip (the reason) -->`` just before it (before a fenced block: the whole block; on the
+same line: the inline code after it) and is reported as skipped with that reason. A usage synopsis
+(``python -m ganlab train | generate | bench``, ``python -m ganlab …``) is skipped as such.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shlex
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import REPO, have_mnist
+
+README = REPO / "README.md"
+PREFIX = "python -m ganlab"
+README_URL = "http://127.0.0.1:7860/"
+SKIP_MARK = re.compile(r"<!--\s*ci:\s*skip\s*\((?P<reason>.*?)\)\s*-->")
+CAPS = {"--steps": 2, "--batch-size": 16, "--limit": 256, "--epochs": 1, "--count": 4, "--per-class": 3,
+        "--per-category": 10, "--samples": 10, "--save-every": 2, "--rounds": 1}
+CAPPED_ONLY_IF_GIVEN = {"--save-every", "--rounds"}  # their defaults are fine (0 = off; --quick)
+PLACEHOLDERS = {"NAME": "cgan-mnist"}
+READS_CHECKPOINT = ("--checkpoint", "--compare", "--resume")
+TIMEOUT_S = 600
+
+pytestmark = pytest.mark.skipif(not have_mnist(), reason="MNIST not found (set GANLAB_DATA_DIR)")
+
+
+@dataclass(frozen=True)
+class Documented:
+    """One command or snippet as the README shows it."""
+
+    kind: str  # "cli" or "client"
+    text: str  # the command (continuations joined, comments dropped) or the Python snippet
+    line: int  # where it starts in README.md
+    skip: str | None = None  # reason, from <!-- ci: skip (...) --> or a synopsis
+
+    @property
+    def id(self) -> str:
+        if self.kind == "client":
+            api = re.search(r"api_name=\"([^\"]+)\"", self.text)
+            return f"gradio_client {api.group(1) if api else ''} (README line {self.line})"
+        return self.text[len(PREFIX) + 1 :]
+
+
+def _skip_reason(lines: list[str], i: int, before: str = "") -> str | None:
+    """The reason of a skip mark on the same line before the code, or on the line before."""
+    m = SKIP_MARK.search(before) or (SKIP_MARK.search(lines[i - 1]) if i > 0 else None)
+    return m.group("reason") if m else None
+
+
+def _cli(text: str, line: int, skip: str | None) -> Documented:
+    tokens = shlex.split(text, comments=True)
+    if skip is None and any(t in ("|", "…", "...") for t in tokens):
+        skip = "usage synopsis (alternatives joined by |, or …), not a command"
+    return Documented("cli", shlex.join(tokens), line, skip)
+
+
+def extract(markdown: str) -> list[Documented]:
+    """The documented ganlab commands and gradio_client snippets, in README order, each once."""
+    lines = markdown.splitlines()
+    found: list[Documented] = []
+    prose = list(lines)  # fenced blocks blanked, so inline code is searched in prose only
+    i = 0
+    while i < len(lines):
+        fence = re.match(r"^\s*```\s*(\w*)", lines[i])
+        if not fence:
+            i += 1
+            continue
+        lang, start, block_skip = fence.group(1).lower(), i, _skip_reason(lines, i)
+        i += 1
+        body: list[tuple[int, str]] = []
+        while i < len(lines) and not re.match(r"^\s*```", lines[i]):
+            body.append((i, lines[i]))
+            i += 1
+        for j in range(start, min(i + 1, len(lines))):
+            prose[j] = ""
+        i += 1
+        if lang in ("sh", "bash", "shell", "console"):
+            logical: list[tuple[int, str, str | None]] = []
+            pending, first, skip = "", 0, block_skip
+            for j, text in body:
+                mark = re.match(r"^\s*#\s*ci:\s*skip\s*\((.*?)\)", text)
+                if mark and not pending:
+                    skip = mark.group(1)
+                    continue
+                first = j if not pending else first
+                if text.rstrip().endswith("\\"):
+                    pending += text.rstrip()[:-1] + " "
+                    continue
+                logical.append((first, pending + text, skip))
+                pending, skip = "", block_skip
+            for j, text, skip in logical:
+                if text.strip().startswith(PREFIX + " "):
+                    found.append(_cli(text.strip(), j + 1, skip))
+        elif lang == "python" and any("gradio_client" in t for _, t in body):
+            found.append(Documented("client", "\n".join(t for _, t in body), start + 2, block_skip))
+    text = "\n".join(prose)
+    for m in re.finditer(r"`([^`]+)`", text):
+        code = " ".join(m.group(1).split())
+        if code.startswith(PREFIX + " "):
+            line = text.count("\n", 0, m.start())
+            before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
+            found.append(_cli(code, line + 1, _skip_reason(lines, line, before)))
+    unique: dict[str, Documented] = {}
+    for d in sorted(found, key=lambda d: d.line):
+        unique.setdefault(d.id, d)
+    return list(unique.values())
+
+
+# ---------------------------------------------------------------------------------------- shrinking
+
+def _defaults(command: str) -> dict[str, object]:
+    """{flag: default} of a ganlab subcommand, read from the real parser."""
+    import argparse
+
+    from ganlab.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    parser = sub.choices[command]
+    return {flag: action.default for action in parser._actions for flag in action.option_strings}
+
+
+def _flag_value(argv: list[str], flag: str) -> list[int]:
+    """Indices of the values of ``flag`` in argv (``--flag v`` form; ``--flag=v`` is split first)."""
+    return [i + 1 for i, a in enumerate(argv[:-1]) if a == flag]
+
+
+def shrink(text: str, data_dir: str) -> list[str]:
+    """The ganlab argv to run for a documented command (see the module docstring for the rule)."""
+    tokens = shlex.split(text)[len(PREFIX.split()) :]
+    argv: list[str] = []
+    for tok in tokens:
+        for name, value in PLACEHOLDERS.items():
+            tok = re.sub(rf"\b{name}\b", value, tok)
+        argv.extend(tok.split("=", 1) if tok.startswith("--") and "=" in tok else [tok])
+    command, defaults = argv[0], _defaults(argv[0])
+    for flag, cap in CAPS.items():
+        if flag not in defaults:
+            continue
+        given = _flag_value(argv, flag)
+        for i in given:
+            argv[i] = str(min(int(argv[i]), cap))
+        default = defaults[flag]
+        if not given and flag not in CAPPED_ONLY_IF_GIVEN and (default is None or int(default) > cap):
+            argv += [flag, str(cap)]
+    for i in _flag_value(argv, "--data-dir"):
+        argv[i] = data_dir
+    for flag in ("--out", "--figure"):
+        for i in _flag_value(argv, flag):
+            assert not Path(argv[i]).is_absolute(), f"{flag} {argv[i]}: documented outputs should be relative"
+    if command == "bench" and "--quick" not in argv:
+        argv.append("--quick")
+    return argv
+
+
+# ---------------------------------------------------------------------------------------- running
+
+def _make_sketch(path: Path) -> None:
+    """A smiley in black strokes on white, like a student's drawing."""
+    from PIL import Image, ImageDraw
+
+    im = Image.new("RGB", (256, 256), "white")
+    d = ImageDraw.Draw(im)
+    d.ellipse((40, 40, 216, 216), outline="black", width=6)
+    d.ellipse((90, 95, 105, 115), fill="black")
+    d.ellipse((151, 95, 166, 115), fill="black")
+    d.arc((80, 110, 176, 180), 20, 160, fill="black", width=6)
+    im.save(path)
+
+
+def _make_pairs(root: Path) -> None:
+    """A few side-by-side A|B images (label map | photo) in train/ and test/, as facades has them."""
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for split, n in (("train", 6), ("test", 2)):
+        (root / split).mkdir(parents=True)
+        for k in range(n):
+            a = np.repeat(rng.integers(0, 255, (8, 8, 3), dtype=np.uint8), 8, 0).repeat(8, 1)
+            b = np.clip(a.astype(int) + rng.integers(-30, 30, a.shape), 0, 255).astype(np.uint8)
+            Image.fromarray(np.concatenate([a, b], 1)).save(root / split / f"{k}.jpg")
+
+
+def _tree_digest(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(str(p.relative_to(root)).encode())
+            h.update(p.read_bytes() if p.suffix == ".json" else str(p.stat().st_size).encode())
+    return h.hexdigest()
+
+
+class Scratch:
+    """The scratch folder the documented commands share, and the results of those already run."""
+
+    def __init__(self, root: Path, documented: list[Documented]):
+        self.root, self.results = root, {}
+        self.data_dir = os.environ.get("GANLAB_DATA_DIR", "")
+        self.cli = [d for d in documented if d.kind == "cli" and not d.skip]
+        shutil.copytree(REPO / "assets", root / "assets")
+        _make_sketch(root / "my_sketch.png")
+        _make_pairs(root / "path" / "to" / "facades")
+        self.env = {**os.environ, "GANLAB_ASSETS_DIR": str(root / "assets"), "TF_CPP_MIN_LOG_LEVEL": "3",
+                    "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
+
+    def producer(self, path: str) -> Documented | None:
+        """The documented command whose --out is ``path``, if any."""
+        for d in self.cli:
+            argv = shrink(d.text, self.data_dir)
+            if any(Path(argv[i]) == Path(path) for i in _flag_value(argv, "--out")):
+                return d
+        return None
+
+    def run(self, d: Documented) -> subprocess.CompletedProcess:
+        """Run a documented command (and first what it reads, if missing); cached."""
+        if d.text in self.results:
+            return self.results[d.text]
+        argv = shrink(d.text, self.data_dir)
+        for flag in READS_CHECKPOINT:
+            for i in _flag_value(argv, flag):
+                src = self.producer(argv[i])
+                if not (self.root / argv[i]).exists() and src is not None and src is not d:
+                    first = self.run(src)
+                    assert first.returncode == 0, (f"`{d.text}` reads {argv[i]}, made by `{src.text}` "
+                                                   f"(README line {src.line}), which failed")
+        t0 = time.perf_counter()
+        proc = subprocess.run([sys.executable, "-m", "ganlab", *argv], cwd=self.root, env=self.env,
+                              capture_output=True, text=True, timeout=TIMEOUT_S)
+        proc.seconds = time.perf_counter() - t0
+        self.results[d.text] = proc
+        return proc
+
+
+DOCUMENTED = extract(README.read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory):
+    before = _tree_digest(REPO / "assets")
+    yield Scratch(tmp_path_factory.mktemp("readme"), DOCUMENTED)
+    assert _tree_digest(REPO / "assets") == before, "a documented command changed the repository's assets/"
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    from tests.ui_helpers import running_app
+
+    with running_app(tmp_path_factory.mktemp("app")) as (url, _store):
+        yield url
+
+
+def _params(kind: str) -> list:
+    return [pytest.param(d, id=d.id, marks=[pytest.mark.skip(reason=d.skip)] if d.skip else [])
+            for d in DOCUMENTED if d.kind == kind]
+
+
+@pytest.mark.parametrize("documented", _params("cli"))
+def test_documented_command_runs(documented: Documented, scratch: Scratch):
+    proc = scratch.run(documented)
+    argv = shlex.join(shrink(documented.text, scratch.data_dir))
+    assert proc.returncode == 0, (
+        f"README.md line {documented.line}: `{documented.text}`\nran as `python -m ganlab {argv}` "
+        f"in {scratch.root}: exit {proc.returncode}\n--- stdout (end) ---\n{proc.stdout[-3000:]}"
+        f"\n--- stderr (end) ---\n{proc.stderr[-3000:]}")
+
+
+@pytest.mark.parametrize("documented", _params("client"))
+def test_documented_client_snippet_runs(documented: Documented, scratch: Scratch, app_url: str,
+                                        monkeypatch):
+    assert README_URL in documented.text, f"README line {documented.line}: the snippet should use {README_URL}"
+    monkeypatch.chdir(scratch.root)
+    names: dict = {}
+    exec(compile(documented.text.replace(README_URL, app_url), f"README.md:{documented.line}", "exec"), names)
+    paths = {k: v for k, v in names.items() if k.endswith("path")}
+    assert paths, "the snippet should leave its result in a variable named ...path"
+    for k, v in paths.items():
+        assert Path(v).is_file(), f"{k} = {v!r} is not a file"
+
+
+def test_bench_times_every_shipped_generator(scratch: Scratch):
+    """``bench``'s inference table has a row for every shipped generator, whatever it takes."""
+    bench = next((d for d in DOCUMENTED if d.kind == "cli" and shrink(d.text, "")[0] == "bench"), None)
+    assert bench is not None, "README documents `python -m ganlab bench`"
+    proc = scratch.run(bench)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    table = proc.stdout.split("inference (")[-1].splitlines()[1:]
+    timed = {row.split()[0] for row in table if "ms for 1 image" in row}
+    generators = {p.parent.name for p in (scratch.root / "assets").glob("*/card.json")
+                  if not p.parent.name.startswith("classifier")}
+    assert generators and timed == generators, proc.stdout
+
+
+def test_extract_reads_blocks_inline_code_and_skip_marks():
+    md = "\n".join([
+        "Run `python -m ganlab generate --checkpoint cgan-mnist --out a.npz` or",
+        "`python -m ganlab train | bench`, `python -m ganlab …`.",
+        "<!-- ci: skip (needs a GPU) -->",
+        "```sh",
+        "export X=1",
+        "python -m ganlab train --model cgan \\",
+        "    --steps 5000   # long",
+        "```",
+        "```sh",
+        "# ci: skip (two machines)",
+        "python -m ganlab bench",
+        "python -m ganlab evaluate --checkpoint NAME --per-class 200",
+        "```",
+        "```python",
+        "from gradio_client import Client",
+        "```",
+    ])
+    got = {d.id: d for d in extract(md)}
+    assert got["train --model cgan --steps 5000"].skip == "needs a GPU"
+    assert got["train --model cgan --steps 5000"].line == 6
+    assert got["bench"].skip == "two machines"
+    assert got["evaluate --checkpoint NAME --per-class 200"].skip is None
+    assert got["generate --checkpoint cgan-mnist --out a.npz"].skip is None
+    assert "synopsis" in got["train '|' bench"].skip and "synopsis" in got["'…'"].skip
+    assert [d.kind for d in got.values()].count("client") == 1
+    assert shrink("python -m ganlab evaluate --checkpoint NAME --per-class 200", "D") == [
+        "evaluate", "--checkpoint", "cgan-mnist", "--per-class", "3"]
+    assert shrink("python -m ganlab train --model pix2pix --steps=3000 --data-dir ../x", "D") == [
+        "train", "--model", "pix2pix", "--steps", "2", "--data-dir", "D", "--batch-size", "16", "--limit", "256"]
+    assert shrink("python -m ganlab bench", "D")[-1] == "--quick"
