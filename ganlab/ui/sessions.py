@@ -49,11 +49,11 @@ class RunView:
     pause_label: str | None = None  # the pause button's label last sent
 
     def close(self) -> None:
-        """Free the live figures and delete the frame files."""
+        """Free the live figures and delete the frame files. They stay referenced, closed: an update
+        still drawing the released run then fails, instead of making new ones that nobody closes."""
         for drawn in (self.curves, self.bars, self.frames):
             if drawn is not None:
                 drawn.close()
-        self.curves = self.bars = self.frames = None
 
 
 @dataclass
