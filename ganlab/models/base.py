@@ -195,6 +195,7 @@ class GAN:
         return ("d_real", "d_fake")
 
     def example_inputs(self, count: int, seed: int = 0) -> dict[str, np.ndarray]:
-        """Seeded random generator inputs of the right kind for ``count`` samples (a latent dict)."""
-        z = np.random.default_rng(seed).standard_normal((count, self.spec.latent_dim))
-        return {"z": z.astype(np.float32)}
+        """Seeded random generator inputs of the right kind for ``count`` samples (a latent dict):
+        noise, plus random labels or codes where the model takes them (see ``latent_for``)."""
+        z = np.random.default_rng(seed).standard_normal((count, self.spec.latent_dim)).astype(np.float32)
+        return self.latent_for(z, None, seed)

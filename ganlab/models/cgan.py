@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import layers, ops
 
 from ganlab.models.base import GAN
@@ -67,8 +66,3 @@ class ConditionalGAN(GAN):
         label = condition["label"] if "label" in condition else condition["y"]
         return self.discriminator([x, ops.cast(label, "int32")], training=training)
 
-    def example_inputs(self, count: int, seed: int = 0) -> dict[str, np.ndarray]:
-        """Noise plus class labels 0, 1, 2, ... in turn."""
-        latent = super().example_inputs(count, seed)
-        latent["label"] = np.arange(count, dtype=np.int32) % self.spec.num_classes
-        return latent

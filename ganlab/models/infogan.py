@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import keras
-import numpy as np
 from keras import layers, ops
 
 from ganlab.models.base import GAN, checked_codes
@@ -147,10 +146,3 @@ class InfoGAN(GAN):
     def metric_names(self) -> tuple[str, ...]:
         return ("d_real", "d_fake", "mi", "mi_cat", "mi_cont", "q_cat_acc")
 
-    def example_inputs(self, count: int, seed: int = 0) -> dict[str, np.ndarray]:
-        """Noise, categories 0, 1, 2, ... in turn and seeded continuous codes in [-1, 1]."""
-        latent = super().example_inputs(count, seed)
-        latent["c_cat"] = np.arange(count, dtype=np.int32) % self.categories
-        rng = np.random.default_rng(seed + 1)
-        latent["c_cont"] = rng.uniform(-1.0, 1.0, (count, self.continuous)).astype(np.float32)
-        return latent
