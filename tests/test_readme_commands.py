@@ -219,6 +219,14 @@ def _make_pairs(root: Path) -> None:
             Image.fromarray(np.concatenate([a, b], 1)).save(root / split / f"{k}.jpg")
 
 
+def _children_cpu() -> float:
+    """CPU seconds (user + system) used so far by finished child processes."""
+    import resource
+
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
 def _tree_digest(root: Path) -> str:
     h = hashlib.sha256()
     for p in sorted(root.rglob("*")):
@@ -261,10 +269,10 @@ class Scratch:
                     first = self.run(src)
                     assert first.returncode == 0, (f"`{d.text}` reads {argv[i]}, made by `{src.text}` "
                                                    f"(README line {src.line}), which failed")
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), _children_cpu()
         proc = subprocess.run([sys.executable, "-m", "ganlab", *argv], cwd=self.root, env=self.env,
                               capture_output=True, text=True, timeout=TIMEOUT_S)
-        proc.seconds = time.perf_counter() - t0
+        proc.seconds, proc.cpu_seconds = time.perf_counter() - t0, _children_cpu() - cpu0
         self.results[d.text] = proc
         return proc
 
@@ -275,7 +283,10 @@ DOCUMENTED = extract(README.read_text(encoding="utf-8"))
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory):
     before = _tree_digest(REPO / "assets")
-    yield Scratch(tmp_path_factory.mktemp("readme"), DOCUMENTED)
+    runs = Scratch(tmp_path_factory.mktemp("readme"), DOCUMENTED)
+    yield runs
+    for text, proc in runs.results.items():  # shown with pytest -s: where the time goes
+        print(f"{proc.seconds:7.1f} s wall {proc.cpu_seconds:7.1f} s CPU  {text}")
     assert _tree_digest(REPO / "assets") == before, "a documented command changed the repository's assets/"
 
 
