@@ -29,6 +29,7 @@ MAX_SIDE = 256  # longest input side upscaled (→ 1024 px out)
 MIN_SIDE = 4
 MAX_FILE_BYTES = 20_000_000  # refuse bigger uploads before reading them
 MAX_DECODE_PIXELS = 40_000_000  # refuse "decompression bombs" from the header, before decoding
+MAX_COMPILED = 16  # compiled input shapes kept
 PAD = 8  # inputs are padded (edge) to a multiple of this: fewer compiled shapes
 
 
@@ -131,8 +132,9 @@ class UpscaleModel:
     def __init__(self, loaded: LoadedGenerator):
         self.loaded = loaded
         gan = self.gan = loaded.gan
-        self._generate = backend.compile_step(
-            lambda x: ops.cast(gan.generator(x, training=False), "float32"), list(gan.generator.variables))
+        # One compiled function per input shape: a function retraced with unknown sizes cannot run the
+        # bicubic skip (Keras' resize needs the size); inputs are padded to multiples of PAD, so few shapes.
+        self._compiled: dict[tuple[int, ...], Any] = {}
         self._judge = backend.compile_step(
             lambda y: ops.sigmoid(ops.cast(gan.discriminator(y, training=False), "float32")),
             list(gan.discriminator.variables))
@@ -151,8 +153,19 @@ class UpscaleModel:
         h, w = rgb.shape[:2]
         ph, pw = -h % PAD, -w % PAD
         x = np.pad(rgb, ((0, ph), (0, pw), (0, 0)), mode="edge") if ph or pw else rgb
-        y = np.asarray(ops.convert_to_numpy(self._generate(x[None].astype(np.float32) / 127.5 - 1.0)))[0]
+        y = np.asarray(ops.convert_to_numpy(self._generator_for(x.shape)(x[None].astype(np.float32) / 127.5 - 1.0)))[0]
         return to_uint8(y[: h * SCALE, : w * SCALE])
+
+    def _generator_for(self, shape: tuple[int, ...]) -> Any:
+        """The compiled generator for one input shape (at most MAX_COMPILED kept)."""
+        fn = self._compiled.get(shape)
+        if fn is None:
+            if len(self._compiled) >= MAX_COMPILED:
+                self._compiled.pop(next(iter(self._compiled)))
+            gan = self.gan
+            fn = self._compiled[shape] = backend.compile_step(
+                lambda x: ops.cast(gan.generator(x, training=False), "float32"), list(gan.generator.variables))
+        return fn
 
     def realness(self, image: np.ndarray) -> np.ndarray:
         """The PatchGAN's per-patch probability that a high-res image is real: (P, Q) in [0, 1]."""
