@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from ganlab.checkpoints import shipped_names
+from ganlab.explore.upscale import MAX_SIDE
 
 
 def upscale_checkpoint(folder: Path) -> str:
@@ -73,7 +74,7 @@ def test_upscale_endpoint_refuses_big_and_non_images(client, tmp_path):
 
     big = tmp_path / "big.png"
     Image.new("RGB", (300, 200), "white").save(big)
-    with pytest.raises(Exception, match="256 pixels"):
+    with pytest.raises(Exception, match=f"{MAX_SIDE} pixels"):
         client.predict(handle_file(str(big)), api_name="/upscale")
 
 

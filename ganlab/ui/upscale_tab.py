@@ -30,7 +30,7 @@ from ganlab.models.srgan import bicubic_down
 from ganlab.ui.sessions import SessionStore
 
 DISPLAY = 256  # small results are shown enlarged (nearest) to about this size; the API returns 4× exactly
-INTRO = ("Upload a **small** picture (up to 256 px; an emoji at 32×32 is ideal) or pick an example. SRGAN "
+INTRO = (f"Upload a **small** picture (up to {MAX_SIDE} px; an emoji at 32×32 is ideal) or pick an example. SRGAN "
          "makes it **4× larger**: compare what the low-res picture really holds (big square pixels), the "
          "usual bicubic smoothing, and SRGAN's guess at the missing detail. It learned from ~1,450 OpenMoji "
          "emojis shrunk 4× (the examples below were never trained on).")
@@ -108,9 +108,9 @@ class UpscaleTab:
         return (*out[:4], "Your Sketch-tab picture, shrunk 4× and upscaled back. " + out[4])
 
     def upscale_api(self, image: Any) -> np.ndarray:
-        """The ``upscale`` endpoint: an image (at most 256 px a side) in, the 4× SRGAN image out."""
+        """The ``upscale`` endpoint: an image (at most MAX_SIDE px a side) in, the 4× SRGAN image out."""
         if image is None:
-            raise gr.Error("No image: send a picture of at most 256×256 pixels.")
+            raise gr.Error(f"No image: send a picture of at most {MAX_SIDE}×{MAX_SIDE} pixels.")
         try:
             return self.run(image)[0].srgan
         except UpscaleError as e:
