@@ -207,6 +207,12 @@ class SRGAN(GAN):
             raise ValueError("srgan needs (low-res, high-res) pairs: use --dataset openmoji or a folder of photos.")
         return {"cond": batch["cond"]}
 
+    def example_inputs(self, count: int, seed: int = 0) -> dict[str, np.ndarray]:
+        """No noise: seeded random low-res images (H/4, W/4, 3) in the training range [-1, 1]."""
+        h, w, _ = self.spec.data_shape
+        rng = np.random.default_rng(seed)
+        return {"cond": rng.uniform(-1, 1, (count, h // SCALE, w // SCALE, 3)).astype(np.float32)}
+
     def generator_inputs(self, latent: dict):
         return latent["cond"]
 
