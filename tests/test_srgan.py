@@ -163,3 +163,19 @@ def test_huge_image_is_refused_from_its_header(tmp_path, monkeypatch):
     monkeypatch.setattr(upscale, "MAX_FILE_BYTES", 10)
     with pytest.raises(UpscaleError, match="MB"):
         to_rgb(str(tmp_path / "big.png"))
+
+
+def test_photo_folder_becomes_random_crops_with_a_held_out_split(tmp_path):
+    from ganlab.data import load_dataset
+    from ganlab.data.paired import is_test_name
+
+    rng = np.random.default_rng(0)
+    names = [f"photo{i}.png" for i in range(12)]
+    for name in names:
+        Image.fromarray(rng.integers(0, 256, (260, 300, 3)).astype(np.uint8)).save(tmp_path / name)
+    held = [n for n in names if is_test_name(n)]
+    ds = load_dataset(str(tmp_path), image_size=28)
+    pairs = get_model_class("srgan").prepare_data(ds, {"crop": 32, "crops_per_image": 3})
+    assert pairs.x.shape == (3 * (len(names) - len(held)), 32, 32, 3) and pairs.cond.shape[1:] == (8, 8, 3)
+    assert pairs.meta["test_x"].shape == (len(held), 256, 256, 3)
+    assert pairs.meta["test_cond"].shape == (len(held), 64, 64, 3)
