@@ -5,8 +5,8 @@ Inputs: any PNG/JPEG/... file, PIL image or array. Checked before decoding: file
 ``MAX_FILE_BYTES``) and pixel count (at most ``MAX_DECODE_PIXELS``). Grayscale becomes RGB; alpha
 is composited over white (the emojis were trained on white); 16-bit and float images are scaled
 to 8 bits. The generator is fully convolutional, so inputs up to ``MAX_SIDE`` pixels on their
-longer side are upscaled whole (a 128² input gives 512²: measured ~1.8 s on a busy 2-core CPU,
-against ~20 ms for 32²); larger ones are refused with a message saying to shrink or crop them, or to
+longer side are upscaled whole (a 128² input gives 512²: measured 0.6-1.8 s on a busy 2-core CPU,
+against ~30 ms for 32²); larger ones are refused with a message saying to shrink or crop them, or to
 tick "shrink it 4× first" in the tab (no tiling: the demo is for small pictures).
 """
 
@@ -26,7 +26,7 @@ from ganlab.images import to_uint8
 from ganlab.models.srgan import SCALE
 
 DEFAULT_CHECKPOINT = "srgan-openmoji"
-MAX_SIDE = 128  # longest input side upscaled (→ 512 px out; ~2 s on a busy 2-core CPU)
+MAX_SIDE = 128  # longest input side upscaled (→ 512 px out; 0.6-1.8 s on a busy 2-core CPU)
 MIN_SIDE = 4
 MAX_FILE_BYTES = 20_000_000  # refuse bigger uploads before reading them
 MAX_DECODE_PIXELS = 40_000_000  # refuse "decompression bombs" from the header, before decoding
