@@ -172,17 +172,25 @@ def _input_files(inputs: str) -> list[Path]:
 def _generate_upscaled(args: argparse.Namespace, loaded) -> int:
     """SRGAN: upscale --inputs (an image or a folder of images) 4×, else the held-out low-res inputs."""
     from ganlab.evaluate.superres import held_out_pairs
-    from ganlab.explore.upscale import UpscaleModel, check_size, to_rgb
+    from ganlab.explore.upscale import UpscaleError, UpscaleModel, check_size, to_rgb
 
     model = UpscaleModel(loaded)
     if args.inputs:
         files = _input_files(args.inputs)[: args.count]
         inputs, names = [], []
         for f in files:
-            rgb = to_rgb(str(f))
-            check_size(rgb)
+            try:
+                rgb = to_rgb(str(f))
+                check_size(rgb)
+            except UpscaleError as e:
+                if len(files) == 1:
+                    raise
+                print(f"skipped {f.name}: {e}", file=sys.stderr)  # a folder: go on with the others
+                continue
             inputs.append(rgb)
             names.append(f.name)
+        if not inputs:
+            raise SystemExit(f"--inputs: none of the {len(files)} files could be upscaled")
     else:
         low, _, names = held_out_pairs(loaded.card, args.data_dir, limit=args.count)
         inputs = list(low)

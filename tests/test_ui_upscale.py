@@ -93,3 +93,17 @@ def test_tab_handlers(checkpoint, tmp_path):
     out = tab.render(str(tmp_path / "x.png"))
     assert out[0] is None and "Not an image" in out[-1]
     assert "Sketch" in tab.from_sketch(None)[-1]
+
+
+def test_sketch_picture_is_shrunk_and_upscaled(checkpoint):
+    from ganlab.checkpoints import shipped_names
+    from ganlab.explore.sketch import preprocess, simple_drawings
+    from ganlab.ui.sketch_tab import SketchTab
+    from ganlab.ui.upscale_tab import UpscaleTab
+
+    if "pix2pix-openmoji" not in shipped_names():
+        pytest.skip("shipped pix2pix not found")
+    tab = UpscaleTab(checkpoint, sketch=SketchTab())
+    sketch = preprocess(simple_drawings(256)["smiley"]).sketch
+    *_, sr, _zoom, message = tab.from_sketch(sketch)
+    assert sr is not None and "Sketch-tab picture" in message and "32×32 → 128×128" in message
