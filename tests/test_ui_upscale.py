@@ -107,3 +107,25 @@ def test_sketch_picture_is_shrunk_and_upscaled(checkpoint):
     sketch = preprocess(simple_drawings(256)["smiley"]).sketch
     *_, sr, _zoom, message = tab.from_sketch(sketch)
     assert sr is not None and "Sketch-tab picture" in message and "32×32 → 128×128" in message
+
+
+def test_whole_app_has_the_upscale_tab_and_srgan_trains_in_the_train_tab(tmp_path):
+    """The full app builds with the Upscale tab; srgan in the Train tab: one step, input/target/output rows."""
+    from gradio_client import Client
+
+    from ganlab.data.paired import openmoji_file
+    from tests.ui_helpers import running_app
+
+    try:
+        openmoji_file()
+    except Exception:
+        pytest.skip("OpenMoji pairs not found (set GANLAB_DATA_DIR)")
+    with running_app(tmp_path, max_runs=1) as (url, _):
+        c = Client(url, verbose=False)
+        assert "/upscale" in c.view_api(print_info=False, return_format="dict")["named_endpoints"]
+        out = c.predict("srgan", "openmoji", None, None, None, None, 4, None, 0, 10, api_name="/step")
+        m = c.predict(api_name="/metrics")
+        assert m["model"] == "srgan" and m["step"] == 1 and {"mse", "g_adv"} <= set(m["last"])
+        view = np.asarray(Image.open(out[1]).convert("RGB"))
+        assert view.shape[1] > view.shape[0]  # 8 columns, 3 rows: low-res, truth, output
+        c.predict(api_name="/reset")
