@@ -52,6 +52,15 @@ class PixelShuffle(layers.Layer):
         return {**super().get_config(), "factor": self.factor}
 
 
+@keras.saving.register_keras_serializable(package="ganlab")
+class StraightThroughClip(layers.Layer):
+    """Clip to [-1, 1] in the forward pass; the gradient passes as if there were no clip."""
+
+    def call(self, x: Any) -> Any:
+        """x + stop_gradient(clip(x) - x)."""
+        return x + ops.stop_gradient(ops.clip(x, -1.0, 1.0) - x)
+
+
 def bicubic_down(images: np.ndarray, factor: int = SCALE) -> np.ndarray:
     """The fixed degradation: uint8 (N, H, W, 3) images shrunk by ``factor`` with PIL BICUBIC."""
     from PIL import Image
@@ -89,7 +98,8 @@ class SRGAN(GAN):
     from training); conv3 + long skip; two [conv3 → 4f → PixelShuffle(2) → PReLU] stages; conv
     9×9 → 3. ``global_skip`` adds a bicubic upsampling of the input to the output (the net learns
     the residual), which gets a short CPU run past bicubic quality within a few hundred steps;
-    its output is then linear (no tanh) and clipped to [-1, 1] only when turned into pixels.
+    its output is then not a tanh but a straight-through clip to [-1, 1] (forward clipped, gradient
+    as if linear: a tanh would pull the white background, at 1, away from the bicubic start).
     The generator is fully convolutional: any input size works (the app caps it).
     D: PatchGAN on the high-res image only (as in the paper, D never sees the low-res input):
     C32 s2 → C64 s2 → C128 s2 → C128 s1 → 1 logit per patch, a 16×16 map at 128².
@@ -183,7 +193,8 @@ class SRGAN(GAN):
         if o["global_skip"]:
             out = self._conv(x, 3, int(o["out_kernel"]), dtype="float32")
             up = layers.UpSampling2D(SCALE, interpolation="bicubic", dtype="float32")(inp)
-            out = layers.Add(dtype="float32")([up, out])  # linear: images are clipped when shown
+            out = layers.Add(dtype="float32")([up, out])
+            out = StraightThroughClip(dtype="float32")(out)  # data range; gradient as if linear
         else:
             out = layers.Conv2D(3, int(o["out_kernel"]), padding="same", activation="tanh", dtype="float32")(x)
         return model(inp, out, "generator")
