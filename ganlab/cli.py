@@ -1,5 +1,5 @@
 """Command line: ``python -m ganlab train | generate | evaluate | evaluate-infogan | evaluate-pix2pix |
-train-classifier | export | export-float16 | bench``.
+evaluate-srgan | train-classifier | export | export-float16 | bench``.
 
 The commands import the heavy modules (Keras, TensorFlow) inside their functions on purpose: that is
 for start-up time only (``--help`` and argument errors answer at once instead of after ~3 s of
@@ -53,7 +53,13 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         precision=args.precision, xla=args.xla, data_dir=args.data_dir,
         image_size=args.image_size, limit=args.limit, options=_parse_options(args.option))
     if args.resume:
-        session = TrainingSession.resume_from(args.resume, steps=args.steps)
+        overrides: dict = {"steps": args.steps}
+        if args.option:  # e.g. SRGAN fine-tuned from its SRResNet: --option adversarial_weight=0.001
+            from ganlab.checkpoints import read_card
+
+            overrides["options"] = {**read_card(args.resume)["config"].get("options", {}), **config.options}
+        session = TrainingSession.resume_from(args.resume, **overrides)
+        session.command = f"{session.command} ; then {command_line(argv)}" if session.command else command_line(argv)
     else:
         session = TrainingSession(config, command=command_line(argv))
     c = session.config
@@ -101,6 +107,8 @@ def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
     from ganlab.sampling import Sampler
 
     loaded = load_generator(args.checkpoint)
+    if loaded.gan.name == "srgan":  # 4× super-resolution of input images
+        return _generate_upscaled(args, loaded)
     if loaded.gan.paired:  # the model translates input images: no latent to sample
         return _generate_paired(args, loaded)
     sampler = Sampler(loaded.gan)
@@ -148,6 +156,106 @@ def _generate_paired(args: argparse.Namespace, loaded) -> int:
                         labels=np.full(len(images), -1, np.int32))
     what = "held-out inputs" if not args.inputs else str(args.inputs)
     print(f"wrote {len(images)} images {images.shape[1:]} from {loaded.path.name} ({what}) to {args.out}")
+    return 0
+
+
+def _input_files(inputs: str) -> list[Path]:
+    """An image file, or the images in a folder (sorted)."""
+    src = Path(inputs).expanduser()
+    files = sorted(f for f in src.iterdir() if f.suffix.lower() in (".png", ".jpg", ".jpeg", ".bmp", ".webp")) \
+        if src.is_dir() else [src]
+    if not files or not files[0].exists():
+        raise SystemExit(f"--inputs: no image found at {src}")
+    return files
+
+
+def _generate_upscaled(args: argparse.Namespace, loaded) -> int:
+    """SRGAN: upscale --inputs (an image or a folder of images) 4×, else the held-out low-res inputs."""
+    from ganlab.evaluate.superres import held_out_pairs
+    from ganlab.explore.upscale import UpscaleError, UpscaleModel, check_size, to_rgb
+
+    model = UpscaleModel(loaded)
+    if args.inputs:
+        files = _input_files(args.inputs)[: args.count]
+        inputs, names = [], []
+        for f in files:
+            try:
+                rgb = to_rgb(str(f))
+                check_size(rgb)
+            except UpscaleError as e:
+                if len(files) == 1:
+                    raise
+                print(f"skipped {f.name}: {e}", file=sys.stderr)  # a folder: go on with the others
+                continue
+            inputs.append(rgb)
+            names.append(f.name)
+        if not inputs:
+            raise SystemExit(f"--inputs: none of the {len(files)} files could be upscaled")
+    else:
+        low, _, names = held_out_pairs(loaded.card, args.data_dir, limit=args.count)
+        inputs = list(low)
+    images = [model.upscale(x) for x in inputs]
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    if len({im.shape for im in images}) == 1:
+        arrays = {"images": np.stack(images), "inputs": np.stack(inputs)}
+    else:  # different sizes: one array per image
+        arrays = {f"image_{i:03d}": im for i, im in enumerate(images)}
+        arrays.update({f"input_{i:03d}": x for i, x in enumerate(inputs)})
+    np.savez_compressed(args.out, names=np.array(names), labels=np.full(len(images), -1, np.int32), **arrays)
+    what = "held-out inputs" if not args.inputs else str(args.inputs)
+    print(f"wrote {len(images)} 4× images (first {images[0].shape}) from {loaded.path.name} ({what}) to {args.out}")
+    return 0
+
+
+def cmd_evaluate_srgan(args: argparse.Namespace, argv: list[str]) -> int:
+    """Held-out PSNR / SSIM / sharpness of SRGAN checkpoints and bicubic; table, figure, card."""
+    from ganlab.checkpoints import atomic_write_text, load_generator
+    from ganlab.evaluate.superres import (
+        bicubic_up,
+        comparison_figure,
+        held_out_pairs,
+        measure,
+        nearest_up,
+        table,
+        upscale_all,
+    )
+    from ganlab.images import save_png
+    from ganlab.sampling import Sampler
+
+    loaded = [load_generator(c) for c in [*args.compare, args.checkpoint]]  # baselines first
+    for lg in loaded:
+        if lg.gan.name != "srgan":
+            raise ValueError(f"{lg.path} is a {lg.gan.name} checkpoint, not srgan.")
+    low, truth, names = held_out_pairs(loaded[-1].card, args.data_dir, args.limit)
+    columns = {"bicubic": bicubic_up(low)}
+    labels = args.labels.split(",") if args.labels else [lg.path.name for lg in loaded]
+    if len(labels) != len(loaded):
+        raise SystemExit(f"--labels needs {len(loaded)} names (compared checkpoints first, then --checkpoint)")
+    for label, lg in zip(labels, loaded):
+        columns[label] = upscale_all(Sampler(lg.gan), low)
+    rows = {name: measure(out, truth) for name, out in columns.items()}
+    split = f"{len(low)} held-out pairs of {loaded[-1].card['dataset']} (never trained on)"
+    print(f"{split}\n{table(rows)}")
+    if args.table:
+        Path(args.table).parent.mkdir(parents=True, exist_ok=True)
+        Path(args.table).write_text(f"{split}\n\n{table(rows)}\n", encoding="utf-8")
+        print(f"table written to {args.table}")
+    if args.figure:
+        idx = [int(i) for i in args.figure_rows.split(",")] if args.figure_rows else list(range(6))
+        idx = [i for i in idx if 0 <= i < len(low)]
+        cols = [nearest_up(low[idx]), *[c[idx] for c in columns.values()], truth[idx]]
+        Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
+        save_png(comparison_figure(cols, scale=args.figure_scale), args.figure)
+        print(f"figure (low-res | {' | '.join(columns)} | truth; {', '.join(names[i] for i in idx)}) "
+              f"written to {args.figure}")
+    if args.write_card:
+        lg = loaded[-1]
+        result = {"split": split, "methods": rows, "command": command_line(argv),
+                  "metrics": "PSNR on RGB uint8; SSIM on luminance (σ=1.5); sharpness = mean gradient "
+                             "magnitude / the truth's"}
+        quality = {**(lg.card.get("quality") or {}), "superres": result}
+        atomic_write_text(lg.path / "card.json", json.dumps(dict(lg.card, quality=quality), indent=2))
+        print(f"held-out quality written to {lg.path / 'card.json'}")
     return 0
 
 
@@ -279,7 +387,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     t = sub.add_parser("train", help="train a GAN and save a checkpoint")
-    t.add_argument("--model", default=default_of("model"), help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix")
+    t.add_argument("--model", default=default_of("model"),
+                   help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix, srgan")
     t.add_argument("--dataset", default=default_of("dataset"),
                    help="ring, grid, moons, spiral, circle, mnist, fashion, openmoji, a folder (A|B pairs "
                         "for pix2pix; DIR:BtoA makes the right half the input), or a .csv of points")
@@ -318,7 +427,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--seed", type=int, default=0)
     g.add_argument("--truncation", type=float, default=1.0, help="scale z toward 0 (0..1]")
     g.add_argument("--inputs", default=None,
-                   help="pix2pix: a sketch image or folder of images (default: the held-out inputs)")
+                   help="pix2pix: a sketch image or folder of images; srgan: images to upscale 4× "
+                        "(default: the held-out inputs)")
     g.add_argument("--data-dir", default=None, help="pix2pix held-out inputs: data folder")
     g.add_argument("--out", required=True, help="output .npz (arrays images, labels; pix2pix: inputs)")
     g.set_defaults(func=cmd_generate)
@@ -375,6 +485,20 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--figure-scale", type=int, default=1)
     e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
     e.set_defaults(func=cmd_evaluate_pix2pix)
+
+    e = sub.add_parser("evaluate-srgan", help="held-out PSNR / SSIM / sharpness of SRGAN checkpoints vs bicubic")
+    e.add_argument("--checkpoint", required=True, help="folder or shipped name (srgan-openmoji)")
+    e.add_argument("--compare", action="append", default=[], help="another srgan checkpoint, e.g. the SRResNet "
+                                                                  "baseline (repeatable; shown first)")
+    e.add_argument("--labels", default=None, help="names for the table, compared first: e.g. SRResNet,SRGAN")
+    e.add_argument("--data-dir", default=None)
+    e.add_argument("--limit", type=int, default=None, help="only the first N held-out pairs")
+    e.add_argument("--table", default=None, help="write the Markdown table here")
+    e.add_argument("--figure", default=None, help="write low-res | bicubic | compared... | checkpoint | truth rows")
+    e.add_argument("--figure-rows", default=None, help="held-out indices for the figure, e.g. 0,5,9")
+    e.add_argument("--figure-scale", type=int, default=1)
+    e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+    e.set_defaults(func=cmd_evaluate_srgan)
 
     x = sub.add_parser("export-float16", help="copy a checkpoint for shipping with float16 weights")
     x.add_argument("--checkpoint", required=True)

@@ -41,3 +41,57 @@ def image_folder(path: str | os.PathLike, size: int = 28, channels: int | None =
     y = np.array([names.index(lbl) for lbl in labels], np.int32) if len(names) > 1 else None
     return Dataset(root.name or "folder", to_unit_range(np.stack(rows)), y,
                    names if y is not None else (), meta={"skipped": bad, "path": str(root)})
+
+
+MAX_CROP_IMAGES = 4000  # training crops kept in memory (float32): 4000 × 128² × 3 ≈ 790 MB
+
+
+def random_crops(path: str | os.PathLike, size: int = 128, per_image: int = 8, seed: int = 0,
+                 test_size: int = 256, max_crops: int = MAX_CROP_IMAGES) -> Dataset:
+    """Random size×size RGB crops of every photo under ``path`` at full resolution (for super-resolution).
+
+    The held-out split is the pix2pix rule on relative file names (md5 % 10 == 0): those photos are
+    never cropped for training; one centre crop of side ``test_size`` (rounded to a multiple of 4,
+    smaller photos are skipped) of each goes to ``meta["test_x"]``. Photos smaller than ``size``
+    are skipped. Crops are drawn once, from ``seed``.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    from ganlab.data.paired import is_test_name
+
+    root = Path(path).expanduser()
+    files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if not files:
+        raise DataError(f"No images ({', '.join(sorted(IMAGE_SUFFIXES))}) found in {root}.")
+    rng = np.random.default_rng(seed)
+    train_files = [f for f in files if not is_test_name(f.relative_to(root).as_posix())]
+    per_image = max(1, min(per_image, max_crops // max(len(train_files), 1)))
+    crops, tests, test_names, skipped = [], [], [], []
+    side = test_size // 4 * 4
+    for f in files:
+        try:
+            with Image.open(f) as im:
+                arr = np.asarray(im.convert("RGB"))
+        except (UnidentifiedImageError, OSError):
+            skipped.append(f.name)
+            continue
+        h, w = arr.shape[:2]
+        if is_test_name(f.relative_to(root).as_posix()):
+            if min(h, w) >= side:
+                y, x = (h - side) // 2, (w - side) // 2
+                tests.append(arr[y : y + side, x : x + side])
+                test_names.append(f.name)
+            continue
+        if min(h, w) < size:
+            skipped.append(f.name)
+            continue
+        for _ in range(per_image):
+            y, x = rng.integers(0, h - size + 1), rng.integers(0, w - size + 1)
+            crops.append(arr[y : y + size, x : x + size])
+    if not crops:
+        raise DataError(f"No photo in {root} is at least {size}×{size} pixels (or none could be read).")
+    meta = {"path": str(root), "skipped": skipped, "crops": f"{per_image} random {size}² crops per photo",
+            "split": "held out: md5(relative file name) % 10 == 0",
+            "test_x": to_unit_range(np.stack(tests)) if tests else np.zeros((0, side, side, 3), np.float32),
+            "test_names": test_names}
+    return Dataset(root.name or "photos", to_unit_range(np.stack(crops)), meta=meta)

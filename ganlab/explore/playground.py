@@ -41,7 +41,7 @@ MAX_OFFSET = 10.0  # largest |offset| accepted for a latent entry or a direction
 DISPLAY = 336  # pixels of the large image (28 px × 12, nearest neighbour)
 N_DIRECTIONS = 5
 PCA_SAMPLES = 1000
-NOT_PLAYABLE = ("pix2pix", "infogan")  # pix2pix has no z; InfoGAN has its own panel (codes, not classes)
+NOT_PLAYABLE = ("pix2pix", "srgan", "infogan")  # pix2pix, srgan: no z; InfoGAN has its own panel (codes, not classes)
 
 
 @dataclass

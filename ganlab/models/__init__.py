@@ -7,10 +7,12 @@ from ganlab.models.cgan import ConditionalGAN
 from ganlab.models.dcgan import DCGAN
 from ganlab.models.infogan import InfoGAN
 from ganlab.models.pix2pix import Pix2Pix
+from ganlab.models.srgan import SRGAN
 from ganlab.models.vanilla import VanillaGAN
 from ganlab.models.wgan_gp import WGANGP
 
-REGISTRY: dict[str, type[GAN]] = {m.name: m for m in (VanillaGAN, DCGAN, ConditionalGAN, WGANGP, InfoGAN, Pix2Pix)}
+REGISTRY: dict[str, type[GAN]] = {m.name: m for m in (VanillaGAN, DCGAN, ConditionalGAN, WGANGP, InfoGAN, Pix2Pix,
+                                                       SRGAN)}
 ALIASES = {"mlp": "vanilla", "gan": "vanilla", "conditional": "cgan", "wgan-gp": "wgan_gp",
            "wgangp": "wgan_gp", "wgan": "wgan_gp"}
 

@@ -96,6 +96,13 @@ class GAN:
                 "k": cls.default_k, "latent_dim": cls.latent_dim_for(is_image)}
 
     @classmethod
+    def prepare_data(cls, dataset: Dataset, options: dict[str, Any]) -> Dataset:
+        """The data this model trains on, made from the loaded dataset (called once, before
+        ``data_options``). Default: the dataset unchanged. A model that derives inputs (SRGAN's
+        low-res images) returns a new Dataset: the given one may be shared, never modify it."""
+        return dataset
+
+    @classmethod
     def data_options(cls, dataset: Dataset, options: dict[str, Any]) -> dict[str, Any]:
         """Model options derived from the data (checked here; raise ValueError if it does not fit)."""
         return dict(options)

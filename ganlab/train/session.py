@@ -75,9 +75,10 @@ class TrainingSession:
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
                  command: str | None = None):
         self.command = command
-        self.dataset = dataset or load_dataset(config.dataset, config.data_dir, config.image_size,
-                                               seed=config.seed, limit=config.limit)
         cls = get_model_class(config.model)
+        loaded = dataset or load_dataset(config.dataset, config.data_dir, config.image_size,
+                                         seed=config.seed, limit=config.limit)
+        self.dataset = cls.prepare_data(loaded, config.options)
         is_image = self.dataset.kind == "image"
         # Tiny 2D MLPs gain nothing from bf16 (measured ~600 steps/s either way): keep float32.
         auto_2d = config.precision == "auto" and not is_image

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 
-from ganlab.ui import page, playground_tab, sketch_tab, train_tab
+from ganlab.ui import page, playground_tab, sketch_tab, train_tab, upscale_tab
 from ganlab.ui.sessions import SessionStore
 
 TITLE = "ganlab — watch a GAN learn"
@@ -24,7 +24,9 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
         with gr.Tab("Playground"):
             playground_tab.build(store)
         with gr.Tab("Sketch"):
-            sketch_tab.build(store)
+            sketch = sketch_tab.build(store)
+        with gr.Tab("Upscale"):
+            upscale_tab.build(store, sketch=sketch)
         gr.Markdown(CREDITS)
 
         def release(request: gr.Request) -> None:

@@ -60,6 +60,7 @@ class SketchTab:
         self._model: SketchModel | None = None
         self._error = ""
         self._lock = threading.Lock()
+        self.last_state: gr.State | None = None  # set by build(): the last prepared sketch
 
     def model(self) -> SketchModel | None:
         """The loaded model, or None (with ``self._error`` set) when it cannot be loaded."""
@@ -208,6 +209,7 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     width.change(lambda w: gr.update(brush=gr.Brush(default_size=BRUSHES[w], colors=["#000000"],
                                                     color_mode="fixed")),
                  width, canvas, api_visibility="private")
+    tab.last_state = last  # the Upscale tab reads the last sketch from it
     return tab
 
 
