@@ -254,10 +254,13 @@ def build_from_card(card: dict[str, Any], precision: str | None = None) -> GAN:
 
 
 def load_generator(name_or_path: str | os.PathLike, precision: str | None = None,
-                   with_discriminator: bool = False) -> LoadedGenerator:
-    """Load a checkpoint's generator (and optionally its discriminator) for inference."""
+                   with_discriminator: bool = False, model: str | None = None) -> LoadedGenerator:
+    """Load a checkpoint's generator (and optionally its discriminator) for inference; ``model``:
+    refuse a checkpoint of another model with a clear message."""
     folder = resolve(name_or_path)
     card = read_card(folder)
+    if model is not None and card.get("model") != model:
+        raise CheckpointError(f"{name_or_path} is a {card.get('model')} checkpoint, not {model}.")
     gan = build_from_card(card, precision)
     load_keras_weights(gan.generator, folder / "generator.keras")
     if with_discriminator:

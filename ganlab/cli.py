@@ -381,6 +381,18 @@ def cmd_bench(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+def _held_out_evaluation_arguments(parser: argparse.ArgumentParser, shipped: str, compare_help: str,
+                                   figure_help: str) -> None:
+    """The arguments every held-out evaluation of an image-to-image model takes."""
+    parser.add_argument("--checkpoint", required=True, help=f"folder or shipped name ({shipped})")
+    parser.add_argument("--compare", action="append", default=[], help=compare_help)
+    parser.add_argument("--data-dir", default=None)
+    parser.add_argument("--figure", default=None, help=figure_help)
+    parser.add_argument("--figure-rows", default=None, help="held-out indices for the figure, e.g. 0,5,9")
+    parser.add_argument("--figure-scale", type=int, default=1)
+    parser.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser for all subcommands (training defaults come from ganlab.config)."""
     p = argparse.ArgumentParser(prog="python -m ganlab", description="Train and play with GANs.")
@@ -477,27 +489,17 @@ def build_parser() -> argparse.ArgumentParser:
     b.set_defaults(func=cmd_bench)
 
     e = sub.add_parser("evaluate-pix2pix", help="held-out L1 (and more) of pix2pix checkpoints")
-    e.add_argument("--checkpoint", required=True, help="folder or shipped name (pix2pix-openmoji)")
-    e.add_argument("--compare", action="append", default=[], help="another pix2pix checkpoint (repeatable)")
-    e.add_argument("--data-dir", default=None)
-    e.add_argument("--figure", default=None, help="write input | compared... | checkpoint | target rows here")
-    e.add_argument("--figure-rows", default=None, help="held-out indices for the figure, e.g. 0,5,9")
-    e.add_argument("--figure-scale", type=int, default=1)
-    e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+    _held_out_evaluation_arguments(e, "pix2pix-openmoji", "another pix2pix checkpoint (repeatable)",
+                                   "write input | compared... | checkpoint | target rows here")
     e.set_defaults(func=cmd_evaluate_pix2pix)
 
     e = sub.add_parser("evaluate-srgan", help="held-out PSNR / SSIM / sharpness of SRGAN checkpoints vs bicubic")
-    e.add_argument("--checkpoint", required=True, help="folder or shipped name (srgan-openmoji)")
-    e.add_argument("--compare", action="append", default=[], help="another srgan checkpoint, e.g. the SRResNet "
-                                                                  "baseline (repeatable; shown first)")
+    _held_out_evaluation_arguments(e, "srgan-openmoji", "another srgan checkpoint, e.g. the SRResNet baseline "
+                                   "(repeatable; shown first)",
+                                   "write low-res | bicubic | compared... | checkpoint | truth rows")
     e.add_argument("--labels", default=None, help="names for the table, compared first: e.g. SRResNet,SRGAN")
-    e.add_argument("--data-dir", default=None)
     e.add_argument("--limit", type=int, default=None, help="only the first N held-out pairs")
     e.add_argument("--table", default=None, help="write the Markdown table here")
-    e.add_argument("--figure", default=None, help="write low-res | bicubic | compared... | checkpoint | truth rows")
-    e.add_argument("--figure-rows", default=None, help="held-out indices for the figure, e.g. 0,5,9")
-    e.add_argument("--figure-scale", type=int, default=1)
-    e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
     e.set_defaults(func=cmd_evaluate_srgan)
 
     x = sub.add_parser("export-float16", help="copy a checkpoint for shipping with float16 weights")

@@ -187,10 +187,7 @@ class SketchModel:
     @classmethod
     def load(cls, name_or_path: str = DEFAULT_CHECKPOINT) -> SketchModel:
         """Load a pix2pix checkpoint (folder or shipped name) with its discriminator."""
-        loaded = load_generator(name_or_path, with_discriminator=True)
-        if loaded.gan.name != "pix2pix":
-            raise SketchError(f"{name_or_path} is a {loaded.gan.name} checkpoint, not pix2pix.")
-        return cls(loaded)
+        return cls(load_generator(name_or_path, with_discriminator=True, model="pix2pix"))
 
     def _input(self, sketch: np.ndarray) -> np.ndarray:
         x = sketch.astype(np.float32)[None, ..., None] / 127.5 - 1.0

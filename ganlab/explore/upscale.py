@@ -144,10 +144,7 @@ class UpscaleModel:
     @classmethod
     def load(cls, name_or_path: str = DEFAULT_CHECKPOINT) -> UpscaleModel:
         """Load an SRGAN checkpoint (folder or shipped name) with its discriminator."""
-        loaded = load_generator(name_or_path, with_discriminator=True)
-        if loaded.gan.name != "srgan":
-            raise UpscaleError(f"{name_or_path} is a {loaded.gan.name} checkpoint, not srgan.")
-        return cls(loaded)
+        return cls(load_generator(name_or_path, with_discriminator=True, model="srgan"))
 
     def upscale(self, rgb: np.ndarray) -> np.ndarray:
         """uint8 (4h, 4w, 3) for a uint8 (h, w, 3) image (edge-padded to a multiple of PAD, then cropped)."""

@@ -171,9 +171,16 @@ class GAN:
     # -- the live preview ----------------------------------------------------------------
     def preview_inputs(self, dataset: Dataset, seed: int, per_class: int = 6,
                        count: int = 36) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """A fixed batch of generator inputs for the live sample grid, and what the grid shows
-        beside the outputs (nothing here). One row per class for conditional models; 512 points
-        for 2D data (the GAN-Lab view). Small on purpose: the Train tab draws it twice a second."""
+        """A fixed batch of generator inputs for the live sample grid, and what the grid shows beside
+        the outputs. One row per class for conditional models; 512 points for 2D data (the GAN-Lab
+        view); paired models: 8 held-out inputs, with their targets shown. Small on purpose: the
+        Train tab draws it twice a second."""
+        if self.paired:  # fixed held-out inputs (training ones if the data has none) and their targets
+            held = dataset.meta.get("test_cond")
+            use_test = held is not None and len(held)
+            cond = held if use_test else dataset.cond
+            targets = dataset.meta["test_x"] if use_test else dataset.x
+            return ({"cond": np.asarray(cond[:8], np.float32)}, {"target": np.asarray(targets[:8], np.float32)})
         rng = np.random.default_rng(seed + 12345)
         dim = self.spec.latent_dim
         if self.conditional:

@@ -129,16 +129,6 @@ class Pix2Pix(GAN):
         return self.discriminator([condition["cond"], x], training=training)
 
     # -- the live preview ----------------------------------------------------------------
-    def preview_inputs(self, dataset: Dataset, seed: int, per_class: int = 6,
-                       count: int = 8) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Fixed held-out inputs (training ones if the data has no held-out split) and their targets."""
-        held = dataset.meta.get("test_cond")
-        use_test = held is not None and len(held)
-        cond = held if use_test else dataset.cond
-        targets = dataset.meta["test_x"] if use_test else dataset.x
-        return ({"cond": np.asarray(cond[:count], np.float32)},
-                {"target": np.asarray(targets[:count], np.float32)})
-
     def preview(self, samples: np.ndarray, latent: dict[str, np.ndarray], shown: dict[str, np.ndarray],
                 cols: int | None = None) -> np.ndarray:
         """Three rows: the inputs, their true images, G's outputs."""

@@ -231,16 +231,6 @@ class SRGAN(GAN):
         return self.discriminator(x, training=training)
 
     # -- the live preview ----------------------------------------------------------------
-    def preview_inputs(self, dataset: Dataset, seed: int, per_class: int = 6,
-                       count: int = 8) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
-        """Fixed held-out low-res inputs (training ones if there is no held-out split) and their truths."""
-        held = dataset.meta.get("test_cond")
-        use_test = held is not None and len(held)
-        cond = held if use_test else dataset.cond
-        targets = dataset.meta["test_x"] if use_test else dataset.x
-        return ({"cond": np.asarray(cond[:count], np.float32)},
-                {"target": np.asarray(targets[:count], np.float32)})
-
     def preview(self, samples: np.ndarray, latent: dict[str, np.ndarray], shown: dict[str, np.ndarray],
                 cols: int | None = None) -> np.ndarray:
         """Three rows: the low-res inputs (nearest ×4), the true images, G's outputs."""

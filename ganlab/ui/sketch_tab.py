@@ -8,7 +8,6 @@ returns the generated 128×128 image.
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from ganlab.explore.sketch import (
     realness_overlay,
     simple_drawings,
 )
+from ganlab.ui.lazy import LazyModel
 from ganlab.ui.sessions import SessionStore
 
 CANVAS = 512  # drawn at 512², shrunk 4× to the model's 128²
@@ -57,31 +57,19 @@ class SketchTab:
 
     def __init__(self, checkpoint: str = DEFAULT_CHECKPOINT):
         self.checkpoint = checkpoint
-        self._model: SketchModel | None = None
-        self._error = ""
-        self._lock = threading.Lock()
+        self.loader: LazyModel[SketchModel] = LazyModel(lambda: SketchModel.load(self.checkpoint), "sketch model")
         self.last_state: gr.State | None = None  # set by build(): the last prepared sketch
 
     def model(self) -> SketchModel | None:
-        """The loaded model, or None (with ``self._error`` set) when it cannot be loaded."""
-        with self._lock:
-            if self._model is None and not self._error:
-                try:
-                    self._model = SketchModel.load(self.checkpoint)
-                except Exception as e:  # a missing or broken checkpoint must not break the app
-                    self._error = f"The sketch model could not be loaded ({e})."
-            return self._model
-
-    def warm_up(self) -> None:
-        """Load and compile in the background so the first stroke is answered quickly."""
-        threading.Thread(target=self.model, daemon=True).start()
+        """The loaded model, or None (``self.loader.error`` says why) when it cannot be loaded."""
+        return self.loader.get()
 
     # -- handlers (plain functions) ---------------------------------------------------------
     def render(self, image: Any, overlay: bool = False) -> tuple[np.ndarray | None, np.ndarray | None, str, Any]:
         """Any drawing/upload -> (picture, model input, message, prepared sketch for the state)."""
         model = self.model()
         if model is None:
-            return None, None, self._error, None
+            return None, None, self.loader.error, None
         try:
             prepared = preprocess(image, model.size)
         except SketchError as e:
@@ -108,7 +96,7 @@ class SketchTab:
             raise gr.Error("No image: send a sketch (black lines on white work best).")
         model = self.model()
         if model is None:
-            raise gr.Error(self._error)
+            raise gr.Error(self.loader.error)
         try:
             picture, prepared = model(image)
         except SketchError as e:
@@ -164,7 +152,7 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     """Lay out the Sketch tab inside the current Blocks and wire its events."""
     del store  # the shipped model is shared; nothing per browser session to keep
     tab = SketchTab(checkpoint)
-    tab.warm_up()
+    tab.loader.warm_up()  # load and compile now, so the first request is answered quickly
     brush = gr.Brush(default_size=BRUSHES["medium"], colors=["#000000"], color_mode="fixed")
 
     gr.Markdown(INTRO)

@@ -7,7 +7,6 @@ call without a browser. The named endpoint ``upscale`` takes an image and return
 from __future__ import annotations
 
 import tempfile
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +26,7 @@ from ganlab.explore.upscale import (
 )
 from ganlab.images import grid
 from ganlab.models.srgan import bicubic_down
+from ganlab.ui.lazy import LazyModel
 from ganlab.ui.sessions import SessionStore
 
 DISPLAY = 256  # small results are shown enlarged (nearest) to about this size; the API returns 4× exactly
@@ -45,30 +45,18 @@ class UpscaleTab:
     def __init__(self, checkpoint: str = DEFAULT_CHECKPOINT, sketch: Any = None):
         self.checkpoint = checkpoint
         self.sketch = sketch  # the Sketch tab's SketchTab, for "use my Sketch picture"
-        self._model: UpscaleModel | None = None
-        self._error = ""
-        self._lock = threading.Lock()
+        self.loader: LazyModel[UpscaleModel] = LazyModel(lambda: UpscaleModel.load(self.checkpoint), "SRGAN model")
 
     def model(self) -> UpscaleModel | None:
-        """The loaded model, or None (with ``self._error`` set) when it cannot be loaded."""
-        with self._lock:
-            if self._model is None and not self._error:
-                try:
-                    self._model = UpscaleModel.load(self.checkpoint)
-                except Exception as e:  # a missing or broken checkpoint must not break the app
-                    self._error = f"The SRGAN model could not be loaded ({e})."
-            return self._model
-
-    def warm_up(self) -> None:
-        """Load and compile in the background so the first upload is answered quickly."""
-        threading.Thread(target=self.model, daemon=True).start()
+        """The loaded model, or None (``self.loader.error`` says why) when it cannot be loaded."""
+        return self.loader.get()
 
     # -- handlers (plain functions) ---------------------------------------------------------
     def run(self, image: Any, shrink: bool = False) -> tuple[Upscaled, str]:
         """Check the input (optionally shrink it 4× first, as in training) and upscale it."""
         model = self.model()
         if model is None:
-            raise UpscaleError(self._error)
+            raise UpscaleError(self.loader.error)
         rgb = to_rgb(image)
         note = ""
         if shrink:
@@ -159,7 +147,7 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     del store  # the shipped model is shared; nothing per browser session to keep
     tab = UpscaleTab(checkpoint, sketch)
     sketch_state = getattr(sketch, "last_state", None)
-    tab.warm_up()
+    tab.loader.warm_up()  # load and compile now, so the first request is answered quickly
     gr.Markdown(INTRO)
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=240):
