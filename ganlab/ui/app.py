@@ -32,7 +32,7 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
         def release(request: gr.Request) -> None:
             """The browser tab closed: stop and free its training."""
             if request is not None and request.session_hash:
-                store.release(request.session_hash)
+                store.close_session(request.session_hash)
 
         demo.unload(release)
     return demo
