@@ -167,14 +167,14 @@ def test_memory_shared_dataset_and_freed_runs(app):
     from ganlab.train.session import TrainingSession
 
     url, store, _ = app
-    clients = [Client(url, verbose=False) for _ in range(3)]
+    clients = [Client(url, verbose=False) for _ in range(2)]
     for seed, c in enumerate(clients, start=1):
         status = c.predict(*form("cgan", "mnist", seed=seed, batch=8), api_name="/start")
         assert "Training **cgan**" in status, status
     for c in clients:
         wait_for(lambda c=c: _metrics(c)["step"] > 2, timeout=120)
     mnist = [k for k in store.cached_datasets() if k[0] == "mnist"]
-    assert len(mnist) == 1, mnist  # one copy for three seeds
+    assert len(mnist) == 1, mnist  # one copy for two seeds
     for c in clients:
         c.predict(api_name="/reset")
     gc.collect()
