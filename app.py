@@ -3,7 +3,9 @@
 Address and port: ``--host`` / ``--port``, else Gradio's own ``GRADIO_SERVER_NAME`` /
 ``GRADIO_SERVER_PORT`` (how Docker images and Hugging Face Spaces configure Gradio apps), else
 127.0.0.1:7860. A password: ``--auth user:pass`` or ``GANLAB_AUTH=user:pass``. Server folders are
-open to students only under ``--data-root DIR``.
+open to students only under ``--data-root DIR`` (or ``GANLAB_DATA_ROOT``). ``--max-runs`` (or
+``GANLAB_MAX_RUNS``) limits concurrent trainings. On a Hugging Face Space, where no flags can be
+given, the environment variables do it all.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=None,
                         help="port (default: $GRADIO_SERVER_PORT, else 7860 or the next free one)")
     parser.add_argument("--data-dir", default=None, help="folder with mnist/ (else $GANLAB_DATA_DIR)")
-    parser.add_argument("--max-runs", type=int, default=4, help="concurrent trainings allowed")
-    parser.add_argument("--data-root", default=None,
+    parser.add_argument("--max-runs", type=int, default=int(os.environ.get("GANLAB_MAX_RUNS", "4")),
+                        help="concurrent trainings allowed (default: $GANLAB_MAX_RUNS, else 4)")
+    parser.add_argument("--data-root", default=os.environ.get("GANLAB_DATA_ROOT") or None,
                         help="let students train on server folders under DIR (refused everywhere else; "
-                             "without it only named datasets and uploads)")
+                             "without it only named datasets and uploads; else $GANLAB_DATA_ROOT)")
     parser.add_argument("--auth", default=None,
                         help="user:pass (several: u1:p1,u2:p2) asked by a login page; else $GANLAB_AUTH")
     return parser.parse_args(argv)
