@@ -85,3 +85,16 @@ def test_idle_sessions_are_reclaimed(tmp_path):
     with pytest.raises(ValueError, match="at most"):
         SessionStore(root=tmp_path, max_steps=10).create("x", TrainConfig(model="vanilla", dataset="ring", steps=11))
     store.close()
+
+
+def test_links_inside_the_data_root_cannot_read_outside(tmp_path):
+    from PIL import Image
+
+    (tmp_path / "root" / "ok").mkdir(parents=True)
+    (tmp_path / "secret").mkdir()
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "root" / "ok" / "mine.png")
+    Image.new("RGB", (8, 8), "blue").save(tmp_path / "secret" / "theirs.png")
+    (tmp_path / "root" / "ok" / "leak.png").symlink_to(tmp_path / "secret" / "theirs.png")
+    store = SessionStore(root=tmp_path / "runs", data_root=tmp_path / "root")
+    ds = store.dataset(TrainConfig(model="dcgan", dataset="ok"))
+    assert len(ds) == 1

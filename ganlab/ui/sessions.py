@@ -25,7 +25,16 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ganlab.config import TrainConfig
-from ganlab.data import DATASET_ALIASES, DATASETS, TOY_2D, DataError, Dataset, load_dataset
+from ganlab.data import (
+    DATASET_ALIASES,
+    DATASETS,
+    TOY_2D,
+    DataError,
+    Dataset,
+    image_folder,
+    is_paired_folder,
+    load_dataset,
+)
 from ganlab.data.uploads import dataset_bytes, resolve_under_root
 from ganlab.train.diagnostics import HistoryColumns
 from ganlab.train.session import TrainingSession
@@ -203,7 +212,12 @@ class SessionStore:
             with self._lock:
                 cached = self._cache.get(key) or self._alive.get(key)
             if cached is None:
-                cached = load_dataset(key_name, config.data_dir, config.image_size, seed=seed, limit=config.limit)
+                if key_name not in _NAMED and Path(key_name).is_dir() and not is_paired_folder(key_name):
+                    # a folder under --data-root: links inside it must not reach files elsewhere
+                    cached = image_folder(key_name, config.image_size, within=self.data_root)
+                else:
+                    cached = load_dataset(key_name, config.data_dir, config.image_size, seed=seed,
+                                          limit=config.limit)
                 for a in (cached.x, cached.y, cached.cond):
                     if a is not None:
                         a.flags.writeable = False  # shared by every session: nobody may change it

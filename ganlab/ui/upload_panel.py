@@ -22,6 +22,7 @@ from ganlab.data.uploads import (
     ZIP_SUFFIXES,
     dataset_from_uploads,
     points_from_drawing,
+    remove_tree,
 )
 from ganlab.ui.sessions import UPLOAD_PREFIX, SessionStore
 
@@ -56,15 +57,16 @@ class UploadPanel:
         """Check and decode uploaded files into this session's dataset; select it in the Dataset box."""
         sid = _sid(request)
         paths = [str(getattr(f, "name", f)) for f in (files or [])]
+        work = self.store.upload_dir(sid)
         try:
-            name = _name(paths)
-            dataset = dataset_from_uploads(paths, self.store.upload_dir(sid), name=name)
+            dataset = dataset_from_uploads(paths, work, name=_name(paths))
             self.store.set_upload(sid, dataset)
         except DataError as e:
             gr.Warning(str(e))
             return f"**Upload refused:** {e}", gr.skip()
-        finally:
-            for p in paths:  # Gradio's copies: the decoded data is all this session keeps
+        finally:  # the decoded arrays are all this session keeps: unpacked zips and Gradio's copies go
+            remove_tree(work)
+            for p in paths:
                 with contextlib.suppress(OSError):
                     os.remove(p)
         label = UPLOAD_PREFIX + dataset.name
