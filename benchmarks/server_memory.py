@@ -29,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +88,8 @@ def image_folder(path: Path, megabytes: float = 5.0) -> list[str]:
     return files
 
 
-def training_phases(url: str, train_seconds: float, sessions: int, max_runs: int, note) -> None:
+def training_phases(url: str, train_seconds: float, sessions: int, max_runs: int,
+                    note: Callable[[str], None]) -> None:
     """Phases 2 and 3: one MNIST training, then ``sessions`` seeds each starting and stopping one."""
     from gradio_client import Client
 

@@ -144,3 +144,11 @@ def test_limits_are_sane():
     assert up.MAX_UPLOAD_BYTES == 50 * 2**20 and up.MAX_UPLOAD_FILES == 20_000
     assert 4096 * 4096 <= up.MAX_IMAGE_PIXELS < 12000 * 12000
     assert os.path.sep == "/"  # the zip checks assume POSIX paths on the server
+
+
+def test_decoded_size_refused_before_decoding(tmp_path):
+    make_images(tmp_path / "imgs", classes=("a",), per_class=4)
+    files = sorted((tmp_path / "imgs").rglob("*.png"))
+    with pytest.raises(DataError, match="once decoded"):
+        up.dataset_from_uploads(files, tmp_path / "w", size=28, max_bytes=4 * 28 * 28 * 3 * 4 - 1)
+    assert len(up.dataset_from_uploads(files, tmp_path / "w", size=28, max_bytes=4 * 28 * 28 * 3 * 4)) == 4

@@ -274,12 +274,13 @@ def _drop_common_top(images: list[tuple[Path, str]]) -> list[tuple[Path, str]]:
 
 
 def dataset_from_uploads(paths: Sequence[str | os.PathLike], work_dir: str | os.PathLike, size: int = 28,
-                         name: str = "upload", seed: int = 0) -> Dataset:
+                         name: str = "upload", seed: int = 0, max_bytes: int | None = None) -> Dataset:
     """A Dataset from uploaded files: images (subfolders of a zip become classes) or 2D points.
 
     ``work_dir`` receives unpacked zip entries (the caller deletes it with the session). Images
     must all be images and points files all points; a corrupt file stops the upload with a
-    message naming it.
+    message naming it. ``max_bytes``: refuse, before decoding, images that would take more once
+    decoded (float32, counted as RGB).
     """
     if not paths:
         raise DataError("Nothing uploaded: choose image files, a .zip of images, or a .csv of 2D points.")
@@ -295,6 +296,10 @@ def dataset_from_uploads(paths: Sequence[str | os.PathLike], work_dir: str | os.
     if not images:
         raise DataError("The upload holds no images (.png, .jpg, .bmp, .gif, .webp).")
     images = _drop_common_top(images)
+    decoded = len(images) * size * size * 3 * 4
+    if max_bytes is not None and decoded > max_bytes:
+        raise DataError(f"{len(images):,} images would take {decoded / MB:.0f} MB once decoded; a session may "
+                        f"hold {max_bytes / MB:.0f} MB. Upload fewer images.")
     for p, _ in images:  # every header first: nothing is decoded if one file is bad
         check_image(p)
     from PIL import Image

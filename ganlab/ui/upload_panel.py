@@ -59,7 +59,7 @@ class UploadPanel:
         paths = [str(getattr(f, "name", f)) for f in (files or [])]
         work = self.store.upload_dir(sid)
         try:
-            dataset = dataset_from_uploads(paths, work, name=_name(paths))
+            dataset = dataset_from_uploads(paths, work, name=_name(paths), max_bytes=self.store.session_upload_bytes)
             self.store.set_upload(sid, dataset)
         except DataError as e:
             gr.Warning(str(e))
@@ -102,6 +102,7 @@ def build(store: SessionStore, dataset: gr.Dropdown, choices: list[str]) -> Uplo
                                   transforms=(), height=300, elem_id="upload-draw",
                                   brush=gr.Brush(default_size=4, colors=["#000000"], color_mode="fixed"))
             use = gr.Button("Train on this drawing", elem_id="upload-draw-use")
-    files.upload(panel.upload, files, [message, dataset], api_name="upload_data")
+    # decoding takes memory for a moment (up to the session cap): two uploads at a time, the rest queue
+    files.upload(panel.upload, files, [message, dataset], api_name="upload_data", concurrency_limit=2)
     use.click(panel.draw, canvas, [message, dataset], api_name="draw_points")
     return panel
