@@ -88,6 +88,21 @@ def image_folder(path: Path, megabytes: float = 5.0) -> list[str]:
     return files
 
 
+def connect(url: str, tries: int = 5):
+    """A gradio_client Client; retried, since fetching the config can time out on a busy 2-core machine."""
+    import httpx
+    from gradio_client import Client
+
+    for i in range(tries):
+        try:
+            return Client(url, verbose=False)
+        except httpx.TimeoutException:
+            if i == tries - 1:
+                raise
+            time.sleep(2.0)
+    raise RuntimeError("unreachable")
+
+
 def training_phases(url: str, train_seconds: float, sessions: int, max_runs: int,
                     note: Callable[[str], None]) -> None:
     """Phases 2 and 3: one MNIST training, then ``sessions`` seeds each starting and stopping one."""
@@ -110,7 +125,7 @@ def training_phases(url: str, train_seconds: float, sessions: int, max_runs: int
     note("   ... after its Reset")
 
     def one_session(seed: int) -> None:
-        s = Client(url, verbose=False)
+        s = connect(url)
         values = list(MNIST_CGAN)
         values[8] = seed
         for _ in range(60):  # the server may be busy (--max-runs): retry
@@ -171,7 +186,7 @@ def main() -> int:
             t0 = time.time()
             kept = []  # a gradio_client Client that is dropped stops its heartbeat: its session closes
             for _ in range(uploads):
-                u = Client(url, verbose=False)
+                u = connect(url)
                 kept.append(u)
                 message, _ = u.predict([handle_file(archive)], api_name="/upload_data")
                 if "Uploaded" not in message:
