@@ -241,3 +241,23 @@ def test_parse_auth():
     assert parse_auth("") is None and parse_auth(None) is None
     with pytest.raises(ValueError):
         parse_auth("nopassword")
+
+
+def test_upscale_corrupt_and_bomb_uploads_get_messages(app, tmp_path):
+    from gradio_client.exceptions import AppError
+
+    from ganlab.checkpoints import shipped_names
+
+    if "srgan-openmoji" not in shipped_names():
+        pytest.skip("shipped srgan not found")
+    url, _, _ = app
+    c = Client(url, verbose=False)
+    bomb = tmp_path / "bomb.png"
+    png_header_only(bomb, 12000, 12000)
+    corrupt = tmp_path / "corrupt.png"
+    Image.fromarray(np.full((32, 32, 4), 255, np.uint8)).save(corrupt)  # RGBA: gr.Image would convert it
+    corrupt.write_bytes(corrupt.read_bytes()[:60])
+    with pytest.raises(AppError, match="too big|pixels"):
+        c.predict(handle_file(str(bomb)), api_name="/upscale")
+    with pytest.raises(AppError, match="(?i)not an image|corrupt|could not"):
+        c.predict(handle_file(str(corrupt)), api_name="/upscale")

@@ -7,10 +7,8 @@ returns the generated 128×128 image.
 
 from __future__ import annotations
 
-import base64
 import tempfile
 import threading
-import types
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +25,7 @@ from ganlab.explore.sketch import (
     realness_overlay,
     simple_drawings,
 )
+from ganlab.ui.inputs import unopened_image
 from ganlab.ui.sessions import SessionStore
 
 CANVAS = 512  # drawn at 512², shrunk 4× to the model's 128²
@@ -53,39 +52,6 @@ const pick = () => {
 setInterval(pick, 600);
 """
 EXAMPLE_PICKS = ("grinning cat with smiling eyes", "dog face", "tomato", "rocket", "owl", "pineapple")
-
-
-def unopened_image(**kwargs: Any) -> gr.Image:
-    """A gr.Image input (type="filepath") whose handler gets the uploaded file's path unopened.
-
-    gr.Image opens (and may decode) every upload before the handler runs, so a corrupt file gave
-    Gradio's generic error and a huge one cost its full size in memory; here the handler
-    (explore.sketch) checks size and pixel count first. (An instance override, not a subclass:
-    Gradio writes a .pyi file beside any module that subclasses a component.)
-    """
-    image = gr.Image(type="filepath", image_mode=None, **kwargs)
-    image.preprocess = types.MethodType(_path_unopened, image)
-    return image
-
-
-def _path_unopened(self: gr.Image, payload: Any) -> str | None:
-    """The uploaded file's path (a pasted data URL is written to a file first, size-checked)."""
-    if payload is None:
-        return None
-    if payload.url and payload.url.startswith("data:"):
-        encoded = payload.url.partition(",")[2]
-        if len(encoded) * 3 // 4 > MAX_FILE_BYTES:
-            raise gr.Error(f"The image is over {MAX_FILE_BYTES // 2**20} MB; send a smaller sketch.")
-        try:
-            raw = base64.b64decode(encoded)
-        except (ValueError, TypeError):
-            raise gr.Error("The pasted image could not be read (bad data URL).") from None
-        path = Path(tempfile.mkdtemp(dir=self.GRADIO_CACHE)) / "pasted-image"
-        path.write_bytes(raw)
-        return str(path)
-    if payload.path is None:
-        raise gr.Error("No image file was received.")
-    return str(payload.path)
 
 
 class SketchTab:
@@ -225,7 +191,7 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
                                    height=200, format="png", image_mode="L")
     with gr.Accordion("Upload a sketch instead (any size or colour)", open=False):
         upload = unopened_image(label="Sketch to colour in", sources=("upload", "clipboard"), height=240,
-                                elem_id="sketch-upload")
+                                elem_id="sketch-upload", max_bytes=MAX_FILE_BYTES)
     last = gr.State(None)
     with tempfile.TemporaryDirectory(prefix="ganlab-sketch-") as tmp:
         files = example_files(Path(tmp))
