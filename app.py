@@ -1,4 +1,12 @@
-"""Start the ganlab app: ``python app.py`` (serves on 127.0.0.1:7860; --host/--port to change)."""
+"""Start the ganlab app: ``python app.py`` (serves on 127.0.0.1:7860).
+
+Address and port: ``--host`` / ``--port``, else Gradio's own ``GRADIO_SERVER_NAME`` /
+``GRADIO_SERVER_PORT`` (how Docker images and Hugging Face Spaces configure Gradio apps), else
+127.0.0.1:7860. A password: ``--auth user:pass`` or ``GANLAB_AUTH=user:pass``. Server folders are
+open to students only under ``--data-root DIR`` (or ``GANLAB_DATA_ROOT``). ``--max-runs`` (or
+``GANLAB_MAX_RUNS``) limits concurrent trainings. On a Hugging Face Space, where no flags can be
+given, the environment variables do it all.
+"""
 
 from __future__ import annotations
 
@@ -8,22 +16,48 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
-def main() -> None:
-    """Parse flags and launch."""
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command-line flags (None means: leave it to Gradio's environment variables)."""
     parser = argparse.ArgumentParser(description="ganlab: watch a GAN learn")
-    parser.add_argument("--host", default=os.environ.get("GANLAB_HOST", "127.0.0.1"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("GANLAB_PORT", "7860")))
+    parser.add_argument("--host", default=None,
+                        help="address to listen on (default: $GRADIO_SERVER_NAME, else 127.0.0.1; "
+                             "0.0.0.0 to serve a class on the local network)")
+    parser.add_argument("--port", type=int, default=None,
+                        help="port (default: $GRADIO_SERVER_PORT, else 7860 or the next free one)")
     parser.add_argument("--data-dir", default=None, help="folder with mnist/ (else $GANLAB_DATA_DIR)")
-    parser.add_argument("--max-runs", type=int, default=4, help="concurrent trainings allowed")
-    args = parser.parse_args()
+    parser.add_argument("--max-runs", type=int, default=int(os.environ.get("GANLAB_MAX_RUNS", "4")),
+                        help="concurrent trainings allowed (default: $GANLAB_MAX_RUNS, else 4)")
+    parser.add_argument("--data-root", default=os.environ.get("GANLAB_DATA_ROOT") or None,
+                        help="let students train on server folders under DIR (refused everywhere else; "
+                             "without it only named datasets and uploads; else $GANLAB_DATA_ROOT)")
+    parser.add_argument("--auth", default=None,
+                        help="user:pass (several: u1:p1,u2:p2) asked by a login page; else $GANLAB_AUTH")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Parse flags and launch."""
+    args = parse_args(argv)
+    if args.data_root and not os.path.isdir(args.data_root):
+        raise SystemExit(f"--data-root {args.data_root}: no such folder")
     if args.data_dir:
         os.environ["GANLAB_DATA_DIR"] = args.data_dir
 
-    from ganlab.ui.app import build_app, launch
+    from ganlab.ui.app import AUTH_ENV, build_app, launch, parse_auth
     from ganlab.ui.sessions import SessionStore
 
-    demo = build_app(SessionStore(max_runs=args.max_runs))
-    launch(demo.queue(default_concurrency_limit=8), server_name=args.host, server_port=args.port)
+    auth = parse_auth(args.auth or os.environ.get(AUTH_ENV))
+    store = SessionStore(max_runs=args.max_runs, data_root=args.data_root)
+    demo = build_app(store)
+    where = {}
+    if args.host:  # else Gradio reads GRADIO_SERVER_NAME itself (default 127.0.0.1)
+        where["server_name"] = args.host
+    if args.port:  # else Gradio reads GRADIO_SERVER_PORT itself (default 7860)
+        where["server_port"] = args.port
+    try:
+        launch(demo.queue(default_concurrency_limit=8), auth=auth, **where)
+    finally:
+        store.close()
 
 
 if __name__ == "__main__":

@@ -11,14 +11,22 @@ from ganlab.data.base import IMAGE_SUFFIXES, DataError, Dataset
 from ganlab.images import to_unit_range
 
 
-def image_folder(path: str | os.PathLike, size: int = 28, channels: int | None = None) -> Dataset:
-    """Every image under ``path`` resized to size×size; subfolders become classes if >1."""
+def image_folder(path: str | os.PathLike, size: int = 28, channels: int | None = None,
+                 within: str | os.PathLike | None = None) -> Dataset:
+    """Every image under ``path`` resized to size×size; subfolders become classes if >1.
+
+    ``within``: skip files whose real path (links followed) lies outside that folder (the app's
+    --data-root), so a link inside an allowed folder cannot read files elsewhere.
+    """
     from PIL import Image, UnidentifiedImageError
 
     root = Path(path).expanduser()
     if not root.is_dir():
         raise DataError(f"Image folder not found: {root}")
     files = sorted(p for p in root.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+    if within is not None:
+        fence = Path(within).resolve()
+        files = [p for p in files if p.resolve().is_relative_to(fence)]
     if not files:
         raise DataError(f"No images ({', '.join(sorted(IMAGE_SUFFIXES))}) found in {root}.")
     rows, labels, bad = [], [], []

@@ -23,6 +23,7 @@ import io
 import json
 import math
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -208,11 +209,15 @@ def feature_layer(generator: keras.Model) -> keras.layers.Layer | None:
 
 
 # -- the cache and the image functions -----------------------------------------------------------
+MAX_LOADED = 8  # generators kept compiled (shipped ones and sessions' saves, least recently used dropped)
+
+
 class Playground:
     """Generator cache and the image functions behind the Playground tab and its API."""
 
-    def __init__(self) -> None:
-        self._cache: dict[tuple[str, int], Loaded] = {}
+    def __init__(self, max_loaded: int = MAX_LOADED) -> None:
+        self._cache: OrderedDict[tuple[str, int], Loaded] = OrderedDict()  # least recently used first
+        self.max_loaded = max_loaded
         self._lock = threading.Lock()
 
     def load(self, path: str | Path, name: str | None = None) -> Loaded:
@@ -224,13 +229,18 @@ class Playground:
         key = (str(path.resolve()), file.stat().st_mtime_ns)
         with self._lock:
             if key in self._cache:
+                self._cache.move_to_end(key)
                 return self._cache[key]
         g = load_generator(path)
         loaded = Loaded(name or path.name, path, g.gan, g.card, Sampler(g.gan))
         if loaded.conditional:
             loaded.morph, loaded.embeddings = _class_morph(g.gan)
         with self._lock:
-            return self._cache.setdefault(key, loaded)
+            loaded = self._cache.setdefault(key, loaded)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.max_loaded:  # every session's saves pass through here: bounded
+                self._cache.popitem(last=False)
+            return loaded
 
     # -- inputs -------------------------------------------------------------------------------
     def class_index(self, loaded: Loaded, cls: Any, strict: bool = True) -> int | None:

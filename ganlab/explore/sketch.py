@@ -9,6 +9,7 @@ centred and scaled like an OpenMoji emoji when it is much smaller or off-centre.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,9 +18,13 @@ from keras import ops
 
 from ganlab import backend
 from ganlab.checkpoints import LoadedGenerator, load_generator
+from ganlab.data.base import DataError
+from ganlab.data.uploads import check_image
 
 DEFAULT_CHECKPOINT = "pix2pix-openmoji"
 MAX_SIDE = 2048  # bigger uploads are shrunk first (memory and time stay bounded)
+MAX_FILE_BYTES = 10 * 2**20  # an uploaded sketch file, checked before decoding
+MAX_PIXELS = 4096 * 4096  # width × height from the header, checked before decoding (≤ 64 MB as RGBA)
 # OpenMoji line art at 128²: the drawing's larger side spans 0.67-0.89 of the canvas (10th-90th
 # percentile, median 0.75) and is centred within ±5 px for 90% of emojis.
 FIT_RANGE, FIT_TARGET, CENTRE_TOLERANCE = (0.55, 0.97), 0.75, 0.12
@@ -51,14 +56,21 @@ def _as_array(image: Any) -> np.ndarray:
     if image is None:
         raise SketchError("No image: draw on the canvas or upload a sketch.")
     if isinstance(image, (str, os.PathLike)):
-        from PIL import Image, UnidentifiedImageError
+        from PIL import Image
 
-        try:
-            with Image.open(image) as im:
-                im.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode a smaller version directly
-                image = np.asarray(im.convert("RGBA"))
-        except (UnidentifiedImageError, OSError) as e:
-            raise SketchError(f"Could not read the image file: {e}") from None
+        try:  # size on disk and pixel count (from the header) checked before any decoding
+            check_image(image, MAX_FILE_BYTES, MAX_PIXELS)
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                with Image.open(image) as im:
+                    im.draft("RGB", (MAX_SIDE, MAX_SIDE))  # JPEG: decode a smaller version directly
+                    image = np.asarray(im.convert("RGBA"))
+        except DataError as e:
+            raise SketchError(f"{e} Send a PNG or JPEG sketch.") from None
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise SketchError(f"The image has too many pixels (limit {MAX_PIXELS:,}).") from None
+        except (OSError, ValueError, SyntaxError) as e:  # truncated or broken pixel data
+            raise SketchError(f"The image file is corrupt ({e}); send a PNG or JPEG sketch.") from None
     if hasattr(image, "convert") and hasattr(image, "size"):  # PIL image
         image = np.asarray(image.convert("RGBA"))
     arr = np.asarray(image)

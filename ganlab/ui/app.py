@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import gradio as gr
 
+from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
 from ganlab.ui import page, playground_tab, sketch_tab, train_tab, upscale_tab
-from ganlab.ui.sessions import SessionStore
+from ganlab.ui.sessions import MB, SessionStore
 
 TITLE = "ganlab — watch a GAN learn"
 CREDITS = (
@@ -14,12 +15,42 @@ CREDITS = (
 )
 
 
+AUTH_ENV = "GANLAB_AUTH"  # user:pass (or u1:p1,u2:p2) when no --auth flag is given
+# Gradio's copies of uploaded files and of files sent to browsers: checked hourly, deleted after 2 h.
+DELETE_CACHE = (3600, 7200)
+
+
+def parse_auth(text: str | None) -> list[tuple[str, str]] | None:
+    """``"user:pass"`` or ``"u1:p1,u2:p2"`` as Gradio's auth list; None when empty."""
+    if not text or not text.strip():
+        return None
+    pairs = []
+    for item in text.split(","):
+        user, sep, password = item.strip().partition(":")
+        if not sep or not user or not password:
+            raise ValueError("auth must be user:pass (several: u1:p1,u2:p2)")
+        pairs.append((user, password))
+    return pairs
+
+
+def limits_text(store: SessionStore) -> str:
+    """The per-session limits of this server, in one line for the Train tab."""
+    folders = ("server folders under the data root the operator set" if store.data_root is not None
+               else "no server folders")
+    return (f"**Limits on this server:** {store.max_runs} trainings at once · at most {store.max_steps:,} steps and "
+            f"{store.max_train_s / 60:g} minutes of training per run · uploads up to {MAX_UPLOAD_BYTES // MB} MB "
+            f"and {MAX_UPLOAD_FILES:,} images ({MAX_IMAGE_PIXELS / 1e6:g} megapixels each), "
+            f"{store.session_upload_bytes // MB} MB once decoded · {folders} · your run and uploads are deleted "
+            f"when you close the tab or after {store.idle_timeout_s / 60:g} idle minutes.")
+
+
 def build_app(store: SessionStore | None = None) -> gr.Blocks:
-    """The whole app; ``store`` holds each browser session's runs and saved generators."""
+    """The whole app; ``store`` holds each browser session's runs, uploads and saved generators."""
     store = store or SessionStore()
-    with gr.Blocks(title=TITLE) as demo:
+    with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(f"# {TITLE}")
         with gr.Tab("Train"):
+            gr.Markdown(limits_text(store), elem_id="train-limits")
             train_tab.build(store)
         with gr.Tab("Playground"):
             playground_tab.build(store)
@@ -30,9 +61,9 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
         gr.Markdown(CREDITS)
 
         def release(request: gr.Request) -> None:
-            """The browser tab closed: stop and free its training."""
+            """The browser tab closed: stop and free its training, delete its uploads."""
             if request is not None and request.session_hash:
-                store.release(request.session_hash)
+                store.close_session(request.session_hash)
 
         demo.unload(release)
     return demo
@@ -48,11 +79,15 @@ CSS = "#train-view img { width: 100%; height: 100%; object-fit: contain; image-r
 
 
 def launch(demo: gr.Blocks, **kwargs) -> tuple:
-    """``demo.launch(**kwargs)`` with a calmer queue and the page fix of ganlab.ui.page; returns
-    what launch returns. Call ``demo.queue(...)`` first if you want other queue settings."""
+    """``demo.launch(**kwargs)`` with a calmer queue, the page fix of ganlab.ui.page and Gradio's
+    upload size limit; returns what launch returns. Call ``demo.queue(...)`` first for other queue
+    settings. Leave out server_name / server_port to let GRADIO_SERVER_NAME / _PORT decide."""
     queue = demo._queue  # no public setting for these polling intervals (gradio 6.31)
     if hasattr(queue, "sleep_when_free"):
         queue.sleep_when_free = QUEUE_POLL_S
         queue.progress_update_sleep_when_free = PROGRESS_POLL_S
     kwargs.setdefault("css", CSS)
+    kwargs.setdefault("max_file_size", MAX_UPLOAD_BYTES)  # Gradio refuses bigger files before they are stored
+    if kwargs.get("auth") is None:
+        kwargs.pop("auth", None)
     return demo.launch(app_kwargs={"middleware": [page.quiet_timers_middleware()]}, **kwargs)

@@ -1,19 +1,41 @@
-"""Per-browser-session state, keyed by Gradio's session hash: a training run and saved generators.
+"""Per-browser-session state, keyed by Gradio's session hash: a training run, uploaded data and
+saved generators, with the limits that make one server safe to share with a class.
 
 Nothing per-user lives in module globals: the app creates one SessionStore and passes it to the
-tabs. A run trains in its own background thread; closing the browser tab releases it.
+tabs. A run trains in its own background thread. Memory: a named dataset is loaded once per
+server and shared read-only by every session whatever its seed (the seed only picks the batch
+order); uploads count against a per-session and a server-wide cap. Closing the browser tab,
+Reset, a new run, or IDLE_TIMEOUT_S without any request from that session frees its run (models,
+optimizer state, figures); closing or idling out also deletes its uploads.
 """
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import gc
+import shutil
+import tempfile
 import threading
 import time
+import weakref
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ganlab.config import TrainConfig
-from ganlab.data import Dataset, load_dataset
+from ganlab.data import (
+    DATASET_ALIASES,
+    DATASETS,
+    TOY_2D,
+    DataError,
+    Dataset,
+    image_folder,
+    is_paired_folder,
+    load_dataset,
+)
+from ganlab.data.uploads import dataset_bytes, resolve_under_root
 from ganlab.train.diagnostics import HistoryColumns
 from ganlab.train.session import TrainingSession
 
@@ -21,6 +43,17 @@ if TYPE_CHECKING:
     from ganlab.train.monitor import Monitor
     from ganlab.ui.frames import LiveFrames
     from ganlab.ui.plots import LiveBars, LiveCurves
+
+MB = 2**20
+# Documented in the README ("Sharing the app with a class").
+IDLE_TIMEOUT_S = 30 * 60  # a session with no request for this long is reclaimed (run stopped, uploads deleted)
+REAP_EVERY_S = 60  # how often the reaper looks for idle sessions
+DATASET_CACHE_BYTES = 400 * MB  # named datasets kept loaded when no run uses them (MNIST: 188 MB)
+SESSION_UPLOAD_BYTES = 128 * MB  # decoded uploaded data of one session
+SERVER_UPLOAD_BYTES = 256 * MB  # decoded uploaded data of all sessions together
+MAX_STEPS = 1_000_000  # steps one run may ask for in the app (the CLI has no such limit)
+MAX_TRAIN_S = 20 * 60  # training time of one run in the app (pauses not counted)
+UPLOAD_PREFIX = "upload:"  # config.dataset of a session's uploaded data ("upload:<name>")
 
 
 class ServerBusy(RuntimeError):
@@ -72,40 +105,148 @@ class Run:
 
 
 class SessionStore:
-    """Runs and saved generators of each browser session, with a limit on concurrent trainings."""
+    """Runs, uploads and saved generators of each browser session, with limits on concurrent
+    trainings, steps, training time and uploaded bytes; idle sessions are reclaimed."""
 
-    def __init__(self, max_runs: int = 4, root: str | Path = "runs/app"):
+    def __init__(self, max_runs: int = 4, root: str | Path = "runs/app", data_root: str | Path | None = None,
+                 max_steps: int = MAX_STEPS, max_train_s: float = MAX_TRAIN_S,
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, session_upload_bytes: int = SESSION_UPLOAD_BYTES,
+                 server_upload_bytes: int = SERVER_UPLOAD_BYTES, cache_bytes: int = DATASET_CACHE_BYTES):
         self.max_runs = max_runs
         self.root = Path(root)
+        self.data_root = Path(data_root).expanduser().resolve() if data_root else None
+        self.max_steps, self.max_train_s, self.idle_timeout_s = max_steps, max_train_s, idle_timeout_s
+        self.session_upload_bytes, self.server_upload_bytes = session_upload_bytes, server_upload_bytes
+        self.cache_bytes = cache_bytes
         self._lock = threading.Lock()
+        self._load_lock = threading.Lock()  # one dataset load at a time: two sessions never load two copies
         self._runs: dict[str, Run] = {}
         self._saved: dict[str, dict[str, Path]] = {}
-        self._datasets: dict[tuple, Dataset] = {}  # read-only data shared between sessions
+        self._uploads: dict[str, tuple[Dataset, int]] = {}  # sid -> (dataset, bytes)
+        self._seen: dict[str, float] = {}  # sid -> time of its last request
+        self._cache: OrderedDict[tuple, Dataset] = OrderedDict()  # LRU, bounded by cache_bytes
+        self._alive: weakref.WeakValueDictionary[tuple, Dataset] = weakref.WeakValueDictionary()  # in use
+        self._upload_dir: Path | None = None
+        self._reaper: threading.Thread | None = None
+        self._closed = threading.Event()
+
+    # -- sessions --------------------------------------------------------------------------
+    def touch(self, sid: str) -> None:
+        """Note a request from this session (idle sessions are reclaimed after idle_timeout_s)."""
+        with self._lock:
+            self._seen[sid] = time.monotonic()
+        self._start_reaper()
+
+    def sessions(self) -> set[str]:
+        """Sessions that hold anything (a run, uploads or saved generators)."""
+        with self._lock:
+            return set(self._runs) | set(self._uploads) | set(self._saved)
+
+    def reap(self, now: float | None = None) -> list[str]:
+        """Reclaim every session idle for longer than idle_timeout_s; return their ids."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            idle = [sid for sid, t in self._seen.items() if now - t > self.idle_timeout_s]
+        for sid in idle:
+            self.close_session(sid)
+        return idle
+
+    def _start_reaper(self) -> None:
+        if self._reaper is not None or self.idle_timeout_s <= 0:
+            return
+        with self._lock:
+            if self._reaper is not None:
+                return
+            self._reaper = threading.Thread(target=self._reap_loop, name="ganlab-reaper", daemon=True)
+        self._reaper.start()
+
+    def _reap_loop(self) -> None:
+        every = min(REAP_EVERY_S, max(1.0, self.idle_timeout_s / 4))
+        while not self._closed.wait(every):
+            with contextlib.suppress(Exception):  # never let the reaper die
+                self.reap()
+
+    def close_session(self, sid: str) -> None:
+        """The session ended (tab closed or idle): stop its run, delete its uploads, forget it."""
+        self.release(sid)
+        with self._lock:
+            self._seen.pop(sid, None)
+            self._uploads.pop(sid, None)
+        if self._upload_dir is not None:
+            shutil.rmtree(self._upload_dir / _safe(sid), ignore_errors=True)
+        shutil.rmtree(self.save_dir(sid), ignore_errors=True)  # nobody can reach its checkpoints any more
+        free_memory()
+
+    def close(self) -> None:
+        """Stop every run, delete every upload and stop the reaper (the server is shutting down)."""
+        self._closed.set()
+        for sid in self.sessions() | set(self._seen):
+            self.close_session(sid)
+        if self._upload_dir is not None:
+            shutil.rmtree(self._upload_dir, ignore_errors=True)
 
     # -- runs ------------------------------------------------------------------------------
     def get(self, sid: str) -> Run | None:
         """This session's run, if any."""
         with self._lock:
+            self._seen[sid] = time.monotonic()
             return self._runs.get(sid)
 
-    def dataset(self, config: TrainConfig) -> Dataset:
-        """Load (once per server) the dataset a config names."""
-        key = (config.dataset, config.data_dir, config.image_size, config.seed, config.limit)
-        with self._lock:
-            cached = self._datasets.get(key)
-        if cached is None:
-            cached = load_dataset(config.dataset, config.data_dir, config.image_size, seed=config.seed,
-                                  limit=config.limit)
+    def dataset(self, config: TrainConfig, sid: str | None = None) -> Dataset:
+        """The dataset a config names: this session's upload, or a named dataset / allowed server
+        folder loaded once per server and shared read-only (toys: one per seed, 160 KB each)."""
+        name = config.dataset.strip()
+        if name.startswith(UPLOAD_PREFIX):
             with self._lock:
-                self._datasets[key] = cached
+                upload = self._uploads.get(sid or "")
+            if upload is None:
+                raise DataError("No uploaded data in this session: upload images or a .csv of points first.")
+            return upload[0]
+        key_name = name.lower()
+        if key_name not in _NAMED:  # a server folder or file: only under --data-root
+            key_name = str(resolve_under_root(name, self.data_root))
+        key_name = DATASET_ALIASES.get(key_name, key_name)
+        seed = config.seed if key_name in TOY_2D else 0  # toys draw their points from the seed
+        key = (key_name, config.data_dir, config.image_size, seed, config.limit)
+        with self._load_lock:
+            with self._lock:
+                cached = self._cache.get(key) or self._alive.get(key)
+            if cached is None:
+                if key_name not in _NAMED and Path(key_name).is_dir() and not is_paired_folder(key_name):
+                    # a folder under --data-root: links inside it must not reach files elsewhere
+                    cached = image_folder(key_name, config.image_size, within=self.data_root)
+                else:
+                    cached = load_dataset(key_name, config.data_dir, config.image_size, seed=seed,
+                                          limit=config.limit)
+                for a in (cached.x, cached.y, cached.cond):
+                    if a is not None:
+                        a.flags.writeable = False  # shared by every session: nobody may change it
+            with self._lock:
+                self._alive[key] = cached
+                self._cache[key] = cached
+                self._cache.move_to_end(key)
+                total = sum(dataset_bytes(d) for d in self._cache.values())
+                while total > self.cache_bytes and len(self._cache) > 1:
+                    _, old = self._cache.popitem(last=False)  # still shared while a run uses it (_alive)
+                    total -= dataset_bytes(old)
         return cached
+
+    def cached_datasets(self) -> dict[tuple, int]:
+        """Loaded datasets (kept or in use) and their bytes: for tests and the memory benchmark."""
+        with self._lock:
+            return {k: dataset_bytes(d) for k, d in self._alive.items()}
 
     def create(self, sid: str, config: TrainConfig) -> Run:
         """Build a new TrainingSession for this browser session, replacing (stopping) its old one."""
+        if config.steps > self.max_steps:
+            raise ValueError(f"This server allows at most {self.max_steps:,} steps per run; "
+                             f"asked for {config.steps:,}.")
         self.release(sid, keep_saved=True)
-        run = Run(TrainingSession(config, dataset=self.dataset(config)))
+        run = Run(TrainingSession(config, dataset=self.dataset(config, sid)))
         with self._lock:
             self._runs[sid] = run
+            self._seen[sid] = time.monotonic()
+        self._start_reaper()
         return run
 
     def active_count(self) -> int:
@@ -125,17 +266,20 @@ class SessionStore:
             raise ServerBusy(f"The server is busy: {self.max_runs} trainings are already running "
                              "(the limit set with --max-runs). Try again when one finishes.")
         run.session.resume()
+        limit = self.max_train_s
 
         def work() -> None:
-            for _ in run.session.run():
-                pass
+            for record in run.session.run():
+                if record.time > limit:
+                    run.session.stop(f"time limit: this server allows {limit / 60:g} minutes of training per run")
+                    break
 
         run.thread = threading.Thread(target=work, name=f"train-{sid[:8]}", daemon=True)
         run.thread.start()
         return run
 
     def release(self, sid: str, keep_saved: bool = False) -> None:
-        """Stop and forget this session's run (tab closed, Reset, or a new run)."""
+        """Stop and forget this session's run (tab closed, Reset, or a new run); frees its models."""
         with self._lock:
             run = self._runs.pop(sid, None)
             if not keep_saved:
@@ -145,10 +289,54 @@ class SessionStore:
             if run.thread is not None:
                 run.thread.join(timeout=10)
             run.view.close()  # live figures (curves, bars) hold matplotlib memory
+            del run
+            free_memory()
 
     def save_dir(self, sid: str) -> Path:
-        """Where this session's checkpoints go."""
-        return self.root / sid[:12]
+        """Where this session's checkpoints go (one folder per session)."""
+        return self.root / _safe(sid)
+
+    # -- uploads ---------------------------------------------------------------------------
+    def upload_dir(self, sid: str) -> Path:
+        """A fresh working folder for this session's uploads (deleted when the session ends)."""
+        with self._lock:
+            if self._upload_dir is None:
+                self._upload_dir = Path(tempfile.mkdtemp(prefix="ganlab-uploads-"))
+            base = self._upload_dir
+        folder = base / _safe(sid)
+        shutil.rmtree(folder, ignore_errors=True)  # one upload per session: the new one replaces the old
+        folder.mkdir(parents=True)
+        return folder
+
+    def set_upload(self, sid: str, dataset: Dataset) -> None:
+        """Keep ``dataset`` as this session's uploaded data, within the per-session and server caps."""
+        size = dataset_bytes(dataset)
+        if size > self.session_upload_bytes:
+            raise DataError(f"The uploaded data takes {size / MB:.0f} MB once decoded; each session may hold "
+                            f"{self.session_upload_bytes / MB:.0f} MB. Upload fewer images.")
+        with self._lock:
+            others = sum(b for s, (_, b) in self._uploads.items() if s != sid)
+            if others + size > self.server_upload_bytes:
+                raise DataError("The server holds too much uploaded data right now "
+                                f"({self.server_upload_bytes / MB:.0f} MB for all sessions); try again later "
+                                "or upload fewer images.")
+            for a in (dataset.x, dataset.y, dataset.cond):
+                if a is not None:
+                    a.flags.writeable = False
+            self._uploads[sid] = (dataset, size)
+            self._seen[sid] = time.monotonic()
+        self._start_reaper()
+
+    def upload(self, sid: str) -> Dataset | None:
+        """This session's uploaded data, if any."""
+        with self._lock:
+            found = self._uploads.get(sid)
+        return found[0] if found else None
+
+    def upload_bytes(self) -> int:
+        """Decoded bytes of all sessions' uploads."""
+        with self._lock:
+            return sum(b for _, b in self._uploads.values())
 
     # -- saved generators (the Playground lists them) --------------------------------------
     def saved_models(self, session_hash: str) -> dict[str, Path]:
@@ -160,3 +348,20 @@ class SessionStore:
         """Record a generator saved by this session (the Playground lists it at once)."""
         with self._lock:
             self._saved.setdefault(session_hash, {})[name] = Path(path)
+
+
+_NAMED = {*DATASETS, *DATASET_ALIASES}  # names load_dataset knows (anything else is a path)
+
+
+def _safe(sid: str) -> str:
+    """A session id as a folder name (Gradio's hashes are alphanumeric; anything else is dropped)."""
+    return "".join(ch for ch in sid if ch.isalnum() or ch in "-_")[:64] or "local"
+
+
+def free_memory() -> None:
+    """Collect freed Python objects (Keras models hold reference cycles) and hand freed heap pages
+    back to the OS (glibc keeps them otherwise, so the server's RSS would never go down).
+    Not keras.backend.clear_session(): that is process-wide and other sessions are training."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

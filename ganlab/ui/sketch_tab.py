@@ -17,12 +17,14 @@ import numpy as np
 from ganlab.data.paired import OPENMOJI_CREDIT
 from ganlab.explore.sketch import (
     DEFAULT_CHECKPOINT,
+    MAX_FILE_BYTES,
     SketchError,
     SketchModel,
     preprocess,
     realness_overlay,
     simple_drawings,
 )
+from ganlab.ui.inputs import unopened_image
 from ganlab.ui.lazy import LazyModel
 from ganlab.ui.sessions import SessionStore
 
@@ -90,8 +92,9 @@ class SketchTab:
             picture = realness_overlay(picture, model.realness(sketch, picture))
         return enlarge(picture, DISPLAY // model.size)
 
-    def sketch_api(self, image: np.ndarray | None) -> np.ndarray:
-        """The ``sketch`` endpoint: image in (any size/colour), 128×128 RGB picture out."""
+    def sketch_api(self, image: np.ndarray | str | None) -> np.ndarray:
+        """The ``sketch`` endpoint: image in (any size/colour; a file path is checked before decoding),
+        128×128 RGB picture out; a corrupt, oversized or huge image gives a plain message."""
         if image is None:
             raise gr.Error("No image: send a sketch (black lines on white work best).")
         model = self.model()
@@ -175,8 +178,8 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
             model_input = gr.Image(label="What the model sees (128×128)", type="numpy", interactive=False,
                                    height=200, format="png", image_mode="L")
     with gr.Accordion("Upload a sketch instead (any size or colour)", open=False):
-        upload = gr.Image(label="Sketch to colour in", type="numpy", sources=("upload", "clipboard"),
-                          image_mode="RGBA", height=240, elem_id="sketch-upload")
+        upload = unopened_image(label="Sketch to colour in", sources=("upload", "clipboard"), height=240,
+                                elem_id="sketch-upload", max_bytes=MAX_FILE_BYTES)
     last = gr.State(None)
     with tempfile.TemporaryDirectory(prefix="ganlab-sketch-") as tmp:
         files = example_files(Path(tmp))

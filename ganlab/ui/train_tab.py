@@ -30,11 +30,13 @@ from ganlab.models import REGISTRY
 from ganlab.train import diagnostics
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingStopped
-from ganlab.ui import plots, text
+from ganlab.ui import plots, text, upload_panel
 from ganlab.ui.frames import LiveFrames
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 
 DATASETS = [*TOY_2D, "mnist", "fashion", "openmoji"]
+DATASET_INFO = {False: "or your own data: upload or draw it below",
+                True: "or your own data below, or type a folder under the server's data root"}
 QUALITY_EVERY_S = 2.0  # the classifier's verdict and the formula panel
 REFRESH_S = 0.5  # the live view updates twice a second
 
@@ -214,7 +216,7 @@ class TrainTab:
             gr.Warning("Nothing to save yet: train a few steps first.")
             return None, "Nothing to save yet."
         s = run.session
-        name = f"{s.config.model}-{Path(s.config.dataset).name}-step{s.step_count}"
+        name = safe_name(f"{s.config.model}-{Path(s.config.dataset).name}-step{s.step_count}")
         path = s.save(self.store.save_dir(sid) / name)
         self.store.add_saved_model(sid, name, path)
         archive = shutil.make_archive(str(Path(tempfile.mkdtemp()) / name), "zip", path)
@@ -362,6 +364,12 @@ class TrainTab:
         return out
 
 
+def safe_name(text: str) -> str:
+    """A file name from a run's description: letters, digits, '-', '_' and '.' only (no path parts)."""
+    clean = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text).strip("._")
+    return clean[:80] or "run"
+
+
 def _yield_cpu_to_training() -> None:
     """Drawing the live view is less urgent than training: run this worker thread at a lower
     priority (nice +10, Linux), so on a busy 2-core laptop the scheduler favours the training threads.
@@ -412,7 +420,8 @@ def build(store: SessionStore) -> None:
             preset_note = gr.Markdown(f"**Watch for:** {text.PRESETS[first][1]}")
             model = gr.Dropdown(list(REGISTRY), value=v["model"], label="Model")
             dataset = gr.Dropdown(DATASETS, value=v["dataset"], label="Dataset", allow_custom_value=True,
-                                  info="or type a folder of images / a .csv of 2D points")
+                                  info=DATASET_INFO[store.data_root is not None])
+            upload_panel.build(store, dataset, DATASETS)
             loss = gr.Dropdown(list(LOSSES), value=v["loss"], label="Loss")
             with gr.Row():
                 lr_g = gr.Number(v["lr_g"], label="G learning rate")

@@ -17,6 +17,7 @@ from ganlab.data.paired import OPENMOJI_CREDIT
 from ganlab.explore.sketch import realness_overlay
 from ganlab.explore.upscale import (
     DEFAULT_CHECKPOINT,
+    MAX_FILE_BYTES,
     MAX_SIDE,
     Upscaled,
     UpscaleError,
@@ -26,6 +27,7 @@ from ganlab.explore.upscale import (
 )
 from ganlab.images import grid
 from ganlab.models.srgan import bicubic_down
+from ganlab.ui.inputs import unopened_image
 from ganlab.ui.lazy import LazyModel
 from ganlab.ui.sessions import SessionStore
 
@@ -151,8 +153,9 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     gr.Markdown(INTRO)
     with gr.Row(equal_height=False):
         with gr.Column(scale=1, min_width=240):
-            upload = gr.Image(label=f"Picture to upscale (at most {MAX_SIDE}×{MAX_SIDE})", type="filepath",
-                              sources=("upload", "clipboard"), height=240, elem_id="upscale-upload")
+            upload = unopened_image(label=f"Picture to upscale (at most {MAX_SIDE}×{MAX_SIDE})",
+                                    sources=("upload", "clipboard"), height=240, elem_id="upscale-upload",
+                                    max_bytes=MAX_FILE_BYTES)  # checked by explore.upscale before decoding
             shrink = gr.Checkbox(label="Shrink it 4× first (for a full-size picture: see how much SRGAN recovers)",
                                  value=False)
             overlay = gr.Checkbox(label="Show realness overlay on the SRGAN picture", value=False)

@@ -1,0 +1,45 @@
+"""Gradio inputs that leave the checking of uploaded images to ganlab's own code."""
+
+from __future__ import annotations
+
+import base64
+import functools
+import tempfile
+import types
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+
+def unopened_image(max_bytes: int = 20 * 2**20, **kwargs: Any) -> gr.Image:
+    """A gr.Image input (type="filepath") whose handler gets the uploaded file's path unopened.
+
+    gr.Image opens (and may decode) every upload before the handler runs, so a corrupt file gave
+    Gradio's generic error and a huge one cost its full size in memory; here the handler
+    (explore.sketch, explore.upscale) checks size and pixel count first. (An instance override,
+    not a subclass: Gradio writes a .pyi file beside any module that subclasses a component.)
+    """
+    image = gr.Image(type="filepath", image_mode=None, **kwargs)
+    image.preprocess = types.MethodType(functools.partial(_path_unopened, max_bytes=max_bytes), image)
+    return image
+
+
+def _path_unopened(self: gr.Image, payload: Any, max_bytes: int) -> str | None:
+    """The uploaded file's path (a pasted data URL is written to a file first, size-checked)."""
+    if payload is None:
+        return None
+    if payload.url and payload.url.startswith("data:"):
+        encoded = payload.url.partition(",")[2]
+        if len(encoded) * 3 // 4 > max_bytes:
+            raise gr.Error(f"The image is over {max_bytes // 2**20} MB; send a smaller picture.")
+        try:
+            raw = base64.b64decode(encoded)
+        except (ValueError, TypeError):
+            raise gr.Error("The pasted image could not be read (bad data URL).") from None
+        path = Path(tempfile.mkdtemp(dir=self.GRADIO_CACHE)) / "pasted-image"
+        path.write_bytes(raw)
+        return str(path)
+    if payload.path is None:
+        raise gr.Error("No image file was received.")
+    return str(payload.path)
