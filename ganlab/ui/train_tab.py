@@ -7,10 +7,8 @@ the SessionStore. The form travels as one TrainForm, the live outputs as one Liv
 
 from __future__ import annotations
 
-import csv
 import os
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +18,7 @@ from typing import Any
 
 import gradio as gr
 
-from ganlab.checkpoints import CheckpointError
+from ganlab.checkpoints import CheckpointError, write_history
 from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import TOY_2D, DataError
 from ganlab.evaluate.classifier import classifier_for, load_classifier
@@ -219,7 +217,8 @@ class TrainTab:
         name = safe_name(f"{s.config.model}-{Path(s.config.dataset).name}-step{s.step_count}")
         path = s.save(self.store.save_dir(sid) / name)
         self.store.add_saved_model(sid, name, path)
-        archive = shutil.make_archive(str(Path(tempfile.mkdtemp()) / name), "zip", path)
+        # beside the checkpoint, in the session's folder: deleted with the session, like the checkpoint
+        archive = shutil.make_archive(str(path.parent / f"{name}-download"), "zip", path)
         return archive, f"Saved **{name}**: it is now in the Playground's model list, and the zip is below."
 
     def history_csv(self, request: gr.Request):
@@ -228,13 +227,9 @@ class TrainTab:
         if run is None or not run.session.history:
             gr.Warning("No steps recorded yet.")
             return None
-        rows = [r.as_dict() for r in list(run.session.history)]
-        cols = list(dict.fromkeys(k for r in rows for k in r))
-        out = Path(tempfile.mkdtemp()) / "history.csv"
-        with open(out, "w", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=cols)
-            writer.writeheader()
-            writer.writerows(rows)
+        out = self.store.save_dir(_sid(request)) / "history.csv"  # deleted with the session
+        out.parent.mkdir(parents=True, exist_ok=True)
+        write_history(out, [r.as_dict() for r in list(run.session.history)])  # the checkpoint's CSV format
         return str(out)
 
     def metrics(self, request: gr.Request) -> dict:
