@@ -218,7 +218,7 @@ class TrainTab:
         path = s.save(self.store.save_dir(sid) / name)
         self.store.add_saved_model(sid, name, path)
         # beside the checkpoint, in the session's folder: deleted with the session, like the checkpoint
-        archive = shutil.make_archive(str(path.parent / f"{name}-download"), "zip", path)
+        archive = shutil.make_archive(str(path.parent / name), "zip", path)  # NAME.zip beside NAME/
         return archive, f"Saved **{name}**: it is now in the Playground's model list, and the zip is below."
 
     def history_csv(self, request: gr.Request):
