@@ -17,8 +17,9 @@ How a command is shrunk (``shrink``), so that the whole file stays within a few 
   ``--per-class`` 3, ``--per-category`` 10, ``--samples`` 10, ``--save-every`` 2 (so it still
   saves once), ``--rounds`` 1; ``bench`` gets ``--quick``;
 - ``--data-dir`` is the test's data folder (``$GANLAB_DATA_DIR``);
-- placeholders get stand-ins: ``NAME`` is ``cgan-mnist``; ``my_sketch.png`` (a drawn smiley) and
-  ``path/to/facades`` (a few A|B pairs in ``train/`` and ``test/``) are made in the scratch folder;
+- placeholders get stand-ins: ``NAME`` is ``cgan-mnist``; ``my_sketch.png`` (a drawn smiley),
+  ``emoji32.png`` (a 32×32 colour picture), ``path/to/facades`` (a few A|B pairs in ``train/`` and
+  ``test/``) and ``path/to/DIV2K_train_HR`` (a few small photos) are made in the scratch folder;
 - a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume`` naming an
   earlier ``--out``) runs that one first when its output is not there yet.
 ``gradio_client`` snippets run in this process against the app started on a free 127.0.0.1 port
@@ -46,6 +47,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PIL import Image
 
 from tests.conftest import REPO, have_mnist
 
@@ -219,6 +221,20 @@ def _make_pairs(root: Path) -> None:
             Image.fromarray(np.concatenate([a, b], 1)).save(root / split / f"{k}.jpg")
 
 
+def _make_photos(root: Path, count: int = 4, size: int = 160) -> None:
+    """A few small colour 'photos' (smooth gradients plus noise), standing in for a folder like DIV2K's."""
+    from PIL import Image
+
+    rng = np.random.default_rng(1)
+    root.mkdir(parents=True)
+    ramp = np.linspace(0, 255, size)
+    for k in range(count):
+        base = np.stack([np.add.outer(ramp, ramp) / 2, np.add.outer(ramp[::-1], ramp) / 2,
+                         np.full((size, size), 40.0 * k)], -1)
+        photo = np.clip(base + rng.normal(0, 12, base.shape), 0, 255).astype(np.uint8)
+        Image.fromarray(photo).save(root / f"{k:04d}.png")
+
+
 def _children_cpu() -> float:
     """CPU seconds (user + system) used so far by finished child processes."""
     import resource
@@ -245,7 +261,11 @@ class Scratch:
         self.cli = [d for d in documented if d.kind == "cli" and not d.skip]
         shutil.copytree(REPO / "assets", root / "assets")
         _make_sketch(root / "my_sketch.png")
+        _make_photos(root / "path" / "to" / "DIV2K_train_HR")
         _make_pairs(root / "path" / "to" / "facades")
+        emoji = np.full((32, 32, 3), 255, np.uint8)
+        emoji[8:24, 8:24] = (250, 200, 40)  # a yellow square on white, an emoji's size
+        Image.fromarray(emoji).save(root / "emoji32.png")
         self.env = {**os.environ, "GANLAB_ASSETS_DIR": str(root / "assets"), "TF_CPP_MIN_LOG_LEVEL": "3",
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 
