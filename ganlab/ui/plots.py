@@ -1,14 +1,24 @@
-"""Drawing only: matplotlib figures rendered to RGB arrays (no training math here)."""
+"""Drawing only: matplotlib figures rendered to RGB arrays (no training math here).
+
+Figures are made with ``matplotlib.figure.Figure`` and an Agg canvas, never through pyplot: pyplot
+keeps one global registry of figures that is not thread-safe, and on a shared server many sessions'
+live views draw and close figures at the same time (matplotlib's advice for web servers).
+"""
 
 from __future__ import annotations
 
-import matplotlib
-
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
 FAKE, REAL, D_COLOR, G_COLOR = "#7b2cbf", "#2d8f4e", "#d62828", "#1d4ed8"
+
+
+def _figure(figsize: tuple[float, float], dpi: int) -> Figure:
+    """A figure with its own Agg canvas, outside pyplot's global registry."""
+    fig = Figure(figsize=figsize, dpi=dpi)
+    FigureCanvasAgg(fig)
+    return fig
 
 
 def _rgb(canvas) -> np.ndarray:
@@ -38,7 +48,8 @@ class LiveCurves:
     """
 
     def __init__(self, equilibrium: float | None, probability_scores: bool, extras: tuple[str, ...] = ()):
-        self.fig, (self.ax1, self.ax2) = plt.subplots(1, 2, figsize=(9.6, 3.6), dpi=80)
+        self.fig = _figure((9.6, 3.6), 80)
+        self.ax1, self.ax2 = self.fig.subplots(1, 2)
         ax1, ax2 = self.ax1, self.ax2
         self.lines = {"d_loss": ax1.plot([], [], color=D_COLOR, lw=1.4, label="D loss", animated=True)[0],
                       "g_loss": ax1.plot([], [], color=G_COLOR, lw=1.4, label="G loss", animated=True)[0]}
@@ -115,15 +126,16 @@ class LiveCurves:
         return _rgb(canvas)
 
     def close(self) -> None:
-        """Free the figure."""
-        plt.close(self.fig)
+        """Free the figure's artists (nothing is registered globally, so nothing else to release)."""
+        self.fig.clear()
 
 
 class LiveBars:
     """The quality meter's bar chart (share of samples per class), built once and blitted."""
 
     def __init__(self, names: tuple[str, ...], title: str):
-        self.fig, self.ax = plt.subplots(figsize=(4.8, 2.4), dpi=80)
+        self.fig = _figure((4.8, 2.4), 80)
+        self.ax = self.fig.subplots()
         self.bars = self.ax.bar(range(len(names)), np.zeros(len(names)), color=G_COLOR, animated=True)
         self.even = self.ax.axhline(1 / max(len(names), 1), color="#888", ls=":", lw=0.9, animated=True)
         self.ax.set_xticks(range(len(names)), [n[:7] for n in names], fontsize=7, rotation=30)
@@ -143,5 +155,5 @@ class LiveBars:
         return _rgb(self.fig.canvas)
 
     def close(self) -> None:
-        """Free the figure."""
-        plt.close(self.fig)
+        """Free the figure's artists (nothing is registered globally, so nothing else to release)."""
+        self.fig.clear()
