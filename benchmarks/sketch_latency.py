@@ -20,18 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-
-
-def timed(fn, runs: int) -> tuple[float, float]:
-    """Median and 95th-percentile wall time of ``fn()`` in ms, after 3 warm-up calls."""
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return float(np.median(times)), float(np.percentile(times, 95))
+from timing import timed  # benchmarks/timing.py, beside this script
 
 
 def main() -> int:
@@ -42,16 +31,17 @@ def main() -> int:
     args = p.parse_args()
 
     from ganlab import backend
-    from ganlab.explore.sketch import SketchModel, preprocess, realness_overlay, simple_drawings
+    from ganlab.explore.sketch import preprocess, realness_overlay, simple_drawings
     from ganlab.ui.sketch_tab import SketchTab
 
+    tab = SketchTab(args.checkpoint)
     t0 = time.perf_counter()
-    model = SketchModel.load(args.checkpoint)
+    model = tab.model()  # loaded (and compiled) the way the app loads it, once
+    if model is None:
+        raise SystemExit(tab.loader.error)
     load_s = time.perf_counter() - t0
     canvas = np.repeat(simple_drawings(512)["cat"][..., None], 3, -1)  # what the 512² Sketchpad sends
     sketch = preprocess(canvas).sketch
-    tab = SketchTab(args.checkpoint)
-    tab._model = model
 
     def with_overlay():
         s = preprocess(canvas).sketch

@@ -21,18 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-
-
-def timed(fn, runs: int) -> tuple[float, float]:
-    """Median and 95th-percentile wall time of ``fn()`` in ms, after 3 warm-up calls."""
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return float(np.median(times)), float(np.percentile(times, 95))
+from timing import timed  # benchmarks/timing.py, beside this script
 
 
 def main() -> int:
@@ -45,14 +34,14 @@ def main() -> int:
     from PIL import Image
 
     from ganlab import backend
-    from ganlab.explore.upscale import UpscaleModel
     from ganlab.ui.upscale_tab import UpscaleTab
 
-    t0 = time.perf_counter()
-    model = UpscaleModel.load(args.checkpoint)
-    load_s = time.perf_counter() - t0
     tab = UpscaleTab(args.checkpoint)
-    tab._model = model
+    t0 = time.perf_counter()
+    model = tab.model()  # loaded (and compiled) the way the app loads it, once
+    if model is None:
+        raise SystemExit(tab.loader.error)
+    load_s = time.perf_counter() - t0
     yy, xx = np.mgrid[:32, :32]
     emoji = np.full((32, 32, 3), 255, np.uint8)
     emoji[(yy - 16) ** 2 + (xx - 16) ** 2 < 144] = (250, 200, 30)
