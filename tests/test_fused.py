@@ -68,21 +68,38 @@ def test_run_records_every_step_and_adapts_the_chunk(tmp_path):
 
 
 def test_pause_stops_at_a_call_boundary_and_single_steps_stay_single(monkeypatch):
+    import threading
+    import time
+
     s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1000), dataset=POINTS)
     monkeypatch.setattr(s, "_measure", lambda *a: None)  # keep the chunk fixed for the test
     s.chunk = 16
     seen = []
-    for r in s.run():
-        seen.append(r)
-        if len(seen) == 1:
-            s.pause()  # asked during the first call's records: the run stops after that call
+
+    def watch():
+        for r in s.run():
+            seen.append(r)
+            if len(seen) == 1:
+                s.pause()  # asked during the first call's records: the run stops after that call
+
+    worker = threading.Thread(target=watch)
+    worker.start()
+    deadline = time.time() + 120
+    while s.status != "paused" and time.time() < deadline:
+        time.sleep(0.05)
+    time.sleep(0.3)
     assert s.status == "paused" and len(seen) == 16 and s.step_count == 16
     for kind in ("train", "d", "g"):
         before = s.step_count
         assert s.step(kind).step == before + 1 and s.step_count == before + 1
-    s.resume()
-    more = list(s.run(20))  # one call of 16, then the 4 left
-    assert [r.step for r in more] == list(range(20, 40))
+    s.stop()
+    worker.join(30)
+    assert not worker.is_alive() and s.step_count == 19
+    tail = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1000), dataset=POINTS)
+    monkeypatch.setattr(tail, "_measure", lambda *a: None)
+    tail.chunk = 16
+    assert [r.step for r in tail.run(20)] == list(range(1, 21))  # one call of 16, then the 4 left
+    assert tail.status == "paused"  # 20 of 1000 steps done
 
 
 def test_a_divergence_inside_a_fused_call_keeps_the_steps_before_it():
