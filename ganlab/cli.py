@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganlab.config import PRECISIONS, default_of
+from ganlab.config import PRECISIONS, TENSORBOARD_IMAGE_EVERY, default_of
 
 
 def command_line(argv: list[str]) -> str:
@@ -67,12 +67,20 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
           f"loss={c.loss}, k={c.k}, batch={c.batch_size}, lr_g={c.lr_g:g}, lr_d={c.lr_d:g}, "
           f"latent={c.latent_dim}, precision={c.precision}, device: {session.device}", flush=True)
     out = Path(args.out or f"runs/{c.model}-{Path(c.dataset).name}")
+    board = None
+    if args.tensorboard:
+        from ganlab.train.tensorboard import TensorBoardLogger
+
+        board = TensorBoardLogger(session, args.tensorboard, args.tensorboard_images)
+        print(f"TensorBoard logs in {args.tensorboard}: tensorboard --logdir {args.tensorboard}", flush=True)
     bar = tqdm(total=c.steps, initial=session.step_count, unit="step", dynamic_ncols=True,
                disable=args.quiet)
     last_save = session.step_count
     try:
         for rec in session.run():
             bar.update(1)
+            if board is not None:
+                board.update()
             if rec.step % 10 == 0 or rec.step == c.steps:
                 bar.set_postfix(d=f"{rec.d_loss:.3f}", g=f"{rec.g_loss:.3f}",
                                 Dx=f"{rec.d_real:.2f}", DGz=f"{rec.d_fake:.2f}",
@@ -84,6 +92,8 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         session.stop("interrupted (Ctrl-C)")
         print("\nInterrupted: saving what was trained so far.", file=sys.stderr)
     bar.close()
+    if board is not None:
+        board.close()
     if session.status == "diverged":
         print(session.stop_reason, file=sys.stderr)
         return 2
@@ -457,6 +467,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", default=None, help="continue from this checkpoint folder")
     t.add_argument("--no-eval", action="store_true", help="skip the classifier quality check")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--tensorboard", default=None, metavar="DIR",
+                   help="write TensorBoard logs here: every step's scalars, samples, hyperparameters")
+    t.add_argument("--tensorboard-images", type=int, default=TENSORBOARD_IMAGE_EVERY, metavar="N",
+                   help=f"a sample grid every N steps in the TensorBoard logs (default {TENSORBOARD_IMAGE_EVERY})")
     t.set_defaults(func=cmd_train)
 
     g = sub.add_parser("generate", help="write generated images to an .npz file")
