@@ -58,6 +58,7 @@ class TensorBoardLogger:
         self._lock = threading.Lock()
         self._written = 0  # records of session.history already written
         self._image_step = -1  # the step of the last sample grid written
+        self._closed = False
         with self._writer.as_default():
             c = session.config
             hp.hparams(hparams_of(session), trial_id=f"{c.model}-{Path(c.dataset).name}-seed{c.seed}")
@@ -67,6 +68,8 @@ class TensorBoardLogger:
         """Write the records added to the session's history since the last call, and the sample grid
         when a multiple of ``image_every`` steps was passed; returns how many records were written."""
         with self._lock:
+            if self._closed:
+                return 0
             records = list(self.session.history[self._written :])
             tf = self._tf
             with self._writer.as_default():
@@ -90,12 +93,16 @@ class TensorBoardLogger:
     def flush(self) -> None:
         """Write what is buffered to the event file now."""
         with self._lock:
-            self._writer.flush()
+            if not self._closed:
+                self._writer.flush()
 
     def close(self) -> None:
         """Write the last records and the final sample grid, and close the event file."""
         self.update()
         with self._lock:
+            if self._closed:
+                return
+            self._closed = True
             step = self.session.step_count
             if self.session.spec.is_image and step > self._image_step:
                 with self._writer.as_default():
