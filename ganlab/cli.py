@@ -39,11 +39,16 @@ def _parse_options(items: list[str]) -> dict:
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     """Train a GAN with a progress bar and write a checkpoint to --out."""
+    from ganlab.devices import parse_devices, request_host_devices
+
+    devices = parse_devices(args.devices) if args.devices else 1
+    request_host_devices(devices)  # before the backend starts: JAX reads it when its CPU backend starts
     from tqdm import tqdm
 
     from ganlab.config import TrainConfig
     from ganlab.evaluate.classifier import classifier_for, evaluate_generator, load_classifier
     from ganlab.images import save_png
+    from ganlab.train.distributed import data_parallel
     from ganlab.train.session import TrainingSession
 
     config = TrainConfig(
@@ -52,16 +57,17 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         beta2=args.beta2, k=args.k, latent_dim=args.latent_dim, seed=args.seed,
         precision=args.precision, xla=args.xla, data_dir=args.data_dir,
         image_size=args.image_size, limit=args.limit, options=_parse_options(args.option))
+    parallel = data_parallel(devices) if devices != 1 else None
     if args.resume:
         overrides: dict = {"steps": args.steps}
         if args.option:  # e.g. SRGAN fine-tuned from its SRResNet: --option adversarial_weight=0.001
             from ganlab.checkpoints import read_card
 
             overrides["options"] = {**read_card(args.resume)["config"].get("options", {}), **config.options}
-        session = TrainingSession.resume_from(args.resume, **overrides)
+        session = TrainingSession.resume_from(args.resume, parallel=parallel, **overrides)
         session.command = f"{session.command} ; then {command_line(argv)}" if session.command else command_line(argv)
     else:
-        session = TrainingSession(config, command=command_line(argv))
+        session = TrainingSession(config, command=command_line(argv), parallel=parallel)
     c = session.config
     print(f"{c.model} on {c.dataset} ({len(session.dataset)} examples {session.dataset.shape}), "
           f"loss={c.loss}, k={c.k}, batch={c.batch_size}, lr_g={c.lr_g:g}, lr_d={c.lr_d:g}, "
@@ -467,6 +473,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", default=None, help="continue from this checkpoint folder")
     t.add_argument("--no-eval", action="store_true", help="skip the classifier quality check")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--devices", default=None, metavar="N|all",
+                   help="data-parallel over N devices (or all): the global batch is split between them; on a "
+                        "CPU-only machine the CPU is split into N logical devices")
     t.add_argument("--tensorboard", default=None, metavar="DIR",
                    help="write TensorBoard logs here: every step's scalars, samples, hyperparameters")
     t.add_argument("--tensorboard-images", type=int, default=TENSORBOARD_IMAGE_EVERY, metavar="N",

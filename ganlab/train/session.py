@@ -7,6 +7,7 @@ a reason. It knows nothing about user interfaces: the CLI and the app both watch
 
 from __future__ import annotations
 
+import contextlib
 import math
 import threading
 import time
@@ -24,6 +25,7 @@ from ganlab.config import TrainConfig
 from ganlab.data import Dataset, load_dataset
 from ganlab.losses import get_loss
 from ganlab.models import GAN, ModelSpec, get_model_class
+from ganlab.train.distributed import DataParallel
 from ganlab.train.steps import StepFunctions
 
 # keras.utils.set_random_seed is process-global: hold this while seeding and building.
@@ -73,8 +75,9 @@ class TrainingSession:
     """A GAN, its optimizers, its data and its history; drive it with step() or run()."""
 
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
-                 command: str | None = None):
+                 command: str | None = None, parallel: DataParallel | None = None):
         self.command = command
+        self.parallel = parallel  # data-parallel over several devices (ganlab/train/distributed.py)
         cls = get_model_class(config.model)
         loaded = dataset or load_dataset(config.dataset, config.data_dir, config.image_size,
                                          seed=config.seed, limit=config.limit)
@@ -88,13 +91,17 @@ class TrainingSession:
                                          options=cls.data_options(self.dataset, config.options))
         self.spec = ModelSpec(self.dataset.shape, c.latent_dim, self.dataset.num_classes,
                               precision, dict(c.options))
-        with _BUILD_LOCK:
-            keras.utils.set_random_seed(c.seed)
-            self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
-        self.g_opt = keras.optimizers.Adam(c.lr_g, beta_1=c.beta1, beta_2=c.beta2)
-        self.d_opt = keras.optimizers.Adam(c.lr_d, beta_1=c.beta1, beta_2=c.beta2)
-        self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla)
+        with parallel.scope() if parallel else contextlib.nullcontext():  # variables on every device
+            with _BUILD_LOCK:
+                keras.utils.set_random_seed(c.seed)
+                self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
+            self.g_opt = keras.optimizers.Adam(c.lr_g, beta_1=c.beta1, beta_2=c.beta2)
+            self.d_opt = keras.optimizers.Adam(c.lr_d, beta_1=c.beta1, beta_2=c.beta2)
+            self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla)
         self._draw = self.dataset.sampler(c.batch_size, c.seed)
+        if parallel is not None:  # the same step, run by the backend's engine over the devices
+            self.fns, self._draw = parallel.distribute(self.gan, self.g_opt, self.d_opt, self.fns, self._draw,
+                                                       c.batch_size)
         self.history: list[StepMetrics] = []
         self.step_count = 0
         self.status = "ready"  # ready, running, paused, stopped, finished, diverged
@@ -116,7 +123,9 @@ class TrainingSession:
 
     @property
     def device(self) -> str:
-        """Where the step runs, e.g. 'CPU: x86_64 (2 cores, ...)'."""
+        """Where the step runs, e.g. 'CPU: x86_64 (2 cores, ...)', and its devices when data-parallel."""
+        if self.parallel is not None:
+            return f"{backend.device_description()}, {self.parallel.describe(self.config.batch_size)}"
         return backend.device_description()
 
     def samples(self, latent: dict[str, np.ndarray] | None = None) -> np.ndarray:
@@ -241,17 +250,19 @@ class TrainingSession:
         with self._lock:
             card = checkpoints.make_card(self.gan, self.config.to_dict(), self.class_names, self.step_count,
                                          self.command, self.config.dataset, quality, self.dataset.credit)
+            if self.parallel is not None:
+                card["data_parallel"] = self.parallel.as_dict(self.config.batch_size)
             return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt,
                                                 [r.as_dict() for r in self.history], card)
 
     @classmethod
     def resume_from(cls, path: str | Path, dataset: Dataset | None = None,
-                    **overrides: Any) -> TrainingSession:
+                    parallel: DataParallel | None = None, **overrides: Any) -> TrainingSession:
         """Rebuild a session from a checkpoint: weights, optimizer state, step and history."""
         folder = checkpoints.resolve(path)
         card = checkpoints.read_card(folder)
         config = TrainConfig.from_dict({**card["config"], "precision": "auto", **overrides})
-        session = cls(config, dataset=dataset, command=card.get("command"))
+        session = cls(config, dataset=dataset, command=card.get("command"), parallel=parallel)
         checkpoints.load_keras_weights(session.gan.generator, folder / "generator.keras")
         checkpoints.load_keras_weights(session.gan.discriminator, folder / "discriminator.keras")
         if (folder / "g_optimizer.npz").is_file():  # exported (shipped) checkpoints have none
