@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 import numpy as np
+import pytest
 from PIL import Image
 from starlette.applications import Starlette
 from starlette.responses import HTMLResponse, JSONResponse
@@ -66,3 +67,16 @@ def test_frames_keep_the_last_few_and_go_with_the_run(tmp_path):
         assert im.mode == "L" and im.getpixel((0, 0)) == 200
     frames.close()
     assert not frames.folder.exists()
+    with pytest.raises(RuntimeError, match="closed"):
+        frames.write("view", np.zeros((4, 4), np.uint8))  # a released run draws no more
+
+
+def test_frames_survive_a_tmp_cleaner_removing_their_folder(tmp_path):
+    """A long-lived server's /tmp may be cleaned under it: the next frame recreates the folder."""
+    import shutil
+
+    frames = LiveFrames(tmp_path)
+    shutil.rmtree(frames.folder)
+    path = frames.write("view", np.full((8, 8), 90, np.uint8))
+    with Image.open(path) as im:
+        assert im.getpixel((0, 0)) == 90

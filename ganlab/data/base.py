@@ -29,6 +29,7 @@ class Dataset:
     credit: str = ""
     cond: np.ndarray | None = None  # paired inputs (pix2pix: the sketch for each target in x)
     meta: dict = field(default_factory=dict)
+    device_copy: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # arrays() on a GPU
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -43,21 +44,27 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.x)
 
-    def sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], dict[str, np.ndarray]]:
-        """A function ``draw(n_batches)`` giving random batches stacked as (n, B, ...).
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The arrays batches are gathered from: "x" (targets), "y" (labels, zeros when unlabelled)
+        and "cond" for paired data."""
+        out = {"x": self.x, "y": self.y if self.y is not None else np.zeros(len(self.x), np.int32)}
+        if self.cond is not None:
+            out["cond"] = self.cond
+        return out
 
-        Keys: "x" (targets), "y" (labels, zeros when unlabelled), and "cond" for paired data.
-        """
+    def index_sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], np.ndarray]:
+        """A function ``draw(n_batches)`` giving the rows of n random batches as int32 (n, B)."""
         rng = np.random.default_rng(seed)
+        return lambda n_batches=1: rng.integers(0, len(self.x), size=(n_batches, batch_size)).astype(np.int32)
+
+    def sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], dict[str, np.ndarray]]:
+        """A function ``draw(n_batches)`` giving random batches stacked as (n, B, ...), the batches
+        :meth:`index_sampler` draws with the same seed; keys as in :meth:`arrays`."""
+        rows, arrays = self.index_sampler(batch_size, seed), self.arrays()
 
         def draw(n_batches: int = 1) -> dict[str, np.ndarray]:
-            idx = rng.integers(0, len(self.x), size=(n_batches, batch_size))
-            batch = {"x": self.x[idx]}
-            batch["y"] = (self.y[idx] if self.y is not None
-                          else np.zeros((n_batches, batch_size), np.int32))
-            if self.cond is not None:
-                batch["cond"] = self.cond[idx]
-            return batch
+            idx = rows(n_batches)
+            return {key: value[idx] for key, value in arrays.items()}
 
         return draw
 

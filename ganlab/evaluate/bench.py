@@ -95,6 +95,26 @@ def _rate(fn: Callable[[], object], steps: int) -> float:
     return steps / (time.perf_counter() - t0)
 
 
+def settle(session, seconds: float = 2.0) -> None:
+    """Train until run()'s fused program is compiled and its chunk size adapted (warm-up for
+    fused_rate): at least ``seconds`` and a few calls after the compile."""
+    t0 = time.perf_counter()
+    while True:
+        for _ in session.run(3 * session.chunk + 1):
+            pass
+        if session.fns.train_many.compiles() and time.perf_counter() - t0 > seconds:
+            return
+
+
+def fused_rate(session, steps: int) -> float:
+    """Steps/s of session.run(): fused calls of session.chunk steps, every step recorded."""
+    n = max(steps, 8 * session.chunk)
+    t0 = time.perf_counter()
+    for _ in session.run(n):
+        pass
+    return n / (time.perf_counter() - t0)
+
+
 def compare_with_tutorial(dataset: Dataset, steps: int = 10, rounds: int = 3,
                           batch_size: int = 256) -> dict[str, float]:
     """Steps/s of ganlab's DCGAN step and the tutorial's step, interleaved; returns both and the ratio."""
@@ -111,27 +131,38 @@ def compare_with_tutorial(dataset: Dataset, steps: int = 10, rounds: int = 3,
     ours = session.step
     for f in (ref, ours, ref, ours):  # compile and warm up
         f()
-    r_ref, r_ours = [], []
+    settle(session)
+    r_ref, r_ours, r_fused = [], [], []
     for _ in range(rounds):
         r_ref.append(_rate(ref, steps))
         r_ours.append(_rate(ours, steps))
-    a, b = statistics.median(r_ref), statistics.median(r_ours)
-    return {"tutorial": a, "ganlab": b, "ratio": b / a, "precision": session.config.precision}
+        r_fused.append(fused_rate(session, steps))
+    a, b, f = statistics.median(r_ref), statistics.median(r_ours), statistics.median(r_fused)
+    return {"tutorial": a, "ganlab": b, "ratio": b / a, "fused": f, "fused_ratio": f / a, "chunk": session.chunk,
+            "precision": session.config.precision}
 
 
-def model_rates(data: dict[str, Dataset], steps: int) -> list[tuple[str, float]]:
-    """Steps/s of the main model/dataset/batch combinations."""
+BENCH_MODELS = (("vanilla", "ring", 256), ("wgan_gp", "ring", 256), ("dcgan", "mnist", 64),
+                ("cgan", "mnist", 64), ("wgan_gp", "mnist", 64))
+
+
+def model_rates(data: dict[str, Dataset], steps: int,
+                models: tuple = BENCH_MODELS) -> list[tuple[str, float, float, int]]:
+    """(label, steps/s one step per call, steps/s fused, fused chunk) of model/dataset/batch combinations;
+    both record every step's metrics on the host."""
     from ganlab.train.session import TrainingSession
 
     rows = []
-    for model, ds, batch in (("vanilla", "ring", 256), ("wgan_gp", "ring", 256),
-                             ("dcgan", "mnist", 64), ("cgan", "mnist", 64), ("wgan_gp", "mnist", 64)):
-        s = TrainingSession(TrainConfig(model=model, dataset=ds, batch_size=batch), dataset=data[ds])
+    for model, ds, batch in models:
+        s = TrainingSession(TrainConfig(model=model, dataset=ds, batch_size=batch, steps=10_000_000),
+                            dataset=data[ds])
         s.step()
         s.step()
         n = steps * (20 if ds == "ring" else 1)
+        single = _rate(s.step, n)
+        settle(s)
         rows.append((f"{model:8s} {ds:6s} batch {batch:3d} k={s.config.k} ({s.config.precision})",
-                     _rate(s.step, n)))
+                     single, fused_rate(s, n), s.chunk))
     return rows
 
 
@@ -193,14 +224,17 @@ def run_bench(steps: int = 10, rounds: int = 3, data_dir: str | None = None, qui
               f"rounds of {steps} steps:", flush=True)
         print(f"  TF tutorial train step (float32, @tf.function, 2 tapes): {c['tutorial']:.2f} steps/s")
         print(f"  ganlab step ({c['precision']}, k=1 alternating):           {c['ganlab']:.2f} steps/s")
-        print(f"  ratio ganlab / tutorial: {c['ratio']:.2f}x", flush=True)
+        print(f"  ganlab fused ({c['chunk']} steps per call, all recorded):        {c['fused']:.2f} steps/s")
+        print(f"  ratio ganlab / tutorial: {c['ratio']:.2f}x one step per call, "
+              f"{c['fused_ratio']:.2f}x fused", flush=True)
         if _grappler_line_expected():
             print(GRAPPLER_NOTE, flush=True)
     else:
         print("(the tutorial reference step is TensorFlow code: ratio skipped on this backend)")
-    print("training speed (steps/s, one step = k D updates + 1 G update):")
-    for label, rate in model_rates(data, steps):
-        print(f"  {label}: {rate:8.2f}", flush=True)
+    print("training speed (steps/s, one step = k D updates + 1 G update; every step's metrics read):")
+    print(f"  {'':45s} {'1 per call':>10s} {'fused':>9s} {'N':>4s} {'gain':>5s}")
+    for label, single, fused, chunk in model_rates(data, steps):
+        print(f"  {label:45s} {single:10.1f} {fused:9.1f} {chunk:4d} {fused / single:4.1f}x", flush=True)
     names = [n for n in shipped_names() if not n.startswith("classifier")]
     if names:
         print("inference (compiled generator call, no model.predict):")

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 from typing import Any
 
 import keras
+import numpy as np
 
 from ganlab import backend
 from ganlab.models.base import GAN
 from ganlab.train.steps import StepFunctions
 
-Draw = Callable[[int], dict]
+Place = Callable[[dict, Any], tuple[Any, Any]]
 
 
 @dataclass
@@ -67,39 +68,36 @@ class DataParallel:
         return self.engine.scope()
 
     def distribute(self, gan: GAN, g_opt: keras.Optimizer, d_opt: keras.Optimizer, fns: StepFunctions,
-                   draw: Draw, global_batch: int) -> tuple[Any, Draw]:
-        """The session's step functions and batch source, made to run over the devices."""
+                   global_batch: int) -> tuple[Any, Place]:
+        """The session's step functions, made to run over the devices, and the function that puts one
+        step's inputs (``source`` rows and their (k, B) ``index``, as the host gathers them) on them."""
         self.per_device(global_batch)
         if backend.BACKEND == "jax":
-            return fns, self._laid_out(draw)
+            return fns, self._laid_out
         _divide_gradients(g_opt, self.replicas)
         _divide_gradients(d_opt, self.replicas)
         _draw_latents_globally(gan, self.engine)
-        return MirroredSteps(fns, self.engine), self._split(draw)
+        return MirroredSteps(fns, self.engine), self._split
 
-    def _laid_out(self, draw: Draw) -> Draw:
-        """JAX: each stacked (k, B, ...) array laid out along the mesh's batch axis (axis 1)."""
+    def _laid_out(self, source: dict, index: Any) -> tuple[dict, Any]:
+        """JAX: the rows laid out along the mesh's batch axis, the index replicated; GSPMD partitions
+        the unchanged step (the result is the one-device one whatever the layout)."""
         mesh = self.engine.device_mesh
+        layout = lambda v: keras.distribution.TensorLayout(("batch",) + (None,) * (v.ndim - 1), mesh)
+        return {k: keras.distribution.distribute_tensor(v, layout(v)) for k, v in source.items()}, index
 
-        def laid_out(count: int) -> dict:
-            return {key: keras.distribution.distribute_tensor(
-                        value, keras.distribution.TensorLayout((None, "batch") + (None,) * (value.ndim - 2), mesh))
-                    for key, value in draw(count).items()}
+    def _split(self, source: dict, index: Any) -> tuple[Any, Any]:
+        """TF: replica r gets rows [r*B/N, (r+1)*B/N) of each of the k batches, and the matching index."""
+        strategy, (k, batch) = self.engine, index.shape
+        b = batch // self.replicas
+        rows = {key: np.asarray(v)[np.asarray(index)] for key, v in source.items()}  # (k, B, ...)
 
-        return laid_out
+        def part(ctx: Any) -> dict:
+            r = ctx.replica_id_in_sync_group
+            return {key: v[:, r * b:(r + 1) * b].reshape(k * b, *v.shape[2:]) for key, v in rows.items()}
 
-    def _split(self, draw: Draw) -> Draw:
-        """TF: each stacked (k, B, ...) array as per-replica (k, B/N, ...) slices."""
-        strategy = self.engine
-
-        def split(count: int) -> Any:
-            stacked = draw(count)
-            b = next(iter(stacked.values())).shape[1] // self.replicas
-            return strategy.experimental_distribute_values_from_function(
-                lambda ctx: {k: v[:, ctx.replica_id_in_sync_group * b : (ctx.replica_id_in_sync_group + 1) * b]
-                             for k, v in stacked.items()})
-
-        return split
+        local = np.arange(k * b, dtype=np.int32).reshape(k, b)
+        return strategy.experimental_distribute_values_from_function(part), local
 
 
 def engine_name() -> str:
@@ -120,8 +118,8 @@ class MirroredSteps:
         import tensorflow as tf
 
         @tf.function(reduce_retracing=True)
-        def run(per_replica: Any) -> dict:
-            out = strategy.run(step, args=(per_replica,))
+        def run(per_replica: Any, index: Any) -> dict:
+            out = strategy.run(step, args=(per_replica, index))
             return {k: strategy.reduce(tf.distribute.ReduceOp.MEAN, v, axis=None) for k, v in out.items()}
 
         return run

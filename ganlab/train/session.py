@@ -3,12 +3,17 @@
 Supports k D steps per G step, separate optimizers, seeds, pause / resume / single step /
 D-only / G-only steps and a clean stop, from any thread. Non-finite losses stop the run with
 a reason. It knows nothing about user interfaces: the CLI and the app both watch its records.
+
+run() fuses steps: one compiled call trains N steps and returns all N steps' metrics, with N
+chosen so that a call takes at most about CALL_S seconds (so pause and the live view stay prompt) and
+every step is still one record. Step / D-only / G-only stay single steps. With a GPU the
+dataset is copied to it once and batches are gathered there; on a CPU the host gathers each
+call's rows (no copy of the whole dataset per session).
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import threading
 import time
 from collections import deque
@@ -69,13 +74,16 @@ class StepMetrics:
 
 
 CORE_FIELDS = ("d_loss", "g_loss", "d_real", "d_fake")
+CALL_S = 0.05  # fused calls of 25-50 ms: pause and the live view stay prompt
+MAX_CHUNK = 256  # most steps in one fused call
 
 
 class TrainingSession:
     """A GAN, its optimizers, its data and its history; drive it with step() or run()."""
 
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
-                 command: str | None = None, parallel: DataParallel | None = None):
+                 command: str | None = None, data_on_device: bool | None = None,
+                 parallel: DataParallel | None = None):
         self.command = command
         self.parallel = parallel  # data-parallel over several devices (ganlab/train/distributed.py)
         cls = get_model_class(config.model)
@@ -97,11 +105,21 @@ class TrainingSession:
                 self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
             self.g_opt = keras.optimizers.Adam(c.lr_g, beta_1=c.beta1, beta_2=c.beta2)
             self.d_opt = keras.optimizers.Adam(c.lr_d, beta_1=c.beta1, beta_2=c.beta2)
-            self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla)
-        self._draw = self.dataset.sampler(c.batch_size, c.seed)
-        if parallel is not None:  # the same step, run by the backend's engine over the devices
-            self.fns, self._draw = parallel.distribute(self.gan, self.g_opt, self.d_opt, self.fns, self._draw,
-                                                       c.batch_size)
+            self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla, MAX_CHUNK)
+        self._rows = self.dataset.index_sampler(c.batch_size, c.seed)
+        self._place = None  # data-parallel: puts each step's inputs on the devices
+        if parallel is not None:  # the same step, run by the backend's engine over the devices, one per call
+            self.fns, self._place = parallel.distribute(self.gan, self.g_opt, self.d_opt, self.fns, c.batch_size)
+            data_on_device = False
+        elif data_on_device is None:
+            data_on_device = backend.gather_on_device()
+        self._source = None  # the dataset on the device, when batches are gathered there
+        if data_on_device:
+            self._source = self.dataset.device_copy.setdefault(backend.BACKEND,
+                                                               backend.to_device(self.dataset.arrays()))
+        self.chunk = 1  # steps per fused call in run(), adapted to CALL_S
+        self._step_s: float | None = None  # smoothed seconds per step of fused calls (compiles excluded)
+        self._fused_seen = False  # whether _step_s comes from fused calls yet (else from a single step)
         self.history: list[StepMetrics] = []
         self.step_count = 0
         self.status = "ready"  # ready, running, paused, stopped, finished, diverged
@@ -193,40 +211,95 @@ class TrainingSession:
                 self.d_opt.learning_rate.assign(float(lr_d))
 
     # -- stepping --------------------------------------------------------------------------
-    def step(self, kind: str = "train") -> StepMetrics:
-        """One step: "train" (k D updates + 1 G update), "d" (one D update) or "g" (one G update)."""
-        if self._stop.is_set():
-            raise TrainingStopped(self.stop_reason or "this session was stopped")
-        fn: Callable = {"train": self.fns.train, "d": self.fns.d_only, "g": self.fns.g_only}[kind]
-        batch = self._draw(self.config.k if kind == "train" else 1)
-        with self._lock:
-            t0 = time.perf_counter()
-            out = fn(batch)
-            values = {k: float(keras.ops.convert_to_numpy(v)) for k, v in out.items()}
-            self._elapsed += time.perf_counter() - t0
+    def _inputs(self, n: int, per_step: int) -> tuple[dict, np.ndarray]:
+        """Arrays and rows for n steps of per_step batches: rows shaped (n, per_step, B)."""
+        rows = self._rows(n * per_step)
+        if self._source is not None:
+            return self._source, rows.reshape(n, per_step, -1)
+        flat = rows.reshape(-1)  # the host gathers just these rows (one copy per call, not per step)
+        source = {key: value[flat] for key, value in self.dataset.arrays().items()}
+        return source, np.arange(flat.size, dtype=np.int32).reshape(n, per_step, -1)
+
+    def _append(self, values: dict[str, np.ndarray], kind: str, seconds: float) -> list[StepMetrics]:
+        """Record n steps whose metrics are (n,) arrays and that took ``seconds`` together; stops
+        at the first non-finite record and marks the run diverged."""
+        n = len(values["d_loss"])
+        finite = np.all([np.isfinite(v) for v in values.values()], axis=0)
+        last = n if finite.all() else int(np.argmin(finite)) + 1  # up to and including the first bad step
+        core = [values[k].tolist() for k in CORE_FIELDS]
+        extra = {k: v.tolist() for k, v in values.items() if k not in CORE_FIELDS}
+        start = self._elapsed
+        records = []
+        for i in range(last):
             self.step_count += 1
+            self._elapsed = start + seconds * (i + 1) / n
             self._recent.append((self._elapsed, self.step_count))
             (t_a, n_a), (t_b, n_b) = self._recent[0], self._recent[-1]
             rate = (n_b - n_a) / (t_b - t_a) if t_b > t_a else 1.0 / max(self._elapsed, 1e-9)
-            record = StepMetrics(
-                self.step_count, *(values.pop(k) for k in CORE_FIELDS), time=self._elapsed,
-                steps_per_sec=rate, kind=kind, extras=values)
-            self.history.append(record)
-        bad = [k for k, v in record.as_dict().items()
-               if isinstance(v, float) and not math.isfinite(v)]
-        if bad:
+            records.append(StepMetrics(self.step_count, *(c[i] for c in core), time=self._elapsed,
+                                       steps_per_sec=rate, kind=kind, extras={k: v[i] for k, v in extra.items()}))
+        self.history.extend(records)
+        if not finite.all():
+            bad = [k for k, v in values.items() if not np.isfinite(v[last - 1])]
             self.status = "diverged"
             self.stop_reason = (
-                f"Training diverged at step {record.step}: {', '.join(bad)} became NaN or infinite. "
+                f"Training diverged at step {self.step_count}: {', '.join(bad)} became NaN or infinite. "
                 "The weights blew up; lower the learning rates (try 0.0002 or less) and press Reset.")
             self._stop.set()
+        return records
+
+    def _advance(self, n: int, kind: str = "train") -> list[StepMetrics]:
+        """n steps (one compiled call: fused when n > 1); the records, up to a divergence."""
+        if self._stop.is_set():
+            raise TrainingStopped(self.stop_reason or "this session was stopped")
+        per_step = self.config.k if kind == "train" else 1
+        source, rows = self._inputs(n, per_step)
+        with self._lock:
+            t0 = time.perf_counter()
+            if n == 1:
+                fn: Callable = {"train": self.fns.train, "d": self.fns.d_only, "g": self.fns.g_only}[kind]
+                inputs = self._place(source, rows[0]) if self._place else (source, rows[0])
+                values = {k: v[None] for k, v in backend.fetch(fn(*inputs)).items()}
+                compiled = self.step_count == 0
+            else:
+                before = self.fns.train_many.compiles()
+                values = backend.fetch(self.fns.train_many(source, rows))
+                compiled = self.fns.train_many.compiles() != before
+            seconds = time.perf_counter() - t0
+            if kind == "train":
+                self._measure(n, seconds, compiled)
+            return self._append(values, kind, seconds)
+
+    def _measure(self, n: int, seconds: float, compiled: bool) -> None:
+        """Adapt the fused chunk so that a call takes about CALL_S, from the time per step of calls
+        that did not compile (single steps only set the first guess)."""
+        if compiled or (n == 1 and self._step_s is not None) or self.parallel is not None:
+            return  # data-parallel steps stay one per call
+        per = seconds / n
+        self._step_s = per if not self._fused_seen else 0.7 * self._step_s + 0.3 * per
+        self._fused_seen = n > 1
+        self.chunk = max(1, min(MAX_CHUNK, int(CALL_S / max(self._step_s, 1e-7))))
+
+    def step(self, kind: str = "train") -> StepMetrics:
+        """One step: "train" (k D updates + 1 G update), "d" (one D update) or "g" (one G update)."""
+        record = self._advance(1, kind)[-1]
+        if self.status == "diverged":
             raise TrainingDiverged(self.stop_reason)
         return record
+
+    def steps(self, n: int) -> list[StepMetrics]:
+        """n train steps in one compiled call, one record each (raises like step() on divergence)."""
+        records = self._advance(n)
+        if self.status == "diverged":
+            raise TrainingDiverged(self.stop_reason)
+        return records
 
     def run(self, steps: int | None = None) -> Iterator[StepMetrics]:
         """Yield one record per step until ``steps`` more are done (default: config.steps total).
 
-        Honours pause()/stop() from other threads; a divergence ends the iteration with
+        Steps run fused, ``self.chunk`` per compiled call (adapted as it goes; the last call of a run
+        takes what is left). Honours
+        pause()/stop() from other threads at call boundaries; a divergence ends the iteration with
         ``status == "diverged"`` and the reason in ``stop_reason``.
         """
         target = self.step_count + steps if steps is not None else self.config.steps
@@ -237,9 +310,13 @@ class TrainingSession:
                 self._resume.wait(0.2)
                 continue
             self.status = "running"
+            left = target - self.step_count
             try:
-                yield self.step()
-            except (TrainingDiverged, TrainingStopped):
+                records = self._advance(min(self.chunk, left))
+            except TrainingStopped:
+                return
+            yield from records
+            if self.status == "diverged":
                 return
         if not self._stop.is_set():
             self.status = "finished" if self.step_count >= self.config.steps else "paused"

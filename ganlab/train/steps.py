@@ -5,6 +5,12 @@ The last D update and the G update share one generator forward pass: G does not 
 the D update, so its fakes are still valid for G's gradient, which is taken through the
 *updated* D (the PyTorch DCGAN example does the same). This keeps the alternating algorithm of
 Goodfellow et al. while costing little more than the TF tutorial's simultaneous update.
+
+Every step takes ``(source, index)``: the arrays batches come from (the whole dataset on the
+device, or a chunk the host gathered) and the rows of each batch, so batches are gathered where
+the data lives. ``train_many`` runs N train steps in one compiled call (a loop inside the
+program) and returns every step's metrics stacked, so each step is still recorded while the
+host reads metrics once per call instead of once per step.
 """
 
 from __future__ import annotations
@@ -22,7 +28,7 @@ class StepFunctions:
     """Compiled ``train``, ``d_only``, ``g_only`` and ``generate`` for one GAN and its optimizers."""
 
     def __init__(self, gan: GAN, g_opt: keras.Optimizer, d_opt: keras.Optimizer, k: int,
-                 xla: bool = False):
+                 xla: bool = False, max_steps: int = 256):
         self.gan, self.g_opt, self.d_opt, self.k = gan, g_opt, d_opt, int(k)
         self.g_vars = list(gan.generator.trainable_variables)
         self.extra_vars = list(gan.generator_extra_variables())
@@ -38,6 +44,7 @@ class StepFunctions:
                 seen.add(id(v))
                 state.append(v)
         self.train = backend.compile_step(self._train, state, xla)
+        self.train_many = backend.compile_loop(self._train, state, xla, max_steps=max_steps)
         self.d_only = backend.compile_step(self._d_only, state, xla)
         self.g_only = backend.compile_step(self._g_only, state, xla)
         self.generate = backend.compile_step(lambda latent: gan.generate(latent, training=False),
@@ -71,33 +78,33 @@ class StepFunctions:
         return loss, metrics
 
     @staticmethod
-    def _batch(stacked: dict, i: int) -> dict:
-        """Batch i of a dict of stacked (n_batches, B, ...) arrays."""
-        return {key: value[i] for key, value in stacked.items()}
+    def _batch(source: dict, rows: Any) -> dict:
+        """The batch made of ``rows`` (B,) of every array in ``source``."""
+        return {key: ops.take(value, rows, axis=0) for key, value in source.items()}
 
     # -- the steps -----------------------------------------------------------------------
-    def _train(self, stacked: dict) -> dict:
-        """k D updates (batches 0..k-1 of ``stacked``) then one G update through the updated D."""
+    def _train(self, source: dict, index: Any) -> dict:
+        """k D updates (batches of rows index[0..k-1]) then one G update through the updated D."""
         for i in range(self.k - 1):
-            batch = self._batch(stacked, i)
+            batch = self._batch(source, index[i])
             self._d_apply(batch, *self._fake(batch))
-        batch = self._batch(stacked, self.k - 1)
+        batch = self._batch(source, index[self.k - 1])
         fake, latent, pullback = self._g_apply(batch)
         d_loss, d_metrics = self._d_apply(batch, ops.stop_gradient(fake), latent)
         g_loss, g_metrics = self._g_finish(batch, fake, latent, pullback)
         return {"d_loss": d_loss, "g_loss": g_loss, **d_metrics, **g_metrics}
 
-    def _d_only(self, stacked: dict) -> dict:
+    def _d_only(self, source: dict, index: Any) -> dict:
         """One D update; G's loss is evaluated on the same fakes but G is not changed."""
-        batch = self._batch(stacked, 0)
+        batch = self._batch(source, index[0])
         fake, latent = self._fake(batch)
         d_loss, d_metrics = self._d_apply(batch, fake, latent)
         g_loss, g_metrics = self.gan.generator_objective(batch, fake, latent)
         return {"d_loss": d_loss, "g_loss": g_loss, **d_metrics, **g_metrics}
 
-    def _g_only(self, stacked: dict) -> dict:
+    def _g_only(self, source: dict, index: Any) -> dict:
         """One G update; D's loss is evaluated on the same fakes but D is not changed."""
-        batch = self._batch(stacked, 0)
+        batch = self._batch(source, index[0])
         fake, latent, pullback = self._g_apply(batch)
         d_loss, d_metrics = self.gan.discriminator_objective(batch, ops.stop_gradient(fake), latent)
         g_loss, g_metrics = self._g_finish(batch, fake, latent, pullback)

@@ -37,14 +37,21 @@ class LiveFrames:
         self.folder = Path(tempfile.mkdtemp(dir=base))
         self._count = itertools.count()
         self._kept: dict[str, deque[Path]] = {}
+        self._closed = False
 
     def write(self, name: str, image: np.ndarray, palette: bool = False) -> str:
         """Save a uint8 grayscale or RGB array as PNG; ``palette`` for plots (few colours)."""
         pil = Image.fromarray(np.ascontiguousarray(image))
         if palette and pil.mode == "RGB":
             pil = pil.quantize(64, method=Image.Quantize.FASTOCTREE)
+        if self._closed:
+            raise RuntimeError("these live frames were closed with their run")
         path = self.folder / f"{name}-{next(self._count)}.png"
-        pil.save(path, format="png", compress_level=1)
+        try:
+            pil.save(path, format="png", compress_level=1)
+        except FileNotFoundError:  # a /tmp cleaner removed the folder under a long-lived server
+            self.folder.mkdir(parents=True, exist_ok=True)
+            pil.save(path, format="png", compress_level=1)
         kept = self._kept.setdefault(name, deque())
         kept.append(path)
         while len(kept) > KEEP:
@@ -52,5 +59,6 @@ class LiveFrames:
         return str(path)
 
     def close(self) -> None:
-        """Delete the run's frames."""
+        """Delete the run's frames; later writes fail (the run is gone)."""
+        self._closed = True
         shutil.rmtree(self.folder, ignore_errors=True)
