@@ -35,8 +35,9 @@ def runs(model: str, steps: int) -> dict:
         session = TrainingSession(config, dataset=data, parallel=data_parallel(n) if n > 1 else None)
         out[n] = [r.as_dict() for r in session.run()]
         if n > 1:
-            batch = session._draw(1)  # where a batch lives: split over both devices
-            out["batch_devices"] = _devices_of(batch)
+            source, rows = session._inputs(1, 1)
+            placed, _ = session._place(source, rows[0])  # where a step's rows live: split over both devices
+            out["batch_devices"] = _devices_of(placed)
             out["device_line"] = session.device
     return out
 
