@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ganlab.config import PRECISIONS, default_of
+from ganlab.config import PRECISIONS, TENSORBOARD_IMAGE_EVERY, default_of
 
 
 def command_line(argv: list[str]) -> str:
@@ -39,11 +39,16 @@ def _parse_options(items: list[str]) -> dict:
 
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     """Train a GAN with a progress bar and write a checkpoint to --out."""
+    from ganlab.devices import parse_devices, request_host_devices
+
+    devices = parse_devices(args.devices) if args.devices else 1
+    request_host_devices(devices)  # before the backend starts: JAX reads it when its CPU backend starts
     from tqdm import tqdm
 
     from ganlab.config import TrainConfig
     from ganlab.evaluate.classifier import classifier_for, evaluate_generator, load_classifier
     from ganlab.images import save_png
+    from ganlab.train.distributed import data_parallel
     from ganlab.train.session import TrainingSession
 
     config = TrainConfig(
@@ -52,27 +57,36 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         beta2=args.beta2, k=args.k, latent_dim=args.latent_dim, seed=args.seed,
         precision=args.precision, xla=args.xla, data_dir=args.data_dir,
         image_size=args.image_size, limit=args.limit, options=_parse_options(args.option))
+    parallel = data_parallel(devices) if devices != 1 else None
     if args.resume:
         overrides: dict = {"steps": args.steps}
         if args.option:  # e.g. SRGAN fine-tuned from its SRResNet: --option adversarial_weight=0.001
             from ganlab.checkpoints import read_card
 
             overrides["options"] = {**read_card(args.resume)["config"].get("options", {}), **config.options}
-        session = TrainingSession.resume_from(args.resume, **overrides)
+        session = TrainingSession.resume_from(args.resume, parallel=parallel, **overrides)
         session.command = f"{session.command} ; then {command_line(argv)}" if session.command else command_line(argv)
     else:
-        session = TrainingSession(config, command=command_line(argv))
+        session = TrainingSession(config, command=command_line(argv), parallel=parallel)
     c = session.config
     print(f"{c.model} on {c.dataset} ({len(session.dataset)} examples {session.dataset.shape}), "
           f"loss={c.loss}, k={c.k}, batch={c.batch_size}, lr_g={c.lr_g:g}, lr_d={c.lr_d:g}, "
           f"latent={c.latent_dim}, precision={c.precision}, device: {session.device}", flush=True)
     out = Path(args.out or f"runs/{c.model}-{Path(c.dataset).name}")
+    board = None
+    if args.tensorboard:
+        from ganlab.train.tensorboard import TensorBoardLogger
+
+        board = TensorBoardLogger(session, args.tensorboard, args.tensorboard_images)
+        print(f"TensorBoard logs in {args.tensorboard}: tensorboard --logdir {args.tensorboard}", flush=True)
     bar = tqdm(total=c.steps, initial=session.step_count, unit="step", dynamic_ncols=True,
                disable=args.quiet)
     last_save = session.step_count
     try:
         for rec in session.run():
             bar.update(1)
+            if board is not None:
+                board.update()
             if rec.step % 10 == 0 or rec.step == c.steps:
                 bar.set_postfix(d=f"{rec.d_loss:.3f}", g=f"{rec.g_loss:.3f}",
                                 Dx=f"{rec.d_real:.2f}", DGz=f"{rec.d_fake:.2f}",
@@ -84,6 +98,8 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         session.stop("interrupted (Ctrl-C)")
         print("\nInterrupted: saving what was trained so far.", file=sys.stderr)
     bar.close()
+    if board is not None:
+        board.close()
     if session.status == "diverged":
         print(session.stop_reason, file=sys.stderr)
         return 2
@@ -325,14 +341,42 @@ def cmd_train_classifier(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def cmd_export(args: argparse.Namespace, argv: list[str]) -> int:
-    """Copy a checkpoint for shipping, without optimizer state (``export-float16``: float16 weights)."""
+    """Copy a checkpoint for shipping, without optimizer state (``export-float16``: float16 weights);
+    ``--format keras|tf_saved_model|onnx``: the generator through Keras' own export, checked."""
     from ganlab.checkpoints import export_checkpoint, export_float16
 
+    if args.format != "checkpoint":
+        return _export_generator(args)
+    if not args.out:
+        raise SystemExit("export: --out is required with --format checkpoint")
     export = export_float16 if args.float16 else export_checkpoint
     path = export(args.checkpoint, args.out, command_line(argv))
     size = sum(p.stat().st_size for p in path.iterdir()) / 1e6
     weights = " with float16 weights" if args.float16 else ""
     print(f"exported {args.checkpoint} to {path}{weights} ({size:.1f} MB)")
+    return 0
+
+
+def _export_generator(args: argparse.Namespace) -> int:
+    """The generator as a .keras file, a TF SavedModel or ONNX; then run it beside Keras."""
+    from ganlab import export
+
+    loaded = export.load_for_export(args.checkpoint)
+    path = export.export_generator(loaded, args.out or export.default_path(args.checkpoint, args.format),
+                                   args.format)
+    names = ", ".join(f"{k} {(None, *v.shape[1:])} {v.dtype}" for k, v in export.example_feed(loaded, 1).items())
+    print(f"exported the {loaded.gan.name} generator of {args.checkpoint} as {args.format} to {path} "
+          f"(inputs: {names})")
+    if not args.no_check:
+        try:
+            diff = export.max_difference(loaded, path, args.format)
+        except ImportError as e:
+            print(f"not checked: {e} (pip install -r requirements-dev.txt)")
+        else:
+            print(f"checked: max |export - Keras| = {diff:.2e} on 8 seeded inputs")
+            if not diff <= 1e-4:
+                print("error: the export does not reproduce the Keras generator", file=sys.stderr)
+                return 1
     return 0
 
 
@@ -429,6 +473,13 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--resume", default=None, help="continue from this checkpoint folder")
     t.add_argument("--no-eval", action="store_true", help="skip the classifier quality check")
     t.add_argument("--quiet", action="store_true", help="no progress bar")
+    t.add_argument("--devices", default=None, metavar="N|all",
+                   help="data-parallel over N devices (or all): the global batch is split between them; on a "
+                        "CPU-only machine the CPU is split into N logical devices")
+    t.add_argument("--tensorboard", default=None, metavar="DIR",
+                   help="write TensorBoard logs here: every step's scalars, samples, hyperparameters")
+    t.add_argument("--tensorboard-images", type=int, default=TENSORBOARD_IMAGE_EVERY, metavar="N",
+                   help=f"a sample grid every N steps in the TensorBoard logs (default {TENSORBOARD_IMAGE_EVERY})")
     t.set_defaults(func=cmd_train)
 
     g = sub.add_parser("generate", help="write generated images to an .npz file")
@@ -476,9 +527,16 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--out", required=True)
     c.set_defaults(func=cmd_train_classifier)
 
-    x = sub.add_parser("export", help="copy a checkpoint for shipping, without optimizer state")
-    x.add_argument("--checkpoint", required=True)
-    x.add_argument("--out", required=True)
+    x = sub.add_parser("export", help="copy a checkpoint for shipping, without optimizer state; or the "
+                       "generator as .keras, TF SavedModel or ONNX (--format)")
+    x.add_argument("--checkpoint", required=True, help="folder or shipped name (cgan-mnist, dcgan-fashion)")
+    x.add_argument("--format", default="checkpoint",
+                   choices=["checkpoint", "keras", "tf_saved_model", "onnx"],
+                   help="checkpoint: a checkpoint folder without optimizer state; the others: the "
+                        "generator through Keras' Model.save / Model.export")
+    x.add_argument("--out", default=None,
+                   help="destination (default for generator formats: exports/NAME-generator[.keras|.onnx])")
+    x.add_argument("--no-check", action="store_true", help="do not run the export beside Keras")
     x.set_defaults(func=cmd_export, float16=False)
 
     b = sub.add_parser("bench", help="training steps/s and inference latency")
@@ -505,7 +563,7 @@ def build_parser() -> argparse.ArgumentParser:
     x = sub.add_parser("export-float16", help="copy a checkpoint for shipping with float16 weights")
     x.add_argument("--checkpoint", required=True)
     x.add_argument("--out", required=True)
-    x.set_defaults(func=cmd_export, float16=True)
+    x.set_defaults(func=cmd_export, float16=True, format="checkpoint")
     return p
 
 

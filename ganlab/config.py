@@ -13,6 +13,7 @@ from typing import Any
 
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 MAX_SEED = 2**31 - 1
+TENSORBOARD_IMAGE_EVERY = 100  # steps between sample grids in TensorBoard logs (train --tensorboard-images)
 LIMITS = {
     "batch_size": (1, 4096),
     "latent_dim": (1, 1024),

@@ -19,7 +19,8 @@ How a command is shrunk (``shrink``), so that the whole file stays within a few 
 - ``--data-dir`` is the test's data folder (``$GANLAB_DATA_DIR``);
 - placeholders get stand-ins: ``NAME`` is ``cgan-mnist``; ``my_sketch.png`` (a drawn smiley),
   ``emoji32.png`` (a 32×32 colour picture), ``path/to/facades`` (a few A|B pairs in ``train/`` and
-  ``test/``) and ``path/to/DIV2K_train_HR`` (a few small photos) are made in the scratch folder;
+  ``test/``), ``path/to/DIV2K_train_HR`` and ``path/to/my_faces`` (a few small photos) are made in the
+  scratch folder;
 - a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume`` naming an
   earlier ``--out``) runs that one first when its output is not there yet.
 ``gradio_client`` snippets run in this process against the app started on a free 127.0.0.1 port
@@ -262,6 +263,7 @@ class Scratch:
         shutil.copytree(REPO / "assets", root / "assets")
         _make_sketch(root / "my_sketch.png")
         _make_photos(root / "path" / "to" / "DIV2K_train_HR")
+        _make_photos(root / "path" / "to" / "my_faces", count=16, size=96)
         _make_pairs(root / "path" / "to" / "facades")
         emoji = np.full((32, 32, 3), 255, np.uint8)
         emoji[8:24, 8:24] = (250, 200, 40)  # a yellow square on white, an emoji's size

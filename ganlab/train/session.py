@@ -13,6 +13,7 @@ call's rows (no copy of the whole dataset per session).
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import deque
@@ -29,6 +30,7 @@ from ganlab.config import TrainConfig
 from ganlab.data import Dataset, load_dataset
 from ganlab.losses import get_loss
 from ganlab.models import GAN, ModelSpec, get_model_class
+from ganlab.train.distributed import DataParallel
 from ganlab.train.steps import StepFunctions
 
 # keras.utils.set_random_seed is process-global: hold this while seeding and building.
@@ -80,8 +82,10 @@ class TrainingSession:
     """A GAN, its optimizers, its data and its history; drive it with step() or run()."""
 
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
-                 command: str | None = None, data_on_device: bool | None = None):
+                 command: str | None = None, data_on_device: bool | None = None,
+                 parallel: DataParallel | None = None):
         self.command = command
+        self.parallel = parallel  # data-parallel over several devices (ganlab/train/distributed.py)
         cls = get_model_class(config.model)
         loaded = dataset or load_dataset(config.dataset, config.data_dir, config.image_size,
                                          seed=config.seed, limit=config.limit)
@@ -95,14 +99,19 @@ class TrainingSession:
                                          options=cls.data_options(self.dataset, config.options))
         self.spec = ModelSpec(self.dataset.shape, c.latent_dim, self.dataset.num_classes,
                               precision, dict(c.options))
-        with _BUILD_LOCK:
-            keras.utils.set_random_seed(c.seed)
-            self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
-        self.g_opt = keras.optimizers.Adam(c.lr_g, beta_1=c.beta1, beta_2=c.beta2)
-        self.d_opt = keras.optimizers.Adam(c.lr_d, beta_1=c.beta1, beta_2=c.beta2)
-        self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla, MAX_CHUNK)
+        with parallel.scope() if parallel else contextlib.nullcontext():  # variables on every device
+            with _BUILD_LOCK:
+                keras.utils.set_random_seed(c.seed)
+                self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
+            self.g_opt = keras.optimizers.Adam(c.lr_g, beta_1=c.beta1, beta_2=c.beta2)
+            self.d_opt = keras.optimizers.Adam(c.lr_d, beta_1=c.beta1, beta_2=c.beta2)
+            self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla, MAX_CHUNK)
         self._rows = self.dataset.index_sampler(c.batch_size, c.seed)
-        if data_on_device is None:
+        self._place = None  # data-parallel: puts each step's inputs on the devices
+        if parallel is not None:  # the same step, run by the backend's engine over the devices, one per call
+            self.fns, self._place = parallel.distribute(self.gan, self.g_opt, self.d_opt, self.fns, c.batch_size)
+            data_on_device = False
+        elif data_on_device is None:
             data_on_device = backend.gather_on_device()
         self._source = None  # the dataset on the device, when batches are gathered there
         if data_on_device:
@@ -132,7 +141,9 @@ class TrainingSession:
 
     @property
     def device(self) -> str:
-        """Where the step runs, e.g. 'CPU: x86_64 (2 cores, ...)'."""
+        """Where the step runs, e.g. 'CPU: x86_64 (2 cores, ...)', and its devices when data-parallel."""
+        if self.parallel is not None:
+            return f"{backend.device_description()}, {self.parallel.describe(self.config.batch_size)}"
         return backend.device_description()
 
     def samples(self, latent: dict[str, np.ndarray] | None = None) -> np.ndarray:
@@ -247,7 +258,8 @@ class TrainingSession:
             t0 = time.perf_counter()
             if n == 1:
                 fn: Callable = {"train": self.fns.train, "d": self.fns.d_only, "g": self.fns.g_only}[kind]
-                values = {k: v[None] for k, v in backend.fetch(fn(source, rows[0])).items()}
+                inputs = self._place(source, rows[0]) if self._place else (source, rows[0])
+                values = {k: v[None] for k, v in backend.fetch(fn(*inputs)).items()}
                 compiled = self.step_count == 0
             else:
                 before = self.fns.train_many.compiles()
@@ -261,8 +273,8 @@ class TrainingSession:
     def _measure(self, n: int, seconds: float, compiled: bool) -> None:
         """Adapt the fused chunk so that a call takes about CALL_S, from the time per step of calls
         that did not compile (single steps only set the first guess)."""
-        if compiled or (n == 1 and self._step_s is not None):
-            return
+        if compiled or (n == 1 and self._step_s is not None) or self.parallel is not None:
+            return  # data-parallel steps stay one per call
         per = seconds / n
         self._step_s = per if not self._fused_seen else 0.7 * self._step_s + 0.3 * per
         self._fused_seen = n > 1
@@ -315,17 +327,19 @@ class TrainingSession:
         with self._lock:
             card = checkpoints.make_card(self.gan, self.config.to_dict(), self.class_names, self.step_count,
                                          self.command, self.config.dataset, quality, self.dataset.credit)
+            if self.parallel is not None:
+                card["data_parallel"] = self.parallel.as_dict(self.config.batch_size)
             return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt,
                                                 [r.as_dict() for r in self.history], card)
 
     @classmethod
     def resume_from(cls, path: str | Path, dataset: Dataset | None = None,
-                    **overrides: Any) -> TrainingSession:
+                    parallel: DataParallel | None = None, **overrides: Any) -> TrainingSession:
         """Rebuild a session from a checkpoint: weights, optimizer state, step and history."""
         folder = checkpoints.resolve(path)
         card = checkpoints.read_card(folder)
         config = TrainConfig.from_dict({**card["config"], "precision": "auto", **overrides})
-        session = cls(config, dataset=dataset, command=card.get("command"))
+        session = cls(config, dataset=dataset, command=card.get("command"), parallel=parallel)
         checkpoints.load_keras_weights(session.gan.generator, folder / "generator.keras")
         checkpoints.load_keras_weights(session.gan.discriminator, folder / "discriminator.keras")
         if (folder / "g_optimizer.npz").is_file():  # exported (shipped) checkpoints have none

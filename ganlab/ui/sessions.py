@@ -38,6 +38,7 @@ from ganlab.data import (
 from ganlab.data.uploads import dataset_bytes, resolve_under_root
 from ganlab.train.diagnostics import HistoryColumns
 from ganlab.train.session import TrainingSession
+from ganlab.train.tensorboard import TensorBoardLogger
 
 if TYPE_CHECKING:
     from ganlab.train.monitor import Monitor
@@ -95,6 +96,7 @@ class Run:
 
     session: TrainingSession
     thread: threading.Thread | None = None
+    board: TensorBoardLogger | None = None  # TensorBoard logs of this run, when the session asked for them
     created: float = field(default_factory=time.time)
     view: RunView = field(default_factory=RunView)  # what the tab last drew (to skip redraws)
 
@@ -124,6 +126,7 @@ class SessionStore:
         self._saved: dict[str, dict[str, Path]] = {}
         self._uploads: dict[str, tuple[Dataset, int]] = {}  # sid -> (dataset, bytes)
         self._seen: dict[str, float] = {}  # sid -> time of its last request
+        self._boards: set[str] = set()  # sessions that asked for TensorBoard logs
         self._cache: OrderedDict[tuple, Dataset] = OrderedDict()  # LRU, bounded by cache_bytes
         self._alive: weakref.WeakValueDictionary[tuple, Dataset] = weakref.WeakValueDictionary()  # in use
         self._upload_dir: Path | None = None
@@ -171,6 +174,7 @@ class SessionStore:
         self.release(sid)
         with self._lock:
             self._seen.pop(sid, None)
+            self._boards.discard(sid)
             self._uploads.pop(sid, None)
         if self._upload_dir is not None:
             shutil.rmtree(self._upload_dir / _safe(sid), ignore_errors=True)
@@ -246,6 +250,9 @@ class SessionStore:
         with self._lock:
             self._runs[sid] = run
             self._seen[sid] = time.monotonic()
+            wanted = sid in self._boards
+        if wanted:
+            self._attach_board(sid, run)
         self._start_reaper()
         return run
 
@@ -270,6 +277,9 @@ class SessionStore:
 
         def work() -> None:
             for record in run.session.run():
+                board = run.board  # read once: the tab may switch logging off meanwhile
+                if board is not None:
+                    board.update()
                 if record.time > limit:
                     run.session.stop(f"time limit: this server allows {limit / 60:g} minutes of training per run")
                     break
@@ -288,6 +298,8 @@ class SessionStore:
             run.session.stop("reset")
             if run.thread is not None:
                 run.thread.join(timeout=10)
+            if run.board is not None:
+                run.board.close()
             run.view.close()  # live figures (curves, bars) hold matplotlib memory
             del run
             free_memory()
@@ -295,6 +307,40 @@ class SessionStore:
     def save_dir(self, sid: str) -> Path:
         """Where this session's checkpoints go (one folder per session)."""
         return self.root / _safe(sid)
+
+    # -- TensorBoard logs ------------------------------------------------------------------
+    def tensorboard_dir(self, sid: str) -> Path:
+        """This session's TensorBoard logs: one folder per run (deleted with the session)."""
+        return self.save_dir(sid) / "tensorboard"
+
+    def _attach_board(self, sid: str, run: Run) -> None:
+        c = run.session.config
+        name = f"{c.model}-{Path(c.dataset).name}-seed{c.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run.board = TensorBoardLogger(run.session, self.tensorboard_dir(sid) / _safe(name))
+
+    def set_tensorboard(self, sid: str, on: bool) -> Run | None:
+        """Write (or stop writing) TensorBoard logs for this session's runs, the current one included:
+        a run logged from the middle gets its earlier steps' scalars too. Returns the current run."""
+        with self._lock:
+            (self._boards.add if on else self._boards.discard)(sid)
+        run = self.get(sid)
+        if run is not None and on and run.board is None:
+            self._attach_board(sid, run)
+        elif run is not None and not on and run.board is not None:
+            board, run.board = run.board, None
+            board.close()
+        return run
+
+    def tensorboard_zip(self, sid: str) -> Path | None:
+        """A zip of this session's TensorBoard logs (up to date), or None when there are none."""
+        run = self.get(sid)
+        if run is not None and run.board is not None:
+            run.board.update()
+            run.board.flush()
+        logs = self.tensorboard_dir(sid)
+        if not logs.is_dir() or not any(logs.rglob("events.out.tfevents.*")):
+            return None
+        return Path(shutil.make_archive(str(logs), "zip", logs))  # tensorboard.zip beside tensorboard/
 
     # -- uploads ---------------------------------------------------------------------------
     def upload_dir(self, sid: str) -> Path:

@@ -232,6 +232,23 @@ class TrainTab:
         write_history(out, [r.as_dict() for r in list(run.session.history)])  # the checkpoint's CSV format
         return str(out)
 
+    def tensorboard(self, on: bool, request: gr.Request) -> str:
+        """Write TensorBoard logs of this session's runs (scalars every step, samples, settings) or stop."""
+        run = self.store.set_tensorboard(_sid(request), bool(on))
+        if not on:
+            return "TensorBoard logs: off (what was written stays in the zip)."
+        when = "of this run, from its first step," if run is not None else "from the next run"
+        return (f"TensorBoard logs {when} are being written on the server. Download the zip below, unzip it and "
+                "run `tensorboard --logdir FOLDER`.")
+
+    def tensorboard_zip(self, request: gr.Request):
+        """This session's TensorBoard logs as a zip (one folder per run)."""
+        archive = self.store.tensorboard_zip(_sid(request))
+        if archive is None:
+            gr.Warning("No TensorBoard logs yet: tick 'Write TensorBoard logs' and train a few steps.")
+            return None
+        return str(archive)
+
     def metrics(self, request: gr.Request) -> dict:
         """Current state as JSON (for scripts and tests): status, step, speed, last record, alarms
         (the same as the live view's, collapse included) and the collapse measures."""
@@ -460,6 +477,12 @@ def build(store: SessionStore) -> None:
                 csv_file = gr.File(label="history.csv", interactive=False)
                 saved_file = gr.File(label="Saved checkpoint (zip)", interactive=False)
             saved_md = gr.Markdown()
+            with gr.Row():
+                tb_box = gr.Checkbox(False, label="Write TensorBoard logs",
+                                     info="every step's numbers, the samples every 100 steps, the settings")
+                tb_btn = gr.Button("Download TensorBoard logs (zip)")
+                tb_file = gr.File(label="tensorboard.zip", interactive=False)
+            tb_md = gr.Markdown()
 
     boxes = dict(model=model, dataset=dataset, loss=loss, lr_g=lr_g, lr_d=lr_d, k=k, batch_size=batch,
                  latent_dim=latent, seed=seed, steps=steps)
@@ -479,4 +502,6 @@ def build(store: SessionStore) -> None:
     reset_btn.click(tab.reset, None, live, api_name="reset")
     save_btn.click(tab.save, None, [saved_file, saved_md], api_name="save")
     csv_btn.click(tab.history_csv, None, csv_file, api_name="history_csv")
+    tb_box.change(tab.tensorboard, tb_box, tb_md, api_name="tensorboard")
+    tb_btn.click(tab.tensorboard_zip, None, tb_file, api_name="tensorboard_zip")
     gr.api(tab.metrics, api_name="metrics")
