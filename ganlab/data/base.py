@@ -46,7 +46,7 @@ class Dataset:
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays batches are gathered from: "x" (targets), "y" (labels, zeros when unlabelled)
-        and "cond" for paired data."""
+        and "cond" for paired data. A step reads every array at the same rows, modulo its length."""
         out = {"x": self.x, "y": self.y if self.y is not None else np.zeros(len(self.x), np.int32)}
         if self.cond is not None:
             out["cond"] = self.cond
@@ -64,7 +64,7 @@ class Dataset:
 
         def draw(n_batches: int = 1) -> dict[str, np.ndarray]:
             idx = rows(n_batches)
-            return {key: value[idx] for key, value in arrays.items()}
+            return {key: value[idx % len(value)] for key, value in arrays.items()}
 
         return draw
 

@@ -217,7 +217,7 @@ class TrainingSession:
         if self._source is not None:
             return self._source, rows.reshape(n, per_step, -1)
         flat = rows.reshape(-1)  # the host gathers just these rows (one copy per call, not per step)
-        source = {key: value[flat] for key, value in self.dataset.arrays().items()}
+        source = {key: value[flat % len(value)] for key, value in self.dataset.arrays().items()}
         return source, np.arange(flat.size, dtype=np.int32).reshape(n, per_step, -1)
 
     def _append(self, values: dict[str, np.ndarray], kind: str, seconds: float) -> list[StepMetrics]:

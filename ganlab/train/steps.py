@@ -79,8 +79,9 @@ class StepFunctions:
 
     @staticmethod
     def _batch(source: dict, rows: Any) -> dict:
-        """The batch made of ``rows`` (B,) of every array in ``source``."""
-        return {key: ops.take(value, rows, axis=0) for key, value in source.items()}
+        """The batch made of ``rows`` (B,) of every array in ``source``; an array shorter than the
+        data (a few labelled examples beside many unlabelled ones) is read at rows modulo its length."""
+        return {key: ops.take(value, rows % ops.shape(value)[0], axis=0) for key, value in source.items()}
 
     # -- the steps -----------------------------------------------------------------------
     def _train(self, source: dict, index: Any) -> dict:
