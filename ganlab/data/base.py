@@ -29,6 +29,9 @@ class Dataset:
     credit: str = ""
     cond: np.ndarray | None = None  # paired inputs (pix2pix: the sketch for each target in x)
     meta: dict = field(default_factory=dict)
+    # semi-supervised data: a few labelled examples beside the unlabelled ones in x (see data.labels)
+    x_labelled: np.ndarray | None = None
+    y_labelled: np.ndarray | None = None
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -38,7 +41,8 @@ class Dataset:
     @property
     def num_classes(self) -> int:
         """Number of classes (0 when unlabelled)."""
-        return len(self.class_names) if self.y is not None else 0
+        labelled = self.y is not None or self.y_labelled is not None
+        return len(self.class_names) if labelled else 0
 
     def __len__(self) -> int:
         return len(self.x)
@@ -46,7 +50,9 @@ class Dataset:
     def sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], dict[str, np.ndarray]]:
         """A function ``draw(n_batches)`` giving random batches stacked as (n, B, ...).
 
-        Keys: "x" (targets), "y" (labels, zeros when unlabelled), and "cond" for paired data.
+        Keys: "x" (targets), "y" (labels, zeros when unlabelled), "cond" for paired data, and for
+        semi-supervised data "x_labelled" / "y_labelled": a batch of the same size drawn from the few
+        labelled examples, independently of "x".
         """
         rng = np.random.default_rng(seed)
 
@@ -57,6 +63,9 @@ class Dataset:
                           else np.zeros((n_batches, batch_size), np.int32))
             if self.cond is not None:
                 batch["cond"] = self.cond[idx]
+            if self.x_labelled is not None and self.y_labelled is not None:
+                lab = rng.integers(0, len(self.x_labelled), size=(n_batches, batch_size))
+                batch["x_labelled"], batch["y_labelled"] = self.x_labelled[lab], self.y_labelled[lab]
             return batch
 
         return draw
