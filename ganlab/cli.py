@@ -328,22 +328,29 @@ def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
 
 
 def cmd_evaluate_sgan(args: argparse.Namespace, argv: list[str]) -> int:
-    """Test accuracy of an SGAN's classifier and of its labels-only baseline; optional card update."""
+    """Test accuracy of SGAN checkpoints' classifiers and of their labels-only baselines; a table, a
+    figure (accuracy against the number of labels) and card updates on request."""
     from ganlab.checkpoints import atomic_write_text, read_card, resolve
-    from ganlab.evaluate.classify import sgan_test_accuracy
+    from ganlab.evaluate.classify import accuracy_figure, accuracy_table, sgan_test_accuracy
+    from ganlab.images import save_png
 
-    result = sgan_test_accuracy(args.checkpoint, args.data_dir, args.limit)
-    result["command"] = command_line(argv)
-    print(json.dumps(result))
-    print(f"test accuracy on {result['test_images']:,} images: SGAN classifier {result['classifier_accuracy']:.2%}, "
-          f"baseline (same body, the labels only) {result['baseline_accuracy']:.2%} "
-          f"({result['labels_per_class']} labels per class)")
-    if args.write_card:
-        folder = resolve(args.checkpoint)
-        card = read_card(folder)
-        card["quality"] = {**(card.get("quality") or {}), "sgan": result}
-        atomic_write_text(folder / "card.json", json.dumps(card, indent=2))
-        print(f"test accuracy written to {folder / 'card.json'}")
+    results = []
+    for checkpoint in args.checkpoint:
+        result = {**sgan_test_accuracy(checkpoint, args.data_dir, args.limit), "command": command_line(argv)}
+        results.append(result)
+        print(json.dumps({"checkpoint": checkpoint, **result}))
+        if args.write_card:
+            folder = resolve(checkpoint)
+            card = read_card(folder)
+            card["quality"] = {**(card.get("quality") or {}), "sgan": result}
+            atomic_write_text(folder / "card.json", json.dumps(card, indent=2))
+            print(f"test accuracy written to {folder / 'card.json'}")
+    table = accuracy_table(results)
+    print(table)
+    if args.figure:
+        Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
+        save_png(accuracy_figure(results), args.figure)
+        print(f"figure written to {args.figure}")
     return 0
 
 
@@ -558,9 +565,11 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate_srgan)
 
     e = sub.add_parser("evaluate-sgan", help="test accuracy of an SGAN's classifier and of its labels-only baseline")
-    e.add_argument("--checkpoint", required=True, help="folder or shipped name (sgan-mnist-100)")
+    e.add_argument("--checkpoint", required=True, action="append",
+                   help="folder or shipped name (sgan-mnist-100); repeat it to compare label counts")
     e.add_argument("--data-dir", default=None)
     e.add_argument("--limit", type=int, default=None, help="only the first N test images")
+    e.add_argument("--figure", default=None, help="write test accuracy against the number of labels here (PNG)")
     e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
     e.set_defaults(func=cmd_evaluate_sgan)
 

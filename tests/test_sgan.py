@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -110,3 +111,52 @@ def test_classify_cli_round_trip(tmp_path):
     out = _cli("evaluate-sgan", "--checkpoint", "run", "--limit", "50", "--write-card", cwd=tmp_path)
     card = json.loads((tmp_path / "run" / "card.json").read_text())
     assert card["quality"]["sgan"]["test_images"] == 50 and "baseline" in out
+
+
+@needs_mnist
+def test_few_labels_preset_shows_test_accuracy_beside_the_baseline(tmp_path):
+    pytest.importorskip("gradio_client")
+    from gradio_client import Client
+
+    from tests.ui_helpers import running_app, wait_for
+
+    with running_app(tmp_path) as (url, _):
+        c = Client(url, verbose=False)
+        *form, note = c.predict("Few labels (semi-supervised)", api_name="/preset")
+        assert form[:2] == ["sgan", "mnist"] and "baseline" in note
+        form[-1] = 3  # steps
+        assert "Training **sgan**" in c.predict(*form, api_name="/start")
+        metrics = wait_for(lambda: (m := c.predict(api_name="/metrics"))["status"] == "finished" and m, timeout=180)
+        scores = wait_for(lambda: c.predict(api_name="/metrics")["quality"]["scores"], timeout=30)
+        assert set(scores) >= {"classifier_accuracy", "baseline_accuracy"} and scores["test_images"] == 2000
+        assert 0 <= scores["classifier_accuracy"] <= 1 and metrics["step"] == 3
+        out = c.predict(*form, api_name="/step")  # the live view, drawn at once
+        quality_image, quality_text = out[2], out[6]
+        assert "Test accuracy" in quality_text and "baseline" in quality_text
+        assert quality_image and Path(quality_image["value"] if isinstance(quality_image, dict)
+                                      else quality_image).is_file()
+        c.predict(api_name="/reset")
+
+
+def test_classify_panel_reads_an_uploaded_digit(tmp_path):
+    pytest.importorskip("gradio_client")
+    from gradio_client import Client, handle_file
+    from PIL import Image
+
+    from ganlab.ui import classify_tab
+    from tests.ui_helpers import single_tab_app
+
+    picture = np.zeros((56, 56), np.uint8)
+    picture[10:46, 26:31] = 255  # a "1", drawn white on black
+    Image.fromarray(picture).save(tmp_path / "one.png")
+    assert classify_tab.to_digit(picture).shape == (28, 28)
+    assert classify_tab.to_digit(255 - picture).max() == 255  # dark ink on white is inverted
+    with single_tab_app(lambda _: classify_tab.build(), "Classify") as url:
+        c = Client(url, verbose=False)
+        for name, (checkpoint, _) in classify_tab.available().items():
+            label, _seen = c.predict(handle_file(str(tmp_path / "one.png")), name, api_name="/classify")
+            names = [row["label"] for row in label["confidences"]]
+            assert ("fake" in names) == checkpoint.startswith("sgan")
+            assert abs(sum(row["confidence"] for row in label["confidences"]) - 1) < 1e-3
+            if checkpoint == "classifier-mnist":
+                assert label["label"] == "1"

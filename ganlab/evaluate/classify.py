@@ -88,9 +88,48 @@ def sgan_test_accuracy(name_or_path: str | os.PathLike, data_dir: str | None = N
     test = mnist_like(loaded.card["dataset"], "test", data_dir, limit=limit)
     pred = loaded.gan.predict_classes(test.x)
     options = loaded.card.get("options", {})
+    per_class = options.get("labels_per_class")
     result: dict[str, Any] = {"test_images": len(test.y), "split": f"{test.name} test set (never trained on)",
-                              "labels_per_class": options.get("labels_per_class"),
+                              "labels_per_class": per_class,
+                              "labels": per_class * loaded.gan.spec.num_classes if per_class else None,
                               "label_seed": options.get("label_seed"), "step": loaded.card.get("step")}
     for head, p in pred.items():
         result[f"{head}_accuracy"] = round(float((p == test.y).mean()), 4)
     return result
+
+
+def accuracy_table(results: list[dict[str, Any]]) -> str:
+    """A Markdown table of SGAN results: labels, steps, the SGAN's and the baseline's test accuracy."""
+    rows = ["| labels (per class) | steps | SGAN classifier | baseline (same body, labels only) |",
+            "|---|---|---|---|"]
+    for r in sorted(results, key=lambda r: r["labels"] or 0):
+        rows.append(f"| {r['labels']:,} ({r['labels_per_class']}) | {r['step']:,} | "
+                    f"**{100 * r['classifier_accuracy']:.2f} %** | {100 * r['baseline_accuracy']:.2f} % |")
+    return "\n".join(rows)
+
+
+def accuracy_figure(results: list[dict[str, Any]]) -> np.ndarray:
+    """Test accuracy against the number of labels (log axis), SGAN vs baseline, as an RGB array."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    results = sorted(results, key=lambda r: r["labels"] or 0)
+    labels = [r["labels"] for r in results]
+    fig = Figure(figsize=(5.6, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    for key, name, color in (("classifier_accuracy", "semi-supervised GAN (labels + 59,000 unlabelled)", "#1d4ed8"),
+                             ("baseline_accuracy", "baseline: same network, the labels only", "#888888")):
+        values = [100 * r[key] for r in results]
+        ax.plot(labels, values, "o-", color=color, label=name)
+        for n, v in zip(labels, values):
+            ax.annotate(f"{v:.1f}", (n, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xticks(labels, [f"{n:,}" for n in labels])
+    ax.set_xlabel("labelled MNIST training images")
+    ax.set_ylabel(f"test accuracy (%), {results[0]['test_images']:,} images" if results else "test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
