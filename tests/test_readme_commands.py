@@ -18,6 +18,7 @@ How a command is shrunk (``shrink``), so that the whole file stays within a few 
   saves once), ``--rounds`` 1; ``bench`` gets ``--quick``;
 - ``--data-dir`` is the test's data folder (``$GANLAB_DATA_DIR``);
 - placeholders get stand-ins: ``NAME`` is ``cgan-mnist``; ``my_sketch.png`` (a drawn smiley),
+  ``my_digit.png`` (a "7" in dark ink on white),
   ``emoji32.png`` (a 32×32 colour picture), ``path/to/facades`` (a few A|B pairs in ``train/`` and
   ``test/``) and ``path/to/DIV2K_train_HR`` (a few small photos) are made in the scratch folder;
 - a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume`` naming an
@@ -266,6 +267,9 @@ class Scratch:
         emoji = np.full((32, 32, 3), 255, np.uint8)
         emoji[8:24, 8:24] = (250, 200, 40)  # a yellow square on white, an emoji's size
         Image.fromarray(emoji).save(root / "emoji32.png")
+        digit = np.full((64, 64), 255, np.uint8)
+        digit[12:18, 14:50], digit[18:54, 40:46] = 0, 0  # a "7" in dark ink on white, as a photo of paper
+        Image.fromarray(digit).save(root / "my_digit.png")
         self.env = {**os.environ, "GANLAB_ASSETS_DIR": str(root / "assets"), "TF_CPP_MIN_LOG_LEVEL": "3",
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 
