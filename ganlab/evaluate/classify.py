@@ -87,7 +87,7 @@ def sgan_test_accuracy(name_or_path: str | os.PathLike, data_dir: str | None = N
     loaded = load_generator(name_or_path, with_discriminator=True, model="sgan")
     test = mnist_like(loaded.card["dataset"], "test", data_dir, limit=limit)
     pred = loaded.gan.predict_classes(test.x)
-    options = loaded.card.get("options", {})
+    options = loaded.gan.options  # the card's options over the model's defaults
     per_class = options.get("labels_per_class")
     result: dict[str, Any] = {"test_images": len(test.y), "split": f"{test.name} test set (never trained on)",
                               "labels_per_class": per_class,

@@ -111,6 +111,11 @@ class SemiSupervisedGAN(GAN):
                 pass  # no test split found: the run trains, without the live test accuracy
         return data
 
+    @classmethod
+    def data_options(cls, dataset: Dataset, options: dict[str, Any]) -> dict[str, Any]:
+        """Every option, defaults included, so that a checkpoint's card alone rebuilds this model."""
+        return {**cls.default_options, **options}
+
     # -- architecture --------------------------------------------------------------------
     def _body(self, name: str) -> keras.Model:
         """The classifier body: image → (K class logits, last hidden features)."""
