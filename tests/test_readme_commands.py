@@ -21,7 +21,7 @@ How a command is shrunk (``shrink``), so that the whole file stays within a few 
   ``my_digit.png`` (a "7" in dark ink on white),
   ``emoji32.png`` (a 32×32 colour picture), ``path/to/facades`` (a few A|B pairs in ``train/`` and
   ``test/``) and ``path/to/DIV2K_train_HR`` (a few small photos) are made in the scratch folder;
-- a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume`` naming an
+- a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume``, ``--images`` naming an
   earlier ``--out``) runs that one first when its output is not there yet.
 ``gradio_client`` snippets run in this process against the app started on a free 127.0.0.1 port
 (the README's ``http://127.0.0.1:7860/`` replaced by its address), in the scratch folder; every
@@ -60,7 +60,7 @@ CAPS = {"--steps": 2, "--batch-size": 16, "--limit": 256, "--epochs": 1, "--coun
         "--per-category": 10, "--samples": 10, "--save-every": 2, "--rounds": 1}
 CAPPED_ONLY_IF_GIVEN = {"--save-every", "--rounds"}  # their defaults are fine (0 = off; --quick)
 PLACEHOLDERS = {"NAME": "cgan-mnist"}
-READS_CHECKPOINT = ("--checkpoint", "--compare", "--resume")
+READS_CHECKPOINT = ("--checkpoint", "--compare", "--resume", "--images")  # flags that read an earlier --out
 TIMEOUT_S = 600
 
 pytestmark = pytest.mark.skipif(not have_mnist(), reason="MNIST not found (set GANLAB_DATA_DIR)")

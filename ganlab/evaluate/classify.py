@@ -118,8 +118,9 @@ def accuracy_figure(results: list[dict[str, Any]]) -> np.ndarray:
     fig = Figure(figsize=(5.6, 3.6), dpi=100)
     FigureCanvasAgg(fig)
     ax = fig.subplots()
-    for key, name, color in (("classifier_accuracy", "semi-supervised GAN (labels + 59,000 unlabelled)", "#1d4ed8"),
-                             ("baseline_accuracy", "baseline: same network, the labels only", "#888888")):
+    lines = (("classifier_accuracy", "semi-supervised GAN (+ all other training images, unlabelled)", "#1d4ed8"),
+             ("baseline_accuracy", "baseline: same network, the labels only", "#888888"))
+    for key, name, color in lines:
         values = [100 * r[key] for r in results]
         ax.plot(labels, values, "o-", color=color, label=name)
         for n, v in zip(labels, values):
