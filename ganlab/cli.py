@@ -1,5 +1,5 @@
 """Command line: ``python -m ganlab train | generate | evaluate | evaluate-infogan | evaluate-pix2pix |
-evaluate-srgan | train-classifier | export | export-float16 | bench``.
+evaluate-srgan | evaluate-sgan | classify | train-classifier | export | export-float16 | bench``.
 
 The commands import the heavy modules (Keras, TensorFlow) inside their functions on purpose: that is
 for start-up time only (``--help`` and argument errors answer at once instead of after ~3 s of
@@ -37,6 +37,14 @@ def _parse_options(items: list[str]) -> dict:
     return options
 
 
+def _train_options(args: argparse.Namespace) -> dict:
+    """Model options from --option KEY=VALUE and the flags that are shorthands for one."""
+    options = _parse_options(args.option)
+    if args.labels_per_class is not None:
+        options["labels_per_class"] = args.labels_per_class
+    return options
+
+
 def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     """Train a GAN with a progress bar and write a checkpoint to --out."""
     from ganlab.devices import parse_devices, request_host_devices
@@ -56,7 +64,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         batch_size=args.batch_size, lr_g=args.lr_g, lr_d=args.lr_d, beta1=args.beta1,
         beta2=args.beta2, k=args.k, latent_dim=args.latent_dim, seed=args.seed,
         precision=args.precision, xla=args.xla, data_dir=args.data_dir,
-        image_size=args.image_size, limit=args.limit, options=_parse_options(args.option))
+        image_size=args.image_size, limit=args.limit, options=_train_options(args))
     parallel = data_parallel(devices) if devices != 1 else None
     if args.resume:
         overrides: dict = {"steps": args.steps}
@@ -105,7 +113,12 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         return 2
     quality = None
     clf_name = classifier_for(c.dataset) if session.spec.is_image else None
-    if clf_name and not args.no_eval:
+    if session.gan.class_heads and not args.no_eval:  # SGAN: its classifier's test accuracy
+        scores = session.gan.held_out_scores(session.dataset, limit=None)
+        if scores:
+            print("test accuracy:", json.dumps(scores))
+            quality = {"sgan": scores}
+    elif clf_name and not args.no_eval:
         quality = evaluate_generator(session.gan, load_classifier(clf_name), session.dataset)
         quality["classifier"] = clf_name
         print("quality:", json.dumps(quality))
@@ -330,6 +343,52 @@ def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+def cmd_evaluate_sgan(args: argparse.Namespace, argv: list[str]) -> int:
+    """Test accuracy of SGAN checkpoints' classifiers and of their labels-only baselines; a table, a
+    figure (accuracy against the number of labels) and card updates on request."""
+    from ganlab.checkpoints import atomic_write_text, read_card, resolve
+    from ganlab.evaluate.classify import accuracy_figure, accuracy_table, sgan_test_accuracy
+    from ganlab.images import save_png
+
+    results = []
+    for checkpoint in args.checkpoint:
+        result = {**sgan_test_accuracy(checkpoint, args.data_dir, args.limit), "command": command_line(argv)}
+        results.append(result)
+        print(json.dumps({"checkpoint": checkpoint, **result}))
+        if args.write_card:
+            folder = resolve(checkpoint)
+            card = read_card(folder)
+            card["quality"] = {**(card.get("quality") or {}), "sgan": result}
+            atomic_write_text(folder / "card.json", json.dumps(card, indent=2))
+            print(f"test accuracy written to {folder / 'card.json'}")
+    table = accuracy_table(results)
+    print(table)
+    if args.figure:
+        Path(args.figure).parent.mkdir(parents=True, exist_ok=True)
+        save_png(accuracy_figure(results), args.figure)
+        print(f"figure written to {args.figure}")
+    return 0
+
+
+def cmd_classify(args: argparse.Namespace, argv: list[str]) -> int:
+    """Classify images from an .npz (as `generate` writes them); write labels and probs to --out."""
+    from ganlab.evaluate.classify import load_image_classifier
+
+    clf = load_image_classifier(args.checkpoint, args.head)
+    with np.load(args.images, allow_pickle=False) as data:
+        if "images" not in data.files:
+            raise ValueError(f"{args.images} has no array named 'images' (found {', '.join(data.files)}).")
+        images = data["images"]
+    labels, probs = clf(images)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, labels=labels, probs=probs, names=np.array(clf.names))
+    counts = np.bincount(labels, minlength=len(clf.names))
+    read = ", ".join(f"{name}: {n}" for name, n in zip(clf.names, counts) if n)
+    print(f"classified {len(labels)} images with {clf.source} into {args.out} (columns: {', '.join(clf.names)}); "
+          f"read as {read}")
+    return 0
+
+
 def cmd_train_classifier(args: argparse.Namespace, argv: list[str]) -> int:
     """Train and save the independent evaluation classifier."""
     from ganlab.evaluate.classifier import train_and_save_classifier
@@ -444,7 +503,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a GAN and save a checkpoint")
     t.add_argument("--model", default=default_of("model"),
-                   help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix, srgan")
+                   help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix, srgan, sgan")
     t.add_argument("--dataset", default=default_of("dataset"),
                    help="ring, grid, moons, spiral, circle, mnist, fashion, openmoji, a folder (A|B pairs "
                         "for pix2pix; DIR:BtoA makes the right half the input), or a .csv of points")
@@ -468,6 +527,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--limit", type=int, default=None, help="use only the first N examples")
     t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="model option, e.g. width=0.5 or gp_weight=10")
+    t.add_argument("--labels-per-class", type=int, default=None,
+                   help="sgan: labelled training examples per class (a fixed seeded choice; the rest are "
+                        "used unlabelled); default: the model's (10)")
     t.add_argument("--out", default=None, help="checkpoint folder (default runs/MODEL-DATASET)")
     t.add_argument("--save-every", type=int, default=0, help="also save every N steps")
     t.add_argument("--resume", default=None, help="continue from this checkpoint folder")
@@ -559,6 +621,24 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--limit", type=int, default=None, help="only the first N held-out pairs")
     e.add_argument("--table", default=None, help="write the Markdown table here")
     e.set_defaults(func=cmd_evaluate_srgan)
+
+    e = sub.add_parser("evaluate-sgan", help="test accuracy of an SGAN's classifier and of its labels-only baseline")
+    e.add_argument("--checkpoint", required=True, action="append",
+                   help="folder or shipped name (sgan-mnist-100); repeat it to compare label counts")
+    e.add_argument("--data-dir", default=None)
+    e.add_argument("--limit", type=int, default=None, help="only the first N test images")
+    e.add_argument("--figure", default=None, help="write test accuracy against the number of labels here (PNG)")
+    e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+    e.set_defaults(func=cmd_evaluate_sgan)
+
+    e = sub.add_parser("classify", help="class probabilities of images (an .npz as generate writes it)")
+    e.add_argument("--checkpoint", required=True,
+                   help="an sgan checkpoint (K classes + 'fake') or a classifier (classifier-mnist)")
+    e.add_argument("--head", default="classifier", choices=["classifier", "baseline"],
+                   help="sgan: its classifier, or the labels-only baseline it carries")
+    e.add_argument("--images", required=True, help=".npz with 'images': uint8 N×28×28, 0 = background")
+    e.add_argument("--out", required=True, help="output .npz: labels (N,), probs (N, K+1 for sgan), names")
+    e.set_defaults(func=cmd_classify)
 
     x = sub.add_parser("export-float16", help="copy a checkpoint for shipping with float16 weights")
     x.add_argument("--checkpoint", required=True)

@@ -13,6 +13,7 @@ CASES = [(name, loss) for name, cls in REGISTRY.items() for loss in cls.losses]
 
 
 PIX2PIX_TINY = {"ngf": 8, "ndf": 8, "cap": 16, "depth": 4}
+SGAN_TINY = {"hidden": [32, 16], "generator_hidden": [32], "labels_per_class": 2}  # tiny_images: 6+ per class
 
 
 def _dataset(cls, tiny_images, tiny_points):
@@ -23,7 +24,7 @@ def _dataset(cls, tiny_images, tiny_points):
 
 def _options(model: str) -> dict:
     """Tiny sizes for fast tests."""
-    return {"vanilla": {}, "pix2pix": PIX2PIX_TINY}.get(model, {"width": 0.25})
+    return {"vanilla": {}, "pix2pix": PIX2PIX_TINY, "sgan": SGAN_TINY}.get(model, {"width": 0.25})
 
 
 @pytest.mark.parametrize(("model", "loss"), CASES)

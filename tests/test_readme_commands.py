@@ -18,10 +18,11 @@ How a command is shrunk (``shrink``), so that the whole file stays within a few 
   saves once), ``--rounds`` 1; ``bench`` gets ``--quick``;
 - ``--data-dir`` is the test's data folder (``$GANLAB_DATA_DIR``);
 - placeholders get stand-ins: ``NAME`` is ``cgan-mnist``; ``my_sketch.png`` (a drawn smiley),
+  ``my_digit.png`` (a "7" in dark ink on white),
   ``emoji32.png`` (a 32×32 colour picture), ``path/to/facades`` (a few A|B pairs in ``train/`` and
   ``test/``), ``path/to/DIV2K_train_HR`` and ``path/to/my_faces`` (a few small photos) are made in the
   scratch folder;
-- a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume`` naming an
+- a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume``, ``--images`` naming an
   earlier ``--out``) runs that one first when its output is not there yet.
 ``gradio_client`` snippets run in this process against the app started on a free 127.0.0.1 port
 (the README's ``http://127.0.0.1:7860/`` replaced by its address), in the scratch folder; every
@@ -60,7 +61,7 @@ CAPS = {"--steps": 2, "--batch-size": 16, "--limit": 256, "--epochs": 1, "--coun
         "--per-category": 10, "--samples": 10, "--save-every": 2, "--rounds": 1}
 CAPPED_ONLY_IF_GIVEN = {"--save-every", "--rounds"}  # their defaults are fine (0 = off; --quick)
 PLACEHOLDERS = {"NAME": "cgan-mnist"}
-READS_CHECKPOINT = ("--checkpoint", "--compare", "--resume")
+READS_CHECKPOINT = ("--checkpoint", "--compare", "--resume", "--images")  # flags that read an earlier --out
 TIMEOUT_S = 600
 
 pytestmark = pytest.mark.skipif(not have_mnist(), reason="MNIST not found (set GANLAB_DATA_DIR)")
@@ -268,6 +269,9 @@ class Scratch:
         emoji = np.full((32, 32, 3), 255, np.uint8)
         emoji[8:24, 8:24] = (250, 200, 40)  # a yellow square on white, an emoji's size
         Image.fromarray(emoji).save(root / "emoji32.png")
+        digit = np.full((64, 64), 255, np.uint8)
+        digit[12:18, 14:50], digit[18:54, 40:46] = 0, 0  # a "7" in dark ink on white, as a photo of paper
+        Image.fromarray(digit).save(root / "my_digit.png")
         self.env = {**os.environ, "GANLAB_ASSETS_DIR": str(root / "assets"), "TF_CPP_MIN_LOG_LEVEL": "3",
                     "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
 

@@ -29,6 +29,9 @@ class Dataset:
     credit: str = ""
     cond: np.ndarray | None = None  # paired inputs (pix2pix: the sketch for each target in x)
     meta: dict = field(default_factory=dict)
+    # semi-supervised data: a few labelled examples beside the unlabelled ones in x (see data.labels)
+    x_labelled: np.ndarray | None = None
+    y_labelled: np.ndarray | None = None
     device_copy: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # arrays() on a GPU
 
     @property
@@ -39,17 +42,22 @@ class Dataset:
     @property
     def num_classes(self) -> int:
         """Number of classes (0 when unlabelled)."""
-        return len(self.class_names) if self.y is not None else 0
+        labelled = self.y is not None or self.y_labelled is not None
+        return len(self.class_names) if labelled else 0
 
     def __len__(self) -> int:
         return len(self.x)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays batches are gathered from: "x" (targets), "y" (labels, zeros when unlabelled)
-        and "cond" for paired data. A step reads every array at the same rows, modulo its length."""
+        and "cond" for paired data; for semi-supervised data also "x_labelled" / "y_labelled", the few
+        labelled examples. A step reads every array at the same rows, modulo its length: the labelled
+        batch is then uniform over the labelled examples (exactly when their count divides len(x))."""
         out = {"x": self.x, "y": self.y if self.y is not None else np.zeros(len(self.x), np.int32)}
         if self.cond is not None:
             out["cond"] = self.cond
+        if self.x_labelled is not None and self.y_labelled is not None:
+            out["x_labelled"], out["y_labelled"] = self.x_labelled, self.y_labelled
         return out
 
     def index_sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], np.ndarray]:

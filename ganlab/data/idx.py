@@ -106,4 +106,4 @@ def mnist_like(name: str, split: str = "train", data_dir=None, limit: int | None
         images, labels = images[:limit], labels[:limit]
     classes = MNIST_CLASSES if name == "mnist" else FASHION_CLASSES
     return Dataset(name, to_unit_range(images), labels.astype(np.int32), classes,
-                   credit=CREDITS[name])
+                   credit=CREDITS[name], meta={"data_dir": data_dir, "split": split})

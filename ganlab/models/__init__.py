@@ -7,14 +7,15 @@ from ganlab.models.cgan import ConditionalGAN
 from ganlab.models.dcgan import DCGAN
 from ganlab.models.infogan import InfoGAN
 from ganlab.models.pix2pix import Pix2Pix
+from ganlab.models.sgan import SemiSupervisedGAN
 from ganlab.models.srgan import SRGAN
 from ganlab.models.vanilla import VanillaGAN
 from ganlab.models.wgan_gp import WGANGP
 
 REGISTRY: dict[str, type[GAN]] = {m.name: m for m in (VanillaGAN, DCGAN, ConditionalGAN, WGANGP, InfoGAN, Pix2Pix,
-                                                       SRGAN)}
+                                                       SRGAN, SemiSupervisedGAN)}
 ALIASES = {"mlp": "vanilla", "gan": "vanilla", "conditional": "cgan", "wgan-gp": "wgan_gp",
-           "wgangp": "wgan_gp", "wgan": "wgan_gp"}
+           "wgangp": "wgan_gp", "wgan": "wgan_gp", "semi_supervised": "sgan", "ssgan": "sgan"}
 
 
 def register(cls: type[GAN]) -> type[GAN]:

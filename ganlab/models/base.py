@@ -199,6 +199,21 @@ class GAN:
             cols = per_row or int(np.ceil(np.sqrt(len(samples))))
         return grid(samples, cols=cols)
 
+    # -- models whose discriminator is also a classifier (SGAN) -----------------------------
+    @property
+    def class_heads(self) -> tuple[str, ...]:
+        """Names of the classifiers this model carries (none for most GANs)."""
+        return ()
+
+    def class_probabilities(self, x: Any, head: str = "classifier") -> Any:
+        """Class probabilities for examples ``x`` from one of ``class_heads``; none here."""
+        raise ValueError(f"Model {self.name!r} has no classifier: it cannot classify images.")
+
+    def held_out_scores(self, dataset: Dataset, limit: int | None = None) -> dict[str, float]:
+        """Numbers measured on the dataset's held-out examples while training (SGAN: test accuracy of
+        its classifier and of its labels-only baseline); none for most models."""
+        return {}
+
     def generator_extra_variables(self) -> list:
         """Variables outside the generator trained by the G objective (InfoGAN's Q head)."""
         return []

@@ -2,8 +2,10 @@
 
 2D data: the share of the real data's regions that G's points reach (coverage). Image data with
 a classifier: the share of G's samples read as each class, and for conditional models the share
-read as the class that was asked for. ``Monitor.alarms`` adds these to the loss-based alarms, so
-every reader of a run (the live view, a script polling ``/metrics``) sees the same alarms.
+read as the class that was asked for. Models that carry their own classifier (SGAN) add its
+held-out numbers (test accuracy beside the labels-only baseline's), kept per reading.
+``Monitor.alarms`` adds the collapse measures to the loss-based alarms, so every reader of a run
+(the live view, a script polling ``/metrics``) sees the same alarms.
 
 No classifier is imported here: the caller passes its ``predict`` (images -> class indices).
 """
@@ -33,11 +35,13 @@ class Quality:
     class_shares: np.ndarray | None = None  # image data: share of samples read as each class
     asked_hit: float | None = None  # conditional models: share read as the class asked for
     reads: int = 0  # how many times the classifier has read samples (a new reading bumps it)
+    scores: dict[str, float] | None = None  # the model's own held-out numbers (SGAN: test accuracy)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON values."""
         shares = None if self.class_shares is None else [float(v) for v in self.class_shares]
-        return {"coverage": self.coverage, "class_shares": shares, "asked_hit": self.asked_hit}
+        return {"coverage": self.coverage, "class_shares": shares, "asked_hit": self.asked_hit,
+                "scores": self.scores}
 
 
 class Monitor:
@@ -64,6 +68,7 @@ class Monitor:
             pick = np.random.default_rng(0).choice(len(x), min(REAL_POINTS, len(x)), replace=False)
             self.real_points = x[pick]
         self.quality = Quality()
+        self.score_history: list[tuple[int, dict[str, float]]] = []  # (step, scores) per reading
         self._measured_at = -float("inf")
         self._lock = threading.Lock()  # the live view and /metrics may measure at the same time
 
@@ -78,15 +83,21 @@ class Monitor:
                 samples = s.samples() if samples is None else samples
                 coverage = diagnostics.coverage_2d(self.real_points, samples, self.extent)
                 self.quality = replace(self.quality, coverage=coverage)
-            elif not self.points_2d and self.predict is not None and due:
+            elif not self.points_2d and due and (self.predict is not None or s.gan.class_heads):
                 self._measured_at = now
-                samples = s.samples() if samples is None else samples
-                pred = np.asarray(self.predict(samples))
-                shares = np.bincount(pred, minlength=len(self.class_names)) / len(pred)
-                hit = None
-                if s.gan.conditional and "label" in s.fixed_latent:
-                    hit = float((pred == s.fixed_latent["label"]).mean())
-                self.quality = Quality(class_shares=shares, asked_hit=hit, reads=self.quality.reads + 1)
+                shares = hit = None
+                if self.predict is not None:
+                    samples = s.samples() if samples is None else samples
+                    pred = np.asarray(self.predict(samples))
+                    shares = np.bincount(pred, minlength=len(self.class_names)) / len(pred)
+                    if s.gan.conditional and "label" in s.fixed_latent:
+                        hit = float((pred == s.fixed_latent["label"]).mean())
+                step = s.step_count
+                scores = s.gan.held_out_scores(s.dataset) or None  # SGAN: its classifier on test images
+                if scores is not None and (not self.score_history or self.score_history[-1][0] != step):
+                    self.score_history.append((step, scores))
+                self.quality = Quality(class_shares=shares, asked_hit=hit, reads=self.quality.reads + 1,
+                                       scores=scores)
             return self.quality
 
     def alarms(self, history: list, quality: Quality | None = None) -> list[diagnostics.Alarm]:

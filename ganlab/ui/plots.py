@@ -157,3 +157,22 @@ class LiveBars:
     def close(self) -> None:
         """Free the figure's artists (nothing is registered globally, so nothing else to release)."""
         self.fig.clear()
+
+
+def accuracy_plot(steps: list[int], series: dict[str, list[float]], title: str) -> np.ndarray:
+    """Accuracy (0..1) against step, one line per named series (drawn anew: it changes every few seconds)."""
+    fig = _figure((4.8, 2.6), 80)
+    ax = fig.subplots()
+    for (name, values), color in zip(series.items(), (G_COLOR, "#888", D_COLOR, REAL)):
+        ax.plot(steps, values, color=color, lw=1.6, marker="o" if len(steps) < 3 else None, label=name)
+    ax.set_ylim(0, 1.0)
+    ax.set_xlim(0, max(_nice_ceiling(max(steps, default=1) * 1.1), 10.0))
+    ax.set_xlabel("step", fontsize=8)
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.25)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.canvas.draw()
+    image = _rgb(fig.canvas)
+    fig.clear()
+    return image

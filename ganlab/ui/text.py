@@ -25,6 +25,13 @@ _PRESET_ROWS: list[tuple[str, tuple, str]] = [
      "Rows: held-out emojis shrunk to 32×32 (shown with big pixels), the true 128×128 emojis, G's 4× "
      'pictures. G starts from a bicubic enlargement and learns the missing edges: the mse curve '
      'falls within a few hundred steps (~1 step/s on a laptop).'),
+    ('Few labels (semi-supervised)',
+     ('sgan', 'mnist', 'non_saturating', 0.0003, 0.001, 1, 100, 100, 0, 5000),
+     "D is a classifier with 11 outputs, digits 0-9 and 'fake', taught by only 100 labelled images and "
+     "59,900 unlabelled ones. The quality meter plots its test accuracy beside a baseline, the same "
+     "network trained on the 100 labels alone: the baseline stalls near 75-80 %, the GAN's classifier climbs "
+     "past it (measured: 95.0 % vs 79.4 % after 5,000 steps, 10 min on a busy 2-core CPU). G learns at "
+     "0.0003: at 0.001 D overpowered it after 3,000-4,000 steps (D(G(z)) fell to 0, samples turned to noise)."),
     ('Broken: discriminator far too strong', ('vanilla', 'ring', 'minimax', 0.0001, 0.005, 5, 256, 8, 0, 3000),
      'D trains 5× per G step with a 50× larger learning rate: D(x) → 1, D(G(z)) → 0, and with the '
      "saturating minimax loss G's gradient vanishes, so the fakes barely move."),
@@ -57,5 +64,11 @@ SAMPLES_HELP = ("**Samples** from a fixed set of latent vectors z, so you see th
 
 QUALITY_HELP = ("Read by an independent classifier the project trained on real data (it never saw "
                 "the GAN). A histogram spiking on one class means mode collapse.")
+
+SCORE_NAMES = {"classifier_accuracy": "GAN's classifier", "baseline_accuracy": "baseline (labels only)"}
+
+SGAN_HELP = ("the GAN's classifier also sees the unlabelled images and G's fakes (it must call them "
+             "'fake'), the baseline sees nothing else. Read on the first 2,000 MNIST test images every "
+             "few seconds.")
 
 CREDITS_NOTE = ("MNIST: Yann LeCun & Corinna Cortes, CC BY-SA 3.0 · Fashion-MNIST: Zalando SE, MIT.")

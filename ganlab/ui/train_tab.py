@@ -343,7 +343,15 @@ class TrainTab:
                 out.quality = gr.Image(value=None, visible=False)
         else:
             out.view = frames.write("view", s.preview(samples))  # the browser scales it up, pixelated (app CSS)
-            if quality.class_shares is not None and quality.reads != kept.quality_reads:  # a new reading
+            if quality.scores is not None and quality.reads != kept.quality_reads:  # the model's own classifier
+                kept.quality_reads = quality.reads
+                out.quality = frames.write("accuracy", accuracy_figure(watch.score_history), palette=True)
+                if kept.quality_visible is not True:
+                    kept.quality_visible = True
+                    out.quality = gr.Image(value=out.quality, visible=True)
+                out.quality_text = accuracy_text(quality.scores, len(s.dataset.x_labelled)
+                                                 if s.dataset.x_labelled is not None else 0)
+            elif quality.class_shares is not None and quality.reads != kept.quality_reads:  # a new reading
                 kept.quality_reads = quality.reads
                 if kept.bars is None:
                     kept.bars = plots.LiveBars(watch.class_names, "samples per class (read by the classifier)")
@@ -374,6 +382,22 @@ class TrainTab:
             kept.pause_label = label            # browser CPU, taken from training: only when it changed
             out.pause = gr.Button(label)
         return out
+
+
+def accuracy_figure(history: list[tuple[int, dict[str, float]]]) -> Any:
+    """Test accuracy against step for every ``*_accuracy`` score of the run (SGAN vs its baseline)."""
+    steps = [step for step, _ in history]
+    keys = [k for k in (history[-1][1] if history else {}) if k.endswith("_accuracy")]
+    series = {text.SCORE_NAMES.get(k, k): [scores.get(k, float("nan")) for _, scores in history] for k in keys}
+    return plots.accuracy_plot(steps, series, "test accuracy (held-out images)")
+
+
+def accuracy_text(scores: dict[str, float], labels: int) -> str:
+    """One line: the classifier's and the baseline's test accuracy now, and what they are."""
+    parts = [f"{text.SCORE_NAMES.get(k, k)}: **{100 * v:.1f}%**" for k, v in scores.items() if k.endswith("_accuracy")]
+    images = int(scores.get("test_images", 0))
+    return (f"**Test accuracy** on {images:,} test images never trained on — " + " · ".join(parts)
+            + f". Both learn from the same {labels:,} labelled images; " + text.SGAN_HELP)
 
 
 def safe_name(text: str) -> str:

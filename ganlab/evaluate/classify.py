@@ -1,0 +1,136 @@
+"""Classify digit images with any of the project's classifiers: the SGAN's discriminator (K classes
+plus "fake"), its labels-only baseline, or the independent CNN (``classifier-mnist``).
+
+Images come as ``generate`` writes them: uint8 (N, 28, 28), 0 = background. One loader for the CLI's
+``classify`` and the app's Classify panel.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import keras
+import numpy as np
+
+from ganlab import backend
+from ganlab.checkpoints import CheckpointError, load_generator, resolve
+from ganlab.data import mnist_like
+from ganlab.evaluate.classifier import load_classifier
+from ganlab.images import to_unit_range
+
+FAKE = "fake"
+
+
+@dataclass
+class ImageClassifier:
+    """Probabilities per class (and "fake" for an SGAN) for uint8 images; compiled inference."""
+
+    names: tuple[str, ...]  # one per probability column
+    source: str  # what was loaded, e.g. "sgan-mnist-100 (classifier)"
+    probabilities: Callable[[np.ndarray], Any]  # float images (B, H, W, C) in [-1, 1] -> (B, len(names))
+    shape: tuple[int, ...]  # (H, W, C) of one image
+
+    def __call__(self, images: np.ndarray, batch: int = 1000) -> tuple[np.ndarray, np.ndarray]:
+        """(labels (N,), probs (N, len(names))) for uint8 (N, H, W[, C]) images, 0 = background;
+        a label is the most probable column (for an SGAN this can be ``names.index("fake")``)."""
+        x = check_images(images, self.shape)
+        probs = [np.asarray(keras.ops.convert_to_numpy(self.probabilities(x[i : i + batch])), np.float32)
+                 for i in range(0, len(x), batch)]
+        out = np.concatenate(probs) if probs else np.zeros((0, len(self.names)), np.float32)
+        return out.argmax(1).astype(np.int32), out
+
+
+def check_images(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """uint8 images (N, H, W) or (N, H, W, C) as float32 in [-1, 1] with a channel axis; a clear error
+    when their size does not fit the classifier."""
+    images = np.asarray(images)
+    if images.ndim == 2:
+        images = images[None]
+    if images.dtype != np.uint8:
+        raise ValueError(f"Images must be uint8 (0 = background, as `generate` writes them); got {images.dtype}.")
+    x = to_unit_range(images)
+    if tuple(x.shape[1:]) != tuple(shape):
+        raise ValueError(f"Images of shape {tuple(images.shape[1:])} do not fit this classifier: it reads "
+                         f"{'×'.join(map(str, shape[:2]))} images.")
+    return x
+
+
+def load_image_classifier(name_or_path: str | os.PathLike, head: str = "classifier") -> ImageClassifier:
+    """A GAN checkpoint whose discriminator classifies (sgan; ``head`` "classifier" or "baseline"),
+    or a classifier folder (classifier-mnist, classifier-fashion), by path or shipped name."""
+    folder = resolve(name_or_path)
+    if (folder / "classifier.keras").is_file():
+        clf = load_classifier(folder)
+        return ImageClassifier(clf.class_names, f"{Path(folder).name} (independent CNN)",
+                               lambda x: keras.ops.softmax(clf.features_and_logits(x)[1], axis=-1),
+                               tuple(clf.model.input_shape[1:]))
+    loaded = load_generator(folder, with_discriminator=True)
+    gan = loaded.gan
+    if head not in gan.class_heads:
+        raise CheckpointError(f"{name_or_path} is a {gan.name} checkpoint: it has no classifier "
+                              f"{head!r} (classifiers: sgan checkpoints, classifier-mnist, classifier-fashion).")
+    names = tuple(loaded.card.get("class_names", ())) or tuple(str(i) for i in range(gan.spec.num_classes))
+    if head == "classifier":
+        names = (*names, FAKE)
+    run = backend.compile_step(lambda x: gan.class_probabilities(x, head), list(gan.discriminator.variables))
+    return ImageClassifier(names, f"{folder.name} ({head})", run, tuple(gan.spec.data_shape))
+
+
+def sgan_test_accuracy(name_or_path: str | os.PathLike, data_dir: str | None = None,
+                       limit: int | None = None) -> dict[str, Any]:
+    """Test accuracy of an SGAN checkpoint's classifier and of its labels-only baseline on the
+    dataset's test split (all 10,000 MNIST test images unless ``limit``)."""
+    loaded = load_generator(name_or_path, with_discriminator=True, model="sgan")
+    test = mnist_like(loaded.card["dataset"], "test", data_dir, limit=limit)
+    pred = loaded.gan.predict_classes(test.x)
+    options = loaded.gan.options  # the card's options over the model's defaults
+    per_class = options.get("labels_per_class")
+    result: dict[str, Any] = {"test_images": len(test.y), "split": f"{test.name} test set (never trained on)",
+                              "labels_per_class": per_class,
+                              "labels": per_class * loaded.gan.spec.num_classes if per_class else None,
+                              "label_seed": options.get("label_seed"), "step": loaded.card.get("step")}
+    for head, p in pred.items():
+        result[f"{head}_accuracy"] = round(float((p == test.y).mean()), 4)
+    return result
+
+
+def accuracy_table(results: list[dict[str, Any]]) -> str:
+    """A Markdown table of SGAN results: labels, steps, the SGAN's and the baseline's test accuracy."""
+    rows = ["| labels (per class) | steps | SGAN classifier | baseline (same body, labels only) |",
+            "|---|---|---|---|"]
+    for r in sorted(results, key=lambda r: r["labels"] or 0):
+        rows.append(f"| {r['labels']:,} ({r['labels_per_class']}) | {r['step']:,} | "
+                    f"**{100 * r['classifier_accuracy']:.2f} %** | {100 * r['baseline_accuracy']:.2f} % |")
+    return "\n".join(rows)
+
+
+def accuracy_figure(results: list[dict[str, Any]]) -> np.ndarray:
+    """Test accuracy against the number of labels (log axis), SGAN vs baseline, as an RGB array."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    results = sorted(results, key=lambda r: r["labels"] or 0)
+    labels = [r["labels"] for r in results]
+    fig = Figure(figsize=(5.6, 3.6), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    lines = (("classifier_accuracy", "semi-supervised GAN (+ all other training images, unlabelled)", "#1d4ed8"),
+             ("baseline_accuracy", "baseline: same network, the labels only", "#888888"))
+    for key, name, color in lines:
+        values = [100 * r[key] for r in results]
+        ax.plot(labels, values, "o-", color=color, label=name)
+        for n, v in zip(labels, values):
+            ax.annotate(f"{v:.1f}", (n, v), textcoords="offset points", xytext=(0, 6), ha="center", fontsize=8)
+    ax.set_xscale("log")
+    ax.set_xticks(labels, [f"{n:,}" for n in labels])
+    ax.set_xlabel("labelled MNIST training images")
+    ax.set_ylabel(f"test accuracy (%), {results[0]['test_images']:,} images" if results else "test accuracy (%)")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.canvas.draw()
+    return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
