@@ -113,10 +113,12 @@ class TrainingSession:
             data_on_device = False
         elif data_on_device is None:
             data_on_device = backend.gather_on_device()
+        self._arrays = self.dataset.arrays()  # built once: "y" is a fresh zeros array for unlabelled data
         self._source = None  # the dataset on the device, when batches are gathered there
-        if data_on_device:
-            self._source = self.dataset.device_copy.setdefault(backend.BACKEND,
-                                                               backend.to_device(self.dataset.arrays()))
+        if data_on_device:  # one device copy per Dataset, shared by the sessions that train on it
+            if backend.BACKEND not in self.dataset.device_copy:
+                self.dataset.device_copy[backend.BACKEND] = backend.to_device(self._arrays)
+            self._source = self.dataset.device_copy[backend.BACKEND]
         self.chunk = 1  # steps per fused call in run(), adapted to CALL_S
         self._step_s: float | None = None  # smoothed seconds per step of fused calls (compiles excluded)
         self._fused_seen = False  # whether _step_s comes from fused calls yet (else from a single step)
@@ -217,7 +219,7 @@ class TrainingSession:
         if self._source is not None:
             return self._source, rows.reshape(n, per_step, -1)
         flat = rows.reshape(-1)  # the host gathers just these rows (one copy per call, not per step)
-        source = {key: value[flat % len(value)] for key, value in self.dataset.arrays().items()}
+        source = {key: value[flat % len(value)] for key, value in self._arrays.items()}
         return source, np.arange(flat.size, dtype=np.int32).reshape(n, per_step, -1)
 
     def _append(self, values: dict[str, np.ndarray], kind: str, seconds: float) -> list[StepMetrics]:
