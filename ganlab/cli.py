@@ -239,16 +239,8 @@ def _generate_upscaled(args: argparse.Namespace, loaded) -> int:
 def cmd_evaluate_srgan(args: argparse.Namespace, argv: list[str]) -> int:
     """Held-out PSNR / SSIM / sharpness of SRGAN checkpoints and bicubic; table, figure, card."""
     from ganlab.checkpoints import atomic_write_text, load_generator
-    from ganlab.evaluate.superres import (
-        bicubic_up,
-        comparison_figure,
-        held_out_pairs,
-        measure,
-        nearest_up,
-        table,
-        upscale_all,
-    )
-    from ganlab.images import save_png
+    from ganlab.evaluate.superres import comparison_figure, held_out_pairs, measure, table, upscale_all
+    from ganlab.images import bicubic_up, nearest_up, save_png
     from ganlab.sampling import Sampler
 
     loaded = [load_generator(c) for c in [*args.compare, args.checkpoint]]  # baselines first
@@ -484,16 +476,31 @@ def cmd_bench(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+SHARED_ARGUMENTS: dict[str, dict] = {
+    "--checkpoint": {"required": True, "help": "checkpoint folder or shipped name"},
+    "--data-dir": {"default": None, "help": "folder with mnist/, openmoji/ ... (default $GANLAB_DATA_DIR)"},
+    "--seed": {"type": int, "default": 0},
+    "--write-card": {"action": "store_true", "help": "store the result in the checkpoint's card"},
+}
+
+
+def _shared(parser: argparse.ArgumentParser, *flags: str, **changes: dict) -> None:
+    """Add options several commands share, with one wording; ``changes`` maps a flag's dest to overrides."""
+    for flag in flags:
+        spec = dict(SHARED_ARGUMENTS[flag])
+        spec.update(changes.get(flag.lstrip("-").replace("-", "_"), {}))
+        parser.add_argument(flag, **spec)
+
+
 def _held_out_evaluation_arguments(parser: argparse.ArgumentParser, shipped: str, compare_help: str,
                                    figure_help: str) -> None:
     """The arguments every held-out evaluation of an image-to-image model takes."""
-    parser.add_argument("--checkpoint", required=True, help=f"folder or shipped name ({shipped})")
+    _shared(parser, "--checkpoint", "--data-dir", checkpoint={"help": f"folder or shipped name ({shipped})"})
     parser.add_argument("--compare", action="append", default=[], help=compare_help)
-    parser.add_argument("--data-dir", default=None)
     parser.add_argument("--figure", default=None, help=figure_help)
     parser.add_argument("--figure-rows", default=None, help="held-out indices for the figure, e.g. 0,5,9")
     parser.add_argument("--figure-scale", type=int, default=1)
-    parser.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+    _shared(parser, "--write-card")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -519,10 +526,10 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--k", "--d-steps", dest="k", type=int, default=None,
                    help="discriminator steps per generator step")
     t.add_argument("--latent-dim", type=int, default=None)
-    t.add_argument("--seed", type=int, default=default_of("seed"))
+    _shared(t, "--seed", seed={"default": default_of("seed")})
     t.add_argument("--precision", default=default_of("precision"), choices=PRECISIONS)
     t.add_argument("--xla", action="store_true", help="XLA-compile the step (TF backend)")
-    t.add_argument("--data-dir", default=None, help="folder with mnist/ (default $GANLAB_DATA_DIR)")
+    _shared(t, "--data-dir")
     t.add_argument("--image-size", type=int, default=default_of("image_size"), help="for image folders")
     t.add_argument("--limit", type=int, default=None, help="use only the first N examples")
     t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
@@ -545,53 +552,50 @@ def build_parser() -> argparse.ArgumentParser:
     t.set_defaults(func=cmd_train)
 
     g = sub.add_parser("generate", help="write generated images to an .npz file")
-    g.add_argument("--checkpoint", required=True, help="folder or shipped name (cgan-mnist, dcgan-fashion)")
+    _shared(g, "--checkpoint", checkpoint={"help": "folder or shipped name (cgan-mnist, dcgan-fashion)"})
     g.add_argument("--count", type=int, default=16)
     g.add_argument("--labels", default=None,
                    help="classes (cGAN) or categorical codes (InfoGAN), e.g. 0,1,2 (repeats)")
-    g.add_argument("--seed", type=int, default=0)
+    _shared(g, "--seed")
     g.add_argument("--truncation", type=float, default=1.0, help="scale z toward 0 (0..1]")
     g.add_argument("--inputs", default=None,
                    help="pix2pix: a sketch image or folder of images; srgan: images to upscale 4× "
                         "(default: the held-out inputs)")
-    g.add_argument("--data-dir", default=None, help="pix2pix held-out inputs: data folder")
+    _shared(g, "--data-dir", data_dir={"help": "pix2pix / srgan held-out inputs: data folder"})
     g.add_argument("--out", required=True, help="output .npz (arrays images, labels; pix2pix: inputs)")
     g.set_defaults(func=cmd_generate)
 
     e = sub.add_parser("evaluate", help="classifier-based quality of a checkpoint")
-    e.add_argument("--checkpoint", required=True)
+    _shared(e, "--checkpoint")
     e.add_argument("--dataset", default=None)
     e.add_argument("--classifier", default=None)
     e.add_argument("--per-class", type=int, default=100)
-    e.add_argument("--seed", type=int, default=0)
-    e.add_argument("--data-dir", default=None)
-    e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+    _shared(e, "--seed", "--data-dir", "--write-card")
     e.set_defaults(func=cmd_evaluate)
 
     ig = sub.add_parser("evaluate-infogan", help="what an InfoGAN's codes mean, read by the classifier")
-    ig.add_argument("--checkpoint", required=True, help="folder or shipped name (infogan-mnist)")
+    _shared(ig, "--checkpoint", checkpoint={"help": "folder or shipped name (infogan-mnist)"})
     ig.add_argument("--classifier", default=None, help="default: classifier-<dataset of the card>")
     ig.add_argument("--per-category", type=int, default=500, help="samples per category for the mapping")
     ig.add_argument("--samples", type=int, default=300, help="samples per continuous-code sweep")
-    ig.add_argument("--seed", type=int, default=0)
+    _shared(ig, "--seed")
     ig.add_argument("--figure", default=None,
                     help="write the rows×columns figure for code 1 here (code 2 gets the suffix _2)")
     ig.add_argument("--figure-seed", type=int, default=0, help="noise seed for the figure")
-    ig.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+    _shared(ig, "--write-card")
     ig.set_defaults(func=cmd_evaluate_infogan)
 
     c = sub.add_parser("train-classifier", help="train the independent evaluation classifier")
     c.add_argument("--dataset", default="mnist", choices=["mnist", "fashion"])
     c.add_argument("--epochs", type=int, default=5)
-    c.add_argument("--seed", type=int, default=0)
-    c.add_argument("--data-dir", default=None)
+    _shared(c, "--seed", "--data-dir")
     c.add_argument("--limit", type=int, default=None, help="use only the first N images (smoke tests)")
     c.add_argument("--out", required=True)
     c.set_defaults(func=cmd_train_classifier)
 
     x = sub.add_parser("export", help="copy a checkpoint for shipping, without optimizer state; or the "
                        "generator as .keras, TF SavedModel or ONNX (--format)")
-    x.add_argument("--checkpoint", required=True, help="folder or shipped name (cgan-mnist, dcgan-fashion)")
+    _shared(x, "--checkpoint", checkpoint={"help": "folder or shipped name (cgan-mnist, dcgan-fashion)"})
     x.add_argument("--format", default="checkpoint",
                    choices=["checkpoint", "keras", "tf_saved_model", "onnx"],
                    help="checkpoint: a checkpoint folder without optimizer state; the others: the "
@@ -605,7 +609,7 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--steps", type=int, default=10, help="timed steps per round")
     b.add_argument("--rounds", type=int, default=3, help="alternating rounds per comparison")
     b.add_argument("--quick", action="store_true", help="smaller numbers, for a smoke test")
-    b.add_argument("--data-dir", default=None)
+    _shared(b, "--data-dir")
     b.set_defaults(func=cmd_bench)
 
     e = sub.add_parser("evaluate-pix2pix", help="held-out L1 (and more) of pix2pix checkpoints")
@@ -623,17 +627,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_evaluate_srgan)
 
     e = sub.add_parser("evaluate-sgan", help="test accuracy of an SGAN's classifier and of its labels-only baseline")
-    e.add_argument("--checkpoint", required=True, action="append",
-                   help="folder or shipped name (sgan-mnist-100); repeat it to compare label counts")
-    e.add_argument("--data-dir", default=None)
+    _shared(e, "--checkpoint", "--data-dir", checkpoint={
+        "action": "append", "help": "folder or shipped name (sgan-mnist-100); repeat it to compare label counts"})
     e.add_argument("--limit", type=int, default=None, help="only the first N test images")
     e.add_argument("--figure", default=None, help="write test accuracy against the number of labels here (PNG)")
-    e.add_argument("--write-card", action="store_true", help="store the result in the checkpoint's card")
+    _shared(e, "--write-card")
     e.set_defaults(func=cmd_evaluate_sgan)
 
     e = sub.add_parser("classify", help="class probabilities of images (an .npz as generate writes it)")
-    e.add_argument("--checkpoint", required=True,
-                   help="an sgan checkpoint (K classes + 'fake') or a classifier (classifier-mnist)")
+    _shared(e, "--checkpoint", checkpoint={
+        "help": "an sgan checkpoint (K classes + 'fake') or a classifier (classifier-mnist)"})
     e.add_argument("--head", default="classifier", choices=["classifier", "baseline"],
                    help="sgan: its classifier, or the labels-only baseline it carries")
     e.add_argument("--images", required=True, help=".npz with 'images': uint8 N×28×28, 0 = background")
@@ -641,7 +644,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.set_defaults(func=cmd_classify)
 
     x = sub.add_parser("export-float16", help="copy a checkpoint for shipping with float16 weights")
-    x.add_argument("--checkpoint", required=True)
+    _shared(x, "--checkpoint")
     x.add_argument("--out", required=True)
     x.set_defaults(func=cmd_export, float16=True, format="checkpoint")
     return p

@@ -10,8 +10,9 @@ from PIL import Image
 from ganlab import checkpoints
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset
-from ganlab.evaluate.superres import bicubic_up, measure, psnr, sharpness, ssim
+from ganlab.evaluate.superres import measure, psnr, sharpness, ssim
 from ganlab.explore.upscale import MAX_SIDE, UpscaleError, UpscaleModel, check_size, to_rgb
+from ganlab.images import bicubic_up
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.models.srgan import PixelShuffle, bicubic_down, tiles
 from ganlab.train.session import TrainingSession

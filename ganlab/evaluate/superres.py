@@ -18,19 +18,6 @@ from ganlab.images import grid, to_uint8
 LUMA = np.array([0.299, 0.587, 0.114], np.float64)
 
 
-def bicubic_up(low_res: np.ndarray, factor: int = 4) -> np.ndarray:
-    """uint8 (N, h, w, 3) images enlarged ``factor``× with PIL BICUBIC (the baseline)."""
-    from PIL import Image
-
-    return np.stack([np.asarray(Image.fromarray(im).resize((im.shape[1] * factor, im.shape[0] * factor),
-                                                           Image.Resampling.BICUBIC)) for im in low_res])
-
-
-def nearest_up(low_res: np.ndarray, factor: int = 4) -> np.ndarray:
-    """uint8 images enlarged by repeating pixels (what the low-res image really holds)."""
-    return np.repeat(np.repeat(low_res, factor, -3), factor, -2)
-
-
 def psnr(outputs: np.ndarray, truths: np.ndarray) -> float:
     """Mean per-image PSNR in dB of uint8 images (capped at 100 dB for identical images)."""
     err = (outputs.astype(np.float64) - truths.astype(np.float64)) ** 2

@@ -21,8 +21,7 @@ from keras import ops
 
 from ganlab import backend
 from ganlab.checkpoints import LoadedGenerator, load_generator
-from ganlab.evaluate.superres import bicubic_up, nearest_up
-from ganlab.images import to_uint8
+from ganlab.images import bicubic_up, nearest_up, to_uint8
 from ganlab.models.srgan import SCALE
 
 DEFAULT_CHECKPOINT = "srgan-openmoji"
