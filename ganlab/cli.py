@@ -1,5 +1,6 @@
 """Command line: ``python -m ganlab train | generate | evaluate | evaluate-infogan | evaluate-pix2pix |
-evaluate-srgan | evaluate-sgan | classify | train-classifier | export | export-float16 | bench``.
+evaluate-srgan | evaluate-sgan | evaluate-augmentation | classify | train-classifier | export |
+export-float16 | bench``.
 
 The commands import the heavy modules (Keras, TensorFlow) inside their functions on purpose: that is
 for start-up time only (``--help`` and argument errors answer at once instead of after ~3 s of
@@ -362,6 +363,28 @@ def cmd_evaluate_sgan(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+def cmd_evaluate_augmentation(args: argparse.Namespace, argv: list[str]) -> int:
+    """Classifier test accuracy on N real labelled images, with and without a cGAN's samples."""
+    from ganlab.checkpoints import atomic_write_text, read_card, resolve
+    from ganlab.evaluate.augmentation import augmentation_experiment, augmentation_table
+
+    results = []
+    for checkpoint in args.checkpoint:
+        result = augmentation_experiment(checkpoint, args.data_dir, args.generated_per_class, args.steps,
+                                         tuple(range(args.seeds)), args.limit)
+        results.append(result)
+        record = {**result.as_dict(), "command": command_line(argv)}
+        print(json.dumps(record))
+        if args.write_card:
+            folder = resolve(checkpoint)
+            card = read_card(folder)
+            card["quality"] = {**(card.get("quality") or {}), "augmentation": record}
+            atomic_write_text(folder / "card.json", json.dumps(card, indent=2))
+            print(f"result written to {folder / 'card.json'}")
+    print(augmentation_table(results))
+    return 0
+
+
 def cmd_classify(args: argparse.Namespace, argv: list[str]) -> int:
     """Classify images from an .npz (as `generate` writes them); write labels and probs to --out."""
     from ganlab.evaluate.classify import load_image_classifier
@@ -535,8 +558,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="model option, e.g. width=0.5 or gp_weight=10")
     t.add_argument("--labels-per-class", type=int, default=None,
-                   help="sgan: labelled training examples per class (a fixed seeded choice; the rest are "
-                        "used unlabelled); default: the model's (10)")
+                   help="labelled training examples per class, a fixed seeded choice. sgan: the rest are "
+                        "used unlabelled (default 10); cgan: train on only these (default: all the data)")
     t.add_argument("--out", default=None, help="checkpoint folder (default runs/MODEL-DATASET)")
     t.add_argument("--save-every", type=int, default=0, help="also save every N steps")
     t.add_argument("--resume", default=None, help="continue from this checkpoint folder")
@@ -633,6 +656,16 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--figure", default=None, help="write test accuracy against the number of labels here (PNG)")
     _shared(e, "--write-card")
     e.set_defaults(func=cmd_evaluate_sgan)
+
+    e = sub.add_parser("evaluate-augmentation",
+                       help="does a cGAN trained on N labelled images help a classifier trained on those N?")
+    _shared(e, "--checkpoint", "--data-dir", "--write-card", checkpoint={
+        "action": "append", "help": "a cGAN trained with --labels-per-class (repeat to compare several N)"})
+    e.add_argument("--generated-per-class", type=int, default=500, help="cGAN samples per class in the pool")
+    e.add_argument("--steps", type=int, default=2000, help="classifier updates per run (batch 64)")
+    e.add_argument("--seeds", type=int, default=3, help="classifier initialisations per condition")
+    e.add_argument("--limit", type=int, default=None, help="only the first N test images")
+    e.set_defaults(func=cmd_evaluate_augmentation)
 
     e = sub.add_parser("classify", help="class probabilities of images (an .npz as generate writes it)")
     _shared(e, "--checkpoint", checkpoint={

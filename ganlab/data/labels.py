@@ -5,7 +5,8 @@ training examples of class c are shuffled by ``np.random.default_rng(seed)`` (on
 class after class) and the first ``per_class`` are kept; the indices are returned sorted. With
 ``per_class=10, seed=0`` on the MNIST training set that is the 100 labelled images of
 ``sgan-mnist-100``; the other 59,900 training images are used without their labels. The test set is
-never touched.
+never touched. ``labelled_only`` keeps just those labelled examples (a conditional GAN trained on the
+few labels, for the augmentation experiment in ``ganlab.evaluate.augmentation``).
 """
 
 from __future__ import annotations
@@ -44,3 +45,14 @@ def semi_supervised(dataset: Dataset, per_class: int, seed: int = 0) -> Dataset:
     meta = {**dataset.meta, "labelled_indices": chosen, "labels_per_class": per_class, "label_seed": seed}
     return replace(dataset, x=dataset.x[rest], y=None, x_labelled=dataset.x[chosen],
                    y_labelled=np.asarray(dataset.y[chosen], np.int32), meta=meta)
+
+
+def labelled_only(dataset: Dataset, per_class: int, seed: int = 0) -> Dataset:
+    """A new Dataset of only the ``per_class`` labelled examples per class (the same fixed, seeded
+    choice as ``semi_supervised``); the given one is not changed."""
+    if dataset.y is None or not dataset.class_names:
+        raise DataError(f"Training on a few labels needs a labelled dataset (mnist, fashion, or a folder "
+                        f"with one subfolder per class); {dataset.name!r} has no labels.")
+    chosen = labelled_subset(dataset.y, per_class, seed)
+    meta = {**dataset.meta, "labelled_indices": chosen, "labels_per_class": per_class, "label_seed": seed}
+    return replace(dataset, x=dataset.x[chosen], y=np.asarray(dataset.y[chosen], np.int32), meta=meta)

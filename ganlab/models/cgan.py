@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 from keras import layers, ops
 
+from ganlab.data import Dataset
+from ganlab.data.labels import labelled_only
 from ganlab.models.base import GAN
 from ganlab.models.layers import conv_critic_body, model, upsampling_generator_body
 
@@ -21,7 +25,17 @@ class ConditionalGAN(GAN):
     summary = "conditional DCGAN: pick the class to generate (label into G and D)"
     conditional = True
     default_latent_dim = 64
-    default_options = {"width": 1.0, "embed_dim": 32, "dropout": 0.0}
+    # labels_per_class: train on only that many labelled examples per class (a fixed seeded choice,
+    # ganlab.data.labels), e.g. for the few-labels augmentation experiment; None: all the data
+    default_options = {"width": 1.0, "embed_dim": 32, "dropout": 0.0, "labels_per_class": None, "label_seed": 0}
+
+    @classmethod
+    def prepare_data(cls, dataset: Dataset, options: dict[str, Any]) -> Dataset:
+        """All the data, or only ``labels_per_class`` labelled examples per class when that is set."""
+        merged = {**cls.default_options, **options}
+        if merged["labels_per_class"] is None:
+            return dataset
+        return labelled_only(dataset, int(merged["labels_per_class"]), int(merged["label_seed"]))
 
     def build_generator(self) -> keras.Model:
         dt, s = self.hidden_dtype(), self.spec
