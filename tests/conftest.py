@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -24,6 +26,18 @@ def have_mnist() -> bool:
 
 
 needs_mnist = pytest.mark.skipif(not have_mnist(), reason="MNIST not found (set GANLAB_DATA_DIR)")
+
+
+def run_on_jax(script: str, expect: str, timeout: int = 600) -> str:
+    """Run a Python script under the JAX backend (CPU) in a fresh process from the repository root;
+    fail with its stderr unless it exits 0 and prints ``expect``; return its stdout."""
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "PYTHONPATH": str(REPO)}
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True, text=True,
+                          timeout=timeout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert expect in proc.stdout, proc.stdout[-3000:]
+    return proc.stdout
 
 
 @pytest.fixture

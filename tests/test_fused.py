@@ -3,9 +3,6 @@ steps (same seed), on TensorFlow and JAX, with the data gathered on the host or 
 pause and single steps keep their granularity; every step is in the history and the CSV."""
 
 import itertools
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
@@ -14,6 +11,7 @@ import pytest
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset
 from ganlab.train.session import TrainingSession
+from tests.conftest import run_on_jax
 
 RNG = np.random.default_rng(0)
 IMAGES = Dataset("t", RNG.uniform(-1, 1, (64, 28, 28, 1)).astype("float32"),
@@ -143,10 +141,4 @@ JAX_SCRIPT = textwrap.dedent("""
 
 
 def test_fused_steps_equal_single_steps_on_jax():
-    pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, cwd=root, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "cgan same" in proc.stdout and "run ok" in proc.stdout
+    assert "cgan same" in run_on_jax(JAX_SCRIPT, "run ok")

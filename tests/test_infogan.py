@@ -1,9 +1,6 @@
 """InfoGAN: shapes, the MI term in a step, code measurements, the shipped model, the panel, JAX."""
 
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -15,6 +12,7 @@ from ganlab.evaluate.infogan import category_mapping, fit_change, image_stats
 from ganlab.explore.infogan import Explorer, code_meanings, infogan_checkpoints, slider_label
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.train.session import TrainingSession
+from tests.conftest import run_on_jax
 
 REPO = Path(__file__).resolve().parent.parent
 SHIPPED = REPO / "assets" / "infogan-mnist"
@@ -214,10 +212,4 @@ JAX_SCRIPT = textwrap.dedent("""
 
 
 def test_infogan_step_on_jax(tmp_path):
-    pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    script = JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt"))
-    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=REPO, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "infogan jax ok" in proc.stdout
+    run_on_jax(JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt")), "infogan jax ok")

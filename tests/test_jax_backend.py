@@ -1,11 +1,10 @@
 """The same core on the JAX backend: one training step per model, and a save/load round trip."""
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
+
+from tests.conftest import run_on_jax
 
 pytest.importorskip("jax")
 
@@ -40,10 +39,5 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_jax_backend_trains_every_model(tmp_path):
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    script = SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt"))
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=root, capture_output=True,
-                          text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "roundtrip ok" in proc.stdout and "wgan_gp ok" in proc.stdout
+    out = run_on_jax(SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt")), "roundtrip ok")
+    assert "wgan_gp ok" in out

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from ganlab.explore.sketch import SketchModel, preprocess, realness_overlay, sim
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.train.session import TrainingSession
 from tests.conftest import make_tiny_pairs as tiny_pairs
+from tests.conftest import run_on_jax
 
 TINY = {"ngf": 8, "ndf": 8, "cap": 16, "depth": 4}
 DATA = Path(os.environ.get("GANLAB_DATA_DIR", "")) / "openmoji" / "openmoji_pairs_64.npz"
@@ -236,10 +235,4 @@ JAX_SCRIPT = textwrap.dedent("""
 
 
 def test_pix2pix_step_on_jax():
-    pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.run([sys.executable, "-c", JAX_SCRIPT], env=env, cwd=root, capture_output=True, text=True,
-                          timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "pix2pix jax ok" in proc.stdout
+    run_on_jax(JAX_SCRIPT, "pix2pix jax ok")

@@ -16,7 +16,7 @@ from ganlab.data import Dataset, mnist_like
 from ganlab.data.labels import labelled_subset, semi_supervised
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.train.session import TrainingSession
-from tests.conftest import REPO, needs_mnist
+from tests.conftest import REPO, needs_mnist, run_on_jax
 
 TINY = {"hidden": [16, 8], "generator_hidden": [16], "labels_per_class": 2}
 
@@ -187,9 +187,4 @@ print("sgan on jax ok")
 
 
 def test_sgan_trains_saves_and_classifies_on_jax(tmp_path):
-    pytest.importorskip("jax")
-    env = {**__import__("os").environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu", "PYTHONPATH": str(REPO)}
-    proc = subprocess.run([sys.executable, "-c", JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt"))], env=env,
-                          cwd=REPO, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "sgan on jax ok" in proc.stdout
+    run_on_jax(JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt")), "sgan on jax ok")

@@ -16,6 +16,7 @@ from ganlab.images import bicubic_up
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.models.srgan import PixelShuffle, bicubic_down, tiles
 from ganlab.train.session import TrainingSession
+from tests.conftest import run_on_jax
 
 TINY = {"ngf": 8, "ndf": 8, "blocks": 1, "crop": 0}
 
@@ -225,15 +226,4 @@ print("srgan jax ok")
 
 
 def test_srgan_on_jax(tmp_path):
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
-
-    pytest.importorskip("jax")
-    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
-    root = Path(__file__).resolve().parent.parent
-    proc = subprocess.run([sys.executable, "-c", JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ck"))], env=env,
-                          cwd=root, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "srgan jax ok" in proc.stdout
+    run_on_jax(JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ck")), "srgan jax ok")
