@@ -181,10 +181,14 @@ class TrainingSession:
 
     # -- control ---------------------------------------------------------------------------
     def pause(self) -> None:
-        """Pause run() after the current step (thread-safe)."""
+        """Ask run() to pause at the next call boundary (thread-safe). The status turns "paused" when
+        it has: after the call in flight has landed and its steps are in the history."""
         self._resume.clear()
-        if self.status == "running":
-            self.status = "paused"
+
+    @property
+    def pause_requested(self) -> bool:
+        """True from pause() until resume(), even while the call in flight finishes."""
+        return not self._resume.is_set()
 
     def resume(self) -> None:
         """Resume a paused run()."""

@@ -165,7 +165,7 @@ class TrainTab:
         run = self.store.get(_sid(request))
         if run is None or not run.active:
             return gr.Button("Pause")
-        if run.session.status == "paused":
+        if run.session.pause_requested:
             run.session.resume()
             return gr.Button("Pause")
         run.session.pause()
@@ -377,7 +377,7 @@ class TrainTab:
         if force or s.status != "running" or time.time() - kept.explain_t >= QUALITY_EVERY_S:
             kept.explain_t = time.time()
             out.explain = diagnostics.objective_text(c, last)
-        label = "Resume" if s.status == "paused" else "Pause"
+        label = "Resume" if s.status == "paused" or (s.pause_requested and s.status == "running") else "Pause"
         if force or kept.pause_label != label:  # re-configuring a component on every update costs the
             kept.pause_label = label            # browser CPU, taken from training: only when it changed
             out.pause = gr.Button(label)
