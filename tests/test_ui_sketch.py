@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from ganlab.checkpoints import shipped_names
+from tests.ui_helpers import api_client, single_tab_app
 
 pytestmark = pytest.mark.skipif("pix2pix-openmoji" not in shipped_names(), reason="shipped pix2pix not found")
 DATA = Path(os.environ.get("GANLAB_DATA_DIR", "")) / "openmoji" / "openmoji_pairs_128.npz"
@@ -17,23 +18,15 @@ DATA = Path(os.environ.get("GANLAB_DATA_DIR", "")) / "openmoji" / "openmoji_pair
 
 @pytest.fixture(scope="module")
 def app_url():
-    import gradio as gr
-
     from ganlab.ui import sketch_tab
 
-    with gr.Blocks() as demo:
-        sketch_tab.build(None)
-    demo.queue()
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    yield url
-    demo.close()
+    with single_tab_app(sketch_tab.build, "Sketch") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def client(app_url):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
+    return api_client(app_url)
 
 
 def _call(client, image: np.ndarray, tmp_path: Path, name: str = "in.png") -> np.ndarray:

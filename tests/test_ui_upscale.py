@@ -3,6 +3,7 @@ and the tab's handlers (bad input, shrink first, overlay) without a browser."""
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from PIL import Image
 
 from ganlab.checkpoints import shipped_names
 from ganlab.explore.upscale import MAX_SIDE
+from tests.ui_helpers import api_client, single_tab_app
 
 
 def upscale_checkpoint(folder: Path) -> str:
@@ -31,23 +33,15 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(checkpoint):
-    import gradio as gr
-
     from ganlab.ui import upscale_tab
 
-    with gr.Blocks() as demo:
-        upscale_tab.build(None, checkpoint=checkpoint)
-    demo.queue()
-    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    yield url
-    demo.close()
+    with single_tab_app(partial(upscale_tab.build, checkpoint=checkpoint), "Upscale") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
 def client(app_url):
-    from gradio_client import Client
-
-    return Client(app_url, verbose=False)
+    return api_client(app_url)
 
 
 def _emoji(size: int = 32) -> np.ndarray:

@@ -49,6 +49,13 @@ def wait_for(predicate, timeout: float = 60.0, every: float = 0.3):
     raise TimeoutError("condition not met in time")
 
 
+def api_client(url: str):
+    """A quiet gradio_client Client for an app's URL."""
+    from gradio_client import Client
+
+    return Client(url, verbose=False)
+
+
 @contextlib.contextmanager
 def single_tab_app(build, title: str) -> Iterator[str]:
     """Yield the URL of an app with one tab, ``build(None)`` (no session store); close it afterwards."""
