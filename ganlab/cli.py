@@ -65,10 +65,13 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         batch_size=args.batch_size, lr_g=args.lr_g, lr_d=args.lr_d, beta1=args.beta1,
         beta2=args.beta2, k=args.k, latent_dim=args.latent_dim, seed=args.seed,
         precision=args.precision, xla=args.xla, data_dir=args.data_dir,
-        image_size=args.image_size, limit=args.limit, options=_train_options(args))
+        image_size=args.image_size, limit=args.limit, lr_decay_start=args.lr_decay_start,
+        options=_train_options(args))
     parallel = data_parallel(devices) if devices != 1 else None
     if args.resume:
         overrides: dict = {"steps": args.steps}
+        if args.lr_decay_start is not None:  # e.g. go on from a checkpoint and let the rates fall to 0
+            overrides["lr_decay_start"] = args.lr_decay_start
         if args.option:  # e.g. SRGAN fine-tuned from its SRResNet: --option adversarial_weight=0.001
             from ganlab.checkpoints import read_card
 
@@ -80,7 +83,9 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     c = session.config
     print(f"{c.model} on {c.dataset} ({len(session.dataset)} examples {session.dataset.shape}), "
           f"loss={c.loss}, k={c.k}, batch={c.batch_size}, lr_g={c.lr_g:g}, lr_d={c.lr_d:g}, "
-          f"latent={c.latent_dim}, precision={c.precision}, device: {session.device}", flush=True)
+          f"latent={c.latent_dim}, precision={c.precision}, device: {session.device}"
+          + (f", learning rates fall linearly to 0 from step {c.lr_decay_start:,} to {c.steps:,}"
+             if c.lr_decay_start is not None else ""), flush=True)
     out = Path(args.out or f"runs/{c.model}-{Path(c.dataset).name}")
     board = None
     if args.tensorboard:
@@ -544,6 +549,8 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--batch-size", type=int, default=None, help="default: the model's (64 for all today)")
     t.add_argument("--lr-g", type=float, default=None, help="generator learning rate")
     t.add_argument("--lr-d", type=float, default=None, help="discriminator learning rate")
+    t.add_argument("--lr-decay-start", type=int, default=default_of("lr_decay_start"), metavar="STEP",
+                   help="from this step both learning rates fall linearly to 0 at the last step (default: constant)")
     t.add_argument("--beta1", type=float, default=None)
     t.add_argument("--beta2", type=float, default=None)
     t.add_argument("--k", "--d-steps", dest="k", type=int, default=None,

@@ -75,6 +75,7 @@ class TrainConfig:
     data_dir: str | None = None
     image_size: int = 28
     limit: int | None = None  # use only the first N training examples (tests, quick demos)
+    lr_decay_start: int | None = None  # from this step both learning rates fall linearly to 0 at `steps`
     options: dict[str, Any] = field(default_factory=dict)  # model options: width, gp_weight, ...
 
     def __post_init__(self) -> None:
@@ -101,6 +102,9 @@ class TrainConfig:
             raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}.")
         if self.limit is not None:
             object.__setattr__(self, "limit", check_number("limit", self.limit, 1, math.inf, whole=True))
+        if self.lr_decay_start is not None:
+            start = check_number("lr_decay_start", self.lr_decay_start, 0, max(self.steps - 1, 0), whole=True)
+            object.__setattr__(self, "lr_decay_start", start)
 
     def resolve(self, model_defaults: Mapping[str, Any], **fixed: Any) -> TrainConfig:
         """The config with every "model's default" (None) filled from ``model_defaults``, then ``fixed``

@@ -114,3 +114,23 @@ def test_ring_converges_quickly():
     covered = np.bincount(angles[near], minlength=8)
     assert near.mean() > 0.7, near.mean()
     assert (covered >= 10).sum() >= 7, covered
+
+
+def _rate(opt) -> float:
+    import keras
+
+    return float(keras.ops.convert_to_numpy(opt.learning_rate))
+
+
+def test_learning_rates_fall_linearly_to_zero_from_the_decay_start(tmp_path):
+    s = _ring_session(steps=20, k=2, lr_g=1e-3, lr_d=4e-3, lr_decay_start=10)
+    list(s.run(10))
+    assert _rate(s.g_opt) == pytest.approx(1e-3) and _rate(s.d_opt) == pytest.approx(4e-3)
+    list(s.run(5))  # half way from step 10 to 20; D made 2 updates per step
+    assert _rate(s.g_opt) == pytest.approx(0.5e-3) and _rate(s.d_opt) == pytest.approx(2e-3)
+    resumed = TrainingSession.resume_from(s.save(tmp_path / "ck"))  # the schedule goes on from the saved step
+    assert resumed.config.lr_decay_start == 10 and _rate(resumed.g_opt) == pytest.approx(0.5e-3)
+    list(resumed.run())
+    assert resumed.step_count == 20 and _rate(resumed.g_opt) == 0.0 and _rate(resumed.d_opt) == 0.0
+    with pytest.raises(ConfigError, match="lr_decay_start"):
+        TrainConfig(steps=20, lr_decay_start=20)

@@ -78,6 +78,31 @@ CALL_S = 0.05  # fused calls of 25-50 ms: pause and the live view stay prompt
 MAX_CHUNK = 256  # most steps in one fused call
 
 
+@keras.saving.register_keras_serializable(package="ganlab")
+class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
+    """A learning rate constant until update ``start``, then falling linearly to 0 at update ``end``."""
+
+    def __init__(self, rate: float, start: int, end: int):
+        self.rate, self.start, self.end = float(rate), int(start), int(end)
+
+    def __call__(self, step: Any) -> Any:
+        """The rate at optimizer update ``step`` (its ``iterations``, restored on resume)."""
+        left = (self.end - keras.ops.cast(step, "float32")) / max(self.end - self.start, 1)
+        return self.rate * keras.ops.clip(left, 0.0, 1.0)
+
+    def get_config(self) -> dict[str, Any]:
+        """Keras serialization."""
+        return {"rate": self.rate, "start": self.start, "end": self.end}
+
+
+def learning_rate(rate: float, config: TrainConfig, updates_per_step: int = 1) -> float | LinearDecay:
+    """The optimizer's learning rate: constant, or ``LinearDecay`` from ``config.lr_decay_start`` to
+    ``config.steps`` (D makes ``k`` updates per step, so its schedule counts k times as many)."""
+    if config.lr_decay_start is None:
+        return rate
+    return LinearDecay(rate, config.lr_decay_start * updates_per_step, config.steps * updates_per_step)
+
+
 class TrainingSession:
     """A GAN, its optimizers, its data and its history; drive it with step() or run()."""
 
@@ -103,8 +128,8 @@ class TrainingSession:
             with _BUILD_LOCK:
                 keras.utils.set_random_seed(c.seed)
                 self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
-            self.g_opt = keras.optimizers.Adam(c.lr_g, beta_1=c.beta1, beta_2=c.beta2)
-            self.d_opt = keras.optimizers.Adam(c.lr_d, beta_1=c.beta1, beta_2=c.beta2)
+            self.g_opt = keras.optimizers.Adam(learning_rate(c.lr_g, c), beta_1=c.beta1, beta_2=c.beta2)
+            self.d_opt = keras.optimizers.Adam(learning_rate(c.lr_d, c, c.k), beta_1=c.beta1, beta_2=c.beta2)
             self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla, MAX_CHUNK)
         self._rows = self.dataset.index_sampler(c.batch_size, c.seed)
         self._place = None  # data-parallel: puts each step's inputs on the devices
