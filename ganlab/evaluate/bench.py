@@ -144,6 +144,7 @@ def compare_with_tutorial(dataset: Dataset, steps: int = 10, rounds: int = 3,
 
 BENCH_MODELS = (("vanilla", "ring", 256), ("wgan_gp", "ring", 256), ("dcgan", "mnist", 64),
                 ("cgan", "mnist", 64), ("wgan_gp", "mnist", 64))
+QUICK_MODELS = (BENCH_MODELS[0], BENCH_MODELS[2])
 
 
 def model_rates(data: dict[str, Dataset], steps: int,
@@ -233,7 +234,8 @@ def run_bench(steps: int = 10, rounds: int = 3, data_dir: str | None = None, qui
         print("(the tutorial reference step is TensorFlow code: ratio skipped on this backend)")
     print("training speed (steps/s, one step = k D updates + 1 G update; every step's metrics read):")
     print(f"  {'':45s} {'1 per call':>10s} {'fused':>9s} {'N':>4s} {'gain':>5s}")
-    for label, single, fused, chunk in model_rates(data, steps):
+    models = QUICK_MODELS if quick else BENCH_MODELS  # --quick is a smoke test: one MLP, one conv model
+    for label, single, fused, chunk in model_rates(data, steps, models):
         print(f"  {label:45s} {single:10.1f} {fused:9.1f} {chunk:4d} {fused / single:4.1f}x", flush=True)
     names = [n for n in shipped_names() if not n.startswith("classifier")]
     if names:
