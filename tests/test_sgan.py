@@ -143,14 +143,19 @@ def test_classify_panel_reads_an_uploaded_digit(tmp_path):
     from gradio_client import Client, handle_file
     from PIL import Image
 
+    from ganlab.evaluate.classify import digit_image
     from ganlab.ui import classify_tab
     from tests.ui_helpers import single_tab_app
 
     picture = np.zeros((56, 56), np.uint8)
     picture[10:46, 26:31] = 255  # a "1", drawn white on black
     Image.fromarray(picture).save(tmp_path / "one.png")
-    assert classify_tab.to_digit(picture).shape == (28, 28)
-    assert classify_tab.to_digit(255 - picture).max() == 255  # dark ink on white is inverted
+    assert digit_image(picture).shape == (28, 28)
+    assert digit_image(255 - picture).max() == 255  # dark ink on white is inverted
+    canvas = np.zeros((280, 280, 4), np.uint8)  # the Sketchpad: white strokes on a transparent canvas
+    canvas[50:230, 130:150] = 255
+    drawn = digit_image({"composite": canvas, "layers": []})
+    assert drawn.max() > 200 and drawn[0, 0] == 0 and drawn[:, 14].max() > 200  # ink in the middle column
     with single_tab_app(lambda _: classify_tab.build(), "Classify") as url:
         c = Client(url, verbose=False)
         for name, (checkpoint, head) in classify_tab.available().items():
@@ -160,6 +165,15 @@ def test_classify_panel_reads_an_uploaded_digit(tmp_path):
             assert abs(sum(row["confidence"] for row in label["confidences"]) - 1) < 1e-3
             if checkpoint == "classifier-mnist":
                 assert label["label"] == "1"
+        # bad uploads get a message (checked before decoding) and the app keeps serving
+        (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a picture")
+        Image.new("L", (5000, 5000)).save(tmp_path / "huge.png")  # 25 Mpx, a few kB on disk
+        name = next(iter(classify_tab.available()))
+        for bad, words in (("broken.png", "not an image"), ("huge.png", "the limit is")):
+            with pytest.raises(Exception, match=f"(?i){words}"):
+                c.predict(handle_file(str(tmp_path / bad)), name, api_name="/classify")
+        label, _seen = c.predict(handle_file(str(tmp_path / "one.png")), name, api_name="/classify")
+        assert label["confidences"]
 
 
 JAX_SCRIPT = """

@@ -15,14 +15,18 @@ from typing import Any
 
 import keras
 import numpy as np
+from PIL import Image
 
 from ganlab import backend
 from ganlab.checkpoints import CheckpointError, load_generator, resolve
 from ganlab.data import mnist_like
+from ganlab.data.uploads import load_image
 from ganlab.evaluate.classifier import load_classifier
 from ganlab.images import to_unit_range
 
 FAKE = "fake"
+MAX_UPLOAD_BYTES = 10 * 2**20  # an uploaded digit picture, checked before decoding
+MAX_UPLOAD_PIXELS = 4096 * 4096
 
 
 @dataclass
@@ -134,3 +138,44 @@ def accuracy_figure(results: list[dict[str, Any]]) -> np.ndarray:
     fig.tight_layout()
     fig.canvas.draw()
     return np.asarray(fig.canvas.buffer_rgba())[..., :3].copy()
+
+
+def digit_image(image: Any) -> np.ndarray:
+    """A drawing or upload (an image file's path, checked before decoding; an RGB/RGBA/grey array; or a
+    Gradio ImageEditor dict) as uint8 28×28, 0 = background; ValueError with a message for bad input.
+
+    A picture with a light background (dark ink) is inverted; the ink is centred by its bounding
+    box in a 20×20 area, as MNIST's digits are.
+    """
+    if isinstance(image, dict):  # Sketchpad / ImageEditor value
+        image = image.get("composite") if image.get("composite") is not None else image.get("background")
+    if image is None:
+        raise ValueError("Draw a digit or upload a picture first.")
+    if isinstance(image, (str, os.PathLike)):  # an upload: size and pixel count checked before decoding
+        image = load_image(image, "RGBA", max_bytes=MAX_UPLOAD_BYTES, max_pixels=MAX_UPLOAD_PIXELS)
+    arr = np.asarray(image)
+    if arr.dtype == object or arr.ndim not in (2, 3) or min(arr.shape[:2]) < 1:
+        raise ValueError(f"Not an image (array of shape {arr.shape}); upload a PNG or JPEG.")
+    if arr.ndim == 3 and arr.shape[-1] == 4:  # transparent canvas: ink is where alpha is
+        rgb = arr[..., :3].astype(np.float32).mean(-1)
+        alpha = arr[..., 3].astype(np.float32) / 255
+        opaque = rgb[alpha > 0.5]
+        dark_ink = opaque.size > 0 and opaque.mean() < 128  # dark strokes: put them on white, else on black
+        grey = rgb * alpha + 255 * (1 - alpha) if dark_ink else rgb * alpha
+    else:
+        grey = arr.astype(np.float32).mean(-1) if arr.ndim == 3 else arr.astype(np.float32)
+    if np.median(grey) > 127:  # dark ink on a light background: make it MNIST-like
+        grey = 255 - grey
+    ink = np.argwhere(grey > 40)
+    if not len(ink):
+        raise ValueError("The picture is empty: draw a digit first.")
+    (top, left), (bottom, right) = ink.min(0), ink.max(0) + 1
+    crop = grey[top:bottom, left:right]
+    side = max(crop.shape)
+    square = np.zeros((side, side), np.float32)
+    y0, x0 = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
+    square[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
+    small = np.asarray(Image.fromarray(square.clip(0, 255).astype(np.uint8)).resize((20, 20), Image.Resampling.LANCZOS))
+    out = np.zeros((28, 28), np.uint8)
+    out[4:24, 4:24] = small
+    return out

@@ -7,10 +7,10 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
-from PIL import Image
 
 from ganlab.checkpoints import assets_dir
-from ganlab.evaluate.classify import ImageClassifier, load_image_classifier
+from ganlab.evaluate.classify import ImageClassifier, digit_image, load_image_classifier
+from ganlab.ui.inputs import unopened_image
 from ganlab.ui.lazy import LazyModel
 
 CHOICES = {"SGAN, 100 labels (digits + fake)": ("sgan-mnist-100", "classifier"),
@@ -21,40 +21,6 @@ INTRO = ("**Classify a digit.** Draw a digit (white on black, like MNIST) or upl
          "semi-supervised GAN's discriminator answers with eleven probabilities: the digits 0-9 and "
          "**fake**, the class it learnt for the generator's pictures. Scribbles often get a high "
          "*fake* probability.")
-
-
-def to_digit(image: Any) -> np.ndarray:
-    """A drawing or upload (RGB/RGBA/grey array or ImageEditor dict) as uint8 28×28, 0 = background.
-
-    A picture with a light background (dark ink) is inverted; the ink is centred by its bounding
-    box in a 20×20 area, as MNIST's digits are.
-    """
-    if isinstance(image, dict):  # Sketchpad / ImageEditor value
-        image = image.get("composite") if image.get("composite") is not None else image.get("background")
-    if image is None:
-        raise gr.Error("Draw a digit or upload a picture first.")
-    arr = np.asarray(image)
-    if arr.ndim == 3 and arr.shape[-1] == 4:  # transparent canvas: ink is where alpha is
-        rgb = arr[..., :3].astype(np.float32).mean(-1)
-        alpha = arr[..., 3].astype(np.float32) / 255
-        grey = rgb * alpha + 255 * (1 - alpha) if rgb[alpha > 0.5].mean(initial=0) < 128 else rgb * alpha
-    else:
-        grey = arr.astype(np.float32).mean(-1) if arr.ndim == 3 else arr.astype(np.float32)
-    if np.median(grey) > 127:  # dark ink on a light background: make it MNIST-like
-        grey = 255 - grey
-    ink = np.argwhere(grey > 40)
-    if not len(ink):
-        raise gr.Error("The picture is empty: draw a digit first.")
-    (top, left), (bottom, right) = ink.min(0), ink.max(0) + 1
-    crop = grey[top:bottom, left:right]
-    side = max(crop.shape)
-    square = np.zeros((side, side), np.float32)
-    y0, x0 = (side - crop.shape[0]) // 2, (side - crop.shape[1]) // 2
-    square[y0 : y0 + crop.shape[0], x0 : x0 + crop.shape[1]] = crop
-    small = np.asarray(Image.fromarray(square.clip(0, 255).astype(np.uint8)).resize((20, 20), Image.Resampling.LANCZOS))
-    out = np.zeros((28, 28), np.uint8)
-    out[4:24, 4:24] = small
-    return out
 
 
 class ClassifyTab:
@@ -72,7 +38,10 @@ class ClassifyTab:
         clf = loader.get()
         if clf is None:
             raise gr.Error(loader.error)
-        digit = to_digit(image)
+        try:
+            digit = digit_image(image)
+        except ValueError as e:
+            raise gr.Error(str(e)) from None
         _, probs = clf(digit[None])
         return {name: float(p) for name, p in zip(clf.names, probs[0])}, digit
 
@@ -93,8 +62,8 @@ def build() -> ClassifyTab:
                                   canvas_size=(CANVAS, CANVAS), fixed_canvas=True, layers=False, transforms=(),
                                   brush=gr.Brush(default_size=18, colors=["#ffffff"], color_mode="fixed"),
                                   elem_id="classify-canvas")
-            upload = gr.Image(label="…or upload a picture of a digit", type="numpy", sources=("upload", "clipboard"),
-                              height=200, elem_id="classify-upload")
+            upload = unopened_image(label="…or upload a picture of a digit", sources=("upload", "clipboard"),
+                                    height=200, elem_id="classify-upload")  # checked before decoding
         with gr.Column(scale=2, min_width=280):
             which = gr.Dropdown(choices, value=choices[0], label="Classifier")
             go = gr.Button("Classify", variant="primary")
