@@ -157,3 +157,22 @@ def test_two_processes_match_one(backend, tmp_path):
           f"3 steps {max_diff(one, two):.2g}, {time.monotonic() - start:.0f} s")
     assert max_diff(one[:1], two[:1]) < 1e-5  # the same global batch, latents and update as one device
     assert max_diff(one, two) < 1e-4
+
+
+def test_cluster_from_the_engines_variables():
+    from ganlab.train.distributed import _jax_cluster, _tf_cluster
+
+    assert _tf_cluster("") is None
+    assert _tf_cluster(json.dumps({"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 0}})) is None
+    c = _tf_cluster(json.dumps({"cluster": {"chief": ["a:1"], "worker": ["b:1", "c:1"]},
+                                "task": {"type": "worker", "index": 1}}))
+    assert c.index == 2 and not c.chief and c.workers[0] == "/job:chief/replica:0/task:0"
+    with pytest.raises(ValueError, match="ps"):
+        _tf_cluster(json.dumps({"cluster": {"worker": ["a:1", "b:1"], "ps": ["c:1"]}, "task": {"type": "ps"}}))
+    with pytest.raises(ValueError, match="JSON"):
+        _tf_cluster("{not json")
+    assert _jax_cluster({}) is None
+    c = _jax_cluster(dict(zip(CLUSTER_VARIABLES[1:], ("h:1", "2", "0"))))
+    assert c.chief and len(c.workers) == 2
+    with pytest.raises(ValueError, match="KERAS_DISTRIBUTION_PROCESS_ID"):
+        _jax_cluster({"KERAS_DISTRIBUTION_NUM_PROCESSES": "2", "KERAS_DISTRIBUTION_JOB_ADDRESSES": "h:1"})
