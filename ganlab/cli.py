@@ -57,7 +57,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     from ganlab.config import TrainConfig
     from ganlab.evaluate.classifier import classifier_for, evaluate_generator, load_classifier
     from ganlab.images import save_png
-    from ganlab.train.distributed import data_parallel
+    from ganlab.train.distributed import cluster_from_env, data_parallel
     from ganlab.train.session import TrainingSession
 
     config = TrainConfig(
@@ -67,7 +67,11 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         precision=args.precision, xla=args.xla, data_dir=args.data_dir,
         image_size=args.image_size, limit=args.limit, lr_decay_start=args.lr_decay_start,
         options=_train_options(args))
-    parallel = data_parallel(devices) if devices != 1 else None
+    cluster = cluster_from_env()  # several machines: TF_CONFIG, or KERAS_DISTRIBUTION_* on JAX
+    if cluster is not None and not args.devices:
+        devices = None  # this machine's devices, all of them
+    parallel = data_parallel(devices) if devices != 1 or cluster is not None else None
+    chief = parallel is None or parallel.chief  # in a cluster, only worker 0 writes files
     if args.resume:
         overrides: dict = {"steps": args.steps}
         if args.lr_decay_start is not None:  # e.g. go on from a checkpoint and let the rates fall to 0
@@ -88,13 +92,13 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
              if c.lr_decay_start is not None else ""), flush=True)
     out = Path(args.out or f"runs/{c.model}-{Path(c.dataset).name}")
     board = None
-    if args.tensorboard:
+    if args.tensorboard and chief:
         from ganlab.train.tensorboard import TensorBoardLogger
 
         board = TensorBoardLogger(session, args.tensorboard, args.tensorboard_images)
         print(f"TensorBoard logs in {args.tensorboard}: tensorboard --logdir {args.tensorboard}", flush=True)
     bar = tqdm(total=c.steps, initial=session.step_count, unit="step", dynamic_ncols=True,
-               disable=args.quiet)
+               disable=args.quiet or not chief)
     last_save = session.step_count
     try:
         for rec in session.run():
@@ -106,7 +110,8 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
                                 Dx=f"{rec.d_real:.2f}", DGz=f"{rec.d_fake:.2f}",
                                 sps=f"{rec.steps_per_sec:.1f}")
             if args.save_every and rec.step - last_save >= args.save_every:
-                session.save(out)
+                if chief:
+                    session.save(out)
                 last_save = rec.step
     except KeyboardInterrupt:
         session.stop("interrupted (Ctrl-C)")
@@ -128,9 +133,14 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
         quality = evaluate_generator(session.gan, load_classifier(clf_name), session.dataset)
         quality["classifier"] = clf_name
         print("quality:", json.dumps(quality))
+    preview = session.preview() if session.spec.is_image else None  # every worker (JAX: a global computation)
+    if not chief:
+        print(f"worker {parallel.cluster.index} trained to step {session.step_count}; "
+              "the chief (worker 0) writes the checkpoint")
+        return 0
     path = session.save(out, quality=quality)
-    if session.spec.is_image:
-        save_png(session.preview(), path / "samples.png")
+    if preview is not None:
+        save_png(preview, path / "samples.png")
     print(f"saved checkpoint to {path} (step {session.step_count})")
     return 0
 
@@ -574,7 +584,9 @@ def build_parser() -> argparse.ArgumentParser:
     t.add_argument("--quiet", action="store_true", help="no progress bar")
     t.add_argument("--devices", default=None, metavar="N|all",
                    help="data-parallel over N devices (or all): the global batch is split between them; on a "
-                        "CPU-only machine the CPU is split into N logical devices")
+                        "CPU-only machine the CPU is split into N logical devices. Several machines: run the "
+                        "same command on each with TF_CONFIG (TensorFlow) or KERAS_DISTRIBUTION_* (JAX) set; "
+                        "N is then this machine's devices (default all)")
     t.add_argument("--tensorboard", default=None, metavar="DIR",
                    help="write TensorBoard logs here: every step's scalars, samples, hyperparameters")
     t.add_argument("--tensorboard-images", type=int, default=TENSORBOARD_IMAGE_EVERY, metavar="N",
