@@ -4,7 +4,8 @@ thickness, slant and width; the vocabulary, the sentence parser and the template
 How each word is measured (on [0, 1] ink, 28×28):
 
 - **thickness** (thin / medium / thick): ink area (sum of intensities) over skeleton length (pixels
-  of the Zhang–Suen skeleton of the ink > 0.5): the mean stroke width in pixels. Thin / medium /
+  of the Zhang–Suen skeleton of the ink > 0.5): the mean stroke width in pixels (a little more for
+  short thick strokes: the skeleton loses about half the width at each free end). Thin / medium /
   thick are the thirds of that digit's training images (per-digit terciles: a "thick one" is thick
   for a one).
 - **slant** (left / upright / right): the shear of the ink from image moments, −μ11/μ02 with rows

@@ -169,7 +169,9 @@ class TextToImage(GAN):
         (the attributes the sentence names, −1 where none) and attrs (all four classes)."""
         from dataclasses import replace
 
-        if dataset.y is None or dataset.num_classes != 10 or dataset.shape != (28, 28, 1):
+        from ganlab.data import MNIST_CLASSES
+
+        if dataset.y is None or tuple(dataset.class_names) != MNIST_CLASSES or dataset.shape != (28, 28, 1):
             raise ValueError("Model 'text2img' needs MNIST (28×28 digits labelled 0-9): use --dataset mnist.")
         merged = {**cls.default_options, **options}
         measures = captions.measure(dataset.x)
