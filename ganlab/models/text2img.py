@@ -16,7 +16,10 @@ Dense 1: does this image match this sentence? Matching-aware loss: real + right 
 G(z, sentence) → fake; real + wrong sentence (one named attribute changed) → fake, i.e.
 L_D = L(real) + ½ L(fake) + ½ L(wrong). A documented help beside it: auxiliary heads on D's image
 features (digit, thickness, slant, width classes; AC-GAN style) are trained on real images, and G
-is asked (``aux_weight``) to make them read the attributes its sentence names.
+is asked (``aux_weight``) to make them read the attributes its sentence names. With those heads alone
+G collapsed (one image per sentence whatever z, in a first run at 1,000 steps), so G also carries
+MSGAN's mode-seeking term (``mode_seeking``): each batch's second half repeats the first half's
+sentences with other noise, and G is penalised when the two images of a pair are alike.
 """
 
 from __future__ import annotations
@@ -152,7 +155,7 @@ class TextToImage(GAN):
     conditional = True  # class labels feed it as one-word sentences ("seven"); captions come from prepare_data
     default_latent_dim = 64
     default_options = {"width": 0.5, "text_dim": 64, "attention_dim": 64,
-                       "aux_weight": 1.0, "caption_seed": 0}
+                       "aux_weight": 0.3, "mode_seeking": 1.0, "caption_seed": 0}
 
     def __init__(self, spec: ModelSpec, loss: str | None = None, seed: int = 0):
         if spec.num_classes != 10 or tuple(spec.data_shape) != (28, 28, 1):
@@ -258,12 +261,18 @@ class TextToImage(GAN):
         return ops.take(ops.convert_to_tensor(self._digit_table), ops.cast(label, "int32"), axis=0)
 
     def sample_latent(self, batch_size: int, batch: dict | None = None) -> dict:
-        """Noise plus the batch's sentences (and what they name); without a batch, one-word
-        sentences of random digits."""
+        """Noise plus the batch's sentences (and what they name), the first half's sentences repeated
+        in the second half (pairs for the mode-seeking term); without a batch, one-word sentences of
+        random digits."""
         latent = super().sample_latent(batch_size, batch)
         if batch is not None and "tokens" in batch:
-            latent["tokens"] = ops.cast(batch["tokens"], "int32")
-            latent["named"] = ops.cast(batch["named"], "int32")
+            half = batch_size - batch_size // 2
+
+            def paired(v):
+                v = ops.cast(v, "int32")
+                return ops.concatenate([v[:half], v[: batch_size - half]], axis=0)
+
+            latent["tokens"], latent["named"] = paired(batch["tokens"]), paired(batch["named"])
             return latent
         label = keras.random.randint((batch_size,), 0, 10, seed=self.seed_generator)
         latent["tokens"] = self.label_tokens(label)
@@ -328,13 +337,28 @@ class TextToImage(GAN):
         return adversarial + aux, {"d_real": self.loss.scores(real_out), "d_fake": self.loss.scores(fake_out),
                                    "d_wrong": self.loss.scores(wrong_out), "aux_real": aux, "aux_real_acc": acc}
 
+    @staticmethod
+    def _mode_seeking(fake, z) -> Any:
+        """MSGAN's term (Mao et al. 2019) on pairs with one sentence and two noises (the batch's
+        halves): 1 / (mean |G(s, z1) − G(s, z2)| / mean |z1 − z2|); small when G varies with z."""
+        n = ops.shape(fake)[0] // 2
+        if isinstance(n, int) and n == 0:
+            return ops.zeros(())
+        a, b = ops.cast(fake[:n], "float32"), ops.cast(fake[-n:], "float32")
+        za, zb = ops.cast(z[:n], "float32"), ops.cast(z[-n:], "float32")
+        ratio = ops.mean(ops.abs(a - b), axis=(1, 2, 3)) / ops.mean(ops.abs(za - zb), axis=1)
+        return 1.0 / (ops.mean(ratio) + 1e-5)
+
     def generator_objective(self, batch: dict, fake, latent: dict):
-        """Fool D with the right sentence, and (``aux_weight``) make D's heads read what it names."""
+        """Fool D with the right sentence; (``aux_weight``) make D's heads read what it names;
+        (``mode_seeking``) keep G varied across noise for one sentence."""
         fake_out, fake_aux = self.discriminator([fake, self._tokens(latent)], training=True)
         aux, acc = self._aux_loss(fake_aux, latent["named"])
-        return self.loss.generator(fake_out) + float(self.options["aux_weight"]) * aux, \
-            {"aux_fake": aux, "aux_fake_acc": acc}
+        ms = self._mode_seeking(fake, latent["z"])
+        loss = self.loss.generator(fake_out) + float(self.options["aux_weight"]) * aux + \
+            float(self.options["mode_seeking"]) * ms
+        return loss, {"aux_fake": aux, "aux_fake_acc": acc, "mode_seeking": ms}
 
     @property
     def metric_names(self) -> tuple[str, ...]:
-        return ("d_real", "d_fake", "d_wrong", "aux_real", "aux_real_acc", "aux_fake", "aux_fake_acc")
+        return ("d_real", "d_fake", "d_wrong", "aux_real", "aux_real_acc", "aux_fake", "aux_fake_acc", "mode_seeking")
