@@ -248,3 +248,40 @@ def test_evaluation_table(checkpoint):
     assert result["diversity"] >= 0 and "diversity_ratio" in result
     text = table(result)
     assert text.count("\n") == 12 and '"a seven"' in text and "thick vs thin" in text
+
+
+JAX_SCRIPT = """
+import numpy as np, keras
+assert keras.backend.backend() == "jax"
+from ganlab import checkpoints
+from ganlab.config import TrainConfig
+from ganlab.explore.text2img import TextModel
+from ganlab.train.session import TrainingSession
+from tests.test_text2img import TINY, _digits
+s = TrainingSession(TrainConfig(model="text2img", dataset="digits", batch_size=8, precision="float32",
+                                options=TINY), dataset=_digits())
+rec = s.step()  # one train step: compiling more kinds (and the fused loop) takes minutes on a busy CPU
+assert np.isfinite([rec.d_loss, rec.g_loss, rec.extras["d_wrong"], rec.extras["mode_seeking"]]).all()
+model = TextModel(checkpoints.load_generator(s.save("JAXCKPT")))
+drawn = model.draw("a thick seven slanted right", 0, 3)
+assert drawn.images.shape == (3, 28, 28) and drawn.attention.shape == (3, 3, 14, 14)
+z = np.zeros((2, s.spec.latent_dim), "float32")
+lat = s.gan.text_latent(z, "a thin 4")
+np.testing.assert_allclose(model.gan.attention(lat)[0], s.samples(lat), atol=1e-5)
+print("text2img on jax ok")
+"""
+
+
+def test_trains_and_draws_on_jax(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    pytest.importorskip("jax")
+    env = {**os.environ, "KERAS_BACKEND": "jax", "JAX_PLATFORMS": "cpu"}
+    script = JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt"))
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-c", script], env=env, cwd=root, capture_output=True, text=True,
+                          timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "text2img on jax ok" in proc.stdout
