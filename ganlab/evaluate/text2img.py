@@ -1,7 +1,8 @@
 """How well a text2img generator follows its sentences, read by the project's own classifier and the
 same attribute measures that made the training captions (``ganlab.data.captions``).
 
-- **digit**: for each digit word, the share of images of "a <word>" the classifier reads as that digit;
+- **digit**: for each digit word, the share of images of "a <word>" ("an eight") the classifier reads as
+  that digit;
 - **thick vs thin**, **right vs left**, **wide vs narrow**: for each digit, the same seeds drawn with
   both words ("a thick seven" / "a thin seven"); the share of pairs the measure orders the right way
   (strictly: a tie counts as wrong);
@@ -23,7 +24,12 @@ from ganlab.sampling import Sampler, latents
 PAIRS = (("thickness", "thick", "thin", "thick vs thin"), ("slant", "right", "left", "right vs left"),
          ("width", "wide", "narrow", "wide vs narrow"))
 TEMPLATES = {"thick": "a thick {}", "thin": "a thin {}", "right": "a {} slanted right", "left": "a {} slanted left",
-             "wide": "a wide {}", "narrow": "a narrow {}", "": "a {}"}
+             "wide": "a wide {}", "narrow": "a narrow {}", "": "{}"}
+
+
+def plain(word: str) -> str:
+    """The plain sentence for a digit word: "a seven", "an eight"."""
+    return f"{'an' if word == 'eight' else 'a'} {word}"
 
 
 def draw(sampler: Sampler, text: str, z: np.ndarray) -> np.ndarray:
@@ -49,9 +55,9 @@ def evaluate_text2img(gan, classifier: Classifier, real: Dataset | None = None, 
     digit_acc, diversity, real_diversity = [], [], []
     ordered: dict[str, list[float]] = {name: [] for _, _, _, name in PAIRS}
     for d, word in enumerate(DIGIT_WORDS):
-        plain = draw(sampler, TEMPLATES[""].format(word), z)
-        digit_acc.append(float((classifier.predict(plain) == d).mean()))
-        diversity.append(mean_pairwise_distance(plain))
+        images = draw(sampler, plain(word), z)
+        digit_acc.append(float((classifier.predict(images) == d).mean()))
+        diversity.append(mean_pairwise_distance(images))
         if real is not None and real.y is not None and (real.y == d).sum() > 1:
             real_diversity.append(mean_pairwise_distance(real.x[real.y == d][:per_class]))
         for key, high, low, name in PAIRS:
@@ -83,7 +89,7 @@ def table(result: dict[str, Any]) -> str:
     for d, word in enumerate(DIGIT_WORDS):
         div = result["per_digit_diversity"][d]
         div_text = f"{div:.2f}" + (f" ({result['per_digit_diversity_ratio'][d]:.2f})" if ratio else "")
-        cells = [f'"a {word}"', f"{result['per_digit_accuracy'][word]:.0%}",
+        cells = [f'"{plain(word)}"', f"{result['per_digit_accuracy'][word]:.0%}",
                  *[f"{result['per_digit_pairs_ordered'][n][d]:.0%}" for n in names], div_text]
         lines.append("| " + " | ".join(cells) + " |")
     div_all = f"{result['diversity']:.2f}" + (f" ({result['diversity_ratio']:.2f})" if ratio else "")
