@@ -5,13 +5,14 @@ matching-aware discriminator (Reed et al. 2016). Captions are made from what eac
 really shows (``ganlab.data.captions``: its label plus measured thickness, slant and width).
 
 G: tokens → embedding → a one-block transformer → word vectors e (T, D) and a sentence vector s (their
-masked mean); [z, s] → Dense 7·7·128 → ConvT 64 (14×14) → **word attention**: each of the 196
+masked mean); [z, s] → Dense 7·7·128w → ConvT 64w (14×14) → **word attention**: each of the 196
 positions h_i attends to the words, β_ij = softmax_j(h_i·W e_j) over the real (non-padding) words,
-context c_i = Σ_j β_ij e_j is concatenated to h_i → Conv 3×3 64 → ConvT 1 (28×28, tanh). The
-attention weights β (196, T) are the "which word drew where" maps; ``attention_model`` returns them.
+context c_i = Σ_j β_ij e_j is concatenated to h_i → Conv 3×3 64w → ConvT 1 (28×28, tanh); w = ``width``,
+0.5 by default. The attention weights β (196, T) are the "which word drew where" maps;
+``attention_model`` returns them.
 
-D has its own text encoder (same shape, its own weights). Image: Conv 64 → Conv 128 (7×7); the
-sentence vector, reduced to 32 and tiled over 7×7, is concatenated (GAN-INT-CLS) → Conv 1×1 128 →
+D has its own text encoder (same shape, its own weights). Image: Conv 64w → Conv 128w (7×7); the
+sentence vector, reduced to 32 and tiled over 7×7, is concatenated (GAN-INT-CLS) → Conv 1×1 128w →
 Dense 1: does this image match this sentence? Matching-aware loss: real + right sentence → real;
 G(z, sentence) → fake; real + wrong sentence (one named attribute changed) → fake, i.e.
 L_D = L(real) + ½ L(fake) + ½ L(wrong). A documented help beside it: auxiliary heads on D's image
