@@ -1,6 +1,6 @@
 """Command line: ``python -m ganlab train | generate | evaluate | evaluate-infogan | evaluate-pix2pix |
-evaluate-srgan | evaluate-sgan | evaluate-augmentation | classify | train-classifier | export |
-export-float16 | bench``.
+evaluate-srgan | evaluate-sgan | evaluate-augmentation | evaluate-text2img | classify | train-classifier |
+export | export-float16 | bench``.
 
 The commands import the heavy modules (Keras, TensorFlow) inside their functions on purpose: that is
 for start-up time only (``--help`` and argument errors answer at once instead of after ~3 s of
@@ -157,6 +157,8 @@ def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
     if loaded.gan.paired:  # the model translates input images: no latent to sample
         return _generate_paired(args, loaded)
     sampler = Sampler(loaded.gan)
+    if args.text is not None:
+        return _generate_from_text(args, loaded, sampler)
     labels = None
     if args.labels:
         try:
@@ -169,6 +171,48 @@ def cmd_generate(args: argparse.Namespace, argv: list[str]) -> int:
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(args.out, images=to_uint8(images), labels=out_labels)
     print(f"wrote {args.count} images {to_uint8(images).shape[1:]} from {loaded.path.name} to {args.out}")
+    return 0
+
+
+def _generate_from_text(args: argparse.Namespace, loaded, sampler) -> int:
+    """text2img: --count images of one sentence; labels = the digit it names (−1 if none)."""
+    from ganlab.data.captions import parse
+    from ganlab.images import to_uint8
+    from ganlab.sampling import latents, truncate
+
+    if loaded.gan.name != "text2img":
+        raise SystemExit(f"--text needs a text2img checkpoint (text2img-mnist); {loaded.path.name} is "
+                         f"{loaded.gan.name}")
+    if args.count < 1:
+        raise SystemExit(f"--count must be at least 1; got {args.count}")
+    digit = parse(args.text).digit  # CaptionError (a ValueError) lists the vocabulary
+    z = truncate(latents(args.count, loaded.gan.spec.latent_dim, args.seed), args.truncation)
+    images = to_uint8(sampler(loaded.gan.text_latent(z, args.text)))
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(args.out, images=images, labels=np.full(args.count, digit, np.int32))
+    print(f"wrote {args.count} images {images.shape[1:]} of {args.text!r} from {loaded.path.name} to {args.out}")
+    return 0
+
+
+def cmd_evaluate_text2img(args: argparse.Namespace, argv: list[str]) -> int:
+    """Digit accuracy per digit word, same-seed attribute ordering and diversity of a text2img checkpoint."""
+    from ganlab.checkpoints import atomic_write_text, load_generator
+    from ganlab.data import mnist_like
+    from ganlab.evaluate.classifier import load_classifier
+    from ganlab.evaluate.text2img import evaluate_text2img, table
+
+    loaded = load_generator(args.checkpoint, model="text2img")
+    clf = load_classifier(args.classifier or "classifier-mnist")
+    real = mnist_like("mnist", "test", args.data_dir)
+    result = evaluate_text2img(loaded.gan, clf, real, per_class=args.per_class, seed=args.seed)
+    result["classifier"] = f"classifier-{clf.card.get('dataset', 'mnist')}"
+    result["command"] = command_line(argv)
+    print(table(result))
+    print(json.dumps(result))
+    if args.write_card:
+        quality = {**(loaded.card.get("quality") or {}), "text2img": result}
+        atomic_write_text(loaded.path / "card.json", json.dumps(dict(loaded.card, quality=quality), indent=2))
+        print(f"text quality written to {loaded.path / 'card.json'}")
     return 0
 
 
@@ -548,7 +592,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("train", help="train a GAN and save a checkpoint")
     t.add_argument("--model", default=default_of("model"),
-                   help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix, srgan, sgan")
+                   help="vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix, srgan, sgan, text2img")
     t.add_argument("--dataset", default=default_of("dataset"),
                    help="ring, grid, moons, spiral, circle, mnist, fashion, openmoji, a folder (A|B pairs "
                         "for pix2pix; DIR:BtoA makes the right half the input), or a .csv of points")
@@ -600,6 +644,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="classes (cGAN) or categorical codes (InfoGAN), e.g. 0,1,2 (repeats)")
     _shared(g, "--seed")
     g.add_argument("--truncation", type=float, default=1.0, help="scale z toward 0 (0..1]")
+    g.add_argument("--text", default=None,
+                   help='text2img: the sentence to draw, e.g. "a thick seven slanted right" (labels: its digit)')
     g.add_argument("--inputs", default=None,
                    help="pix2pix: a sketch image or folder of images; srgan: images to upscale 4× "
                         "(default: the held-out inputs)")
@@ -626,6 +672,13 @@ def build_parser() -> argparse.ArgumentParser:
     ig.add_argument("--figure-seed", type=int, default=0, help="noise seed for the figure")
     _shared(ig, "--write-card")
     ig.set_defaults(func=cmd_evaluate_infogan)
+
+    e = sub.add_parser("evaluate-text2img", help="does a text2img model draw what its sentence says?")
+    _shared(e, "--checkpoint", checkpoint={"help": "folder or shipped name (text2img-mnist)"})
+    e.add_argument("--classifier", default=None, help="default: classifier-mnist")
+    e.add_argument("--per-class", type=int, default=100, help="seeds per sentence")
+    _shared(e, "--seed", "--data-dir", "--write-card")
+    e.set_defaults(func=cmd_evaluate_text2img)
 
     c = sub.add_parser("train-classifier", help="train the independent evaluation classifier")
     c.add_argument("--dataset", default="mnist", choices=["mnist", "fashion"])

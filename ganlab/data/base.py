@@ -32,6 +32,8 @@ class Dataset:
     # semi-supervised data: a few labelled examples beside the unlabelled ones in x (see data.labels)
     x_labelled: np.ndarray | None = None
     y_labelled: np.ndarray | None = None
+    # more per-example arrays a model derives in prepare_data (text2img: caption token ids), by name
+    extras: dict[str, np.ndarray] = field(default_factory=dict)
     device_copy: dict = field(default_factory=dict, init=False, repr=False, compare=False)  # arrays() on a GPU
 
     @property
@@ -51,13 +53,15 @@ class Dataset:
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays batches are gathered from: "x" (targets), "y" (labels, zeros when unlabelled)
         and "cond" for paired data; for semi-supervised data also "x_labelled" / "y_labelled", the few
-        labelled examples. A step reads every array at the same rows, modulo its length: the labelled
-        batch is then uniform over the labelled examples (exactly when their count divides len(x))."""
+        labelled examples; and every array in ``extras`` under its own name. A step reads every array at
+        the same rows, modulo its length: the labelled batch is then uniform over the labelled examples
+        (exactly when their count divides len(x))."""
         out = {"x": self.x, "y": self.y if self.y is not None else np.zeros(len(self.x), np.int32)}
         if self.cond is not None:
             out["cond"] = self.cond
         if self.x_labelled is not None and self.y_labelled is not None:
             out["x_labelled"], out["y_labelled"] = self.x_labelled, self.y_labelled
+        out.update(self.extras)
         return out
 
     def index_sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], np.ndarray]:

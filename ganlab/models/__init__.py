@@ -9,13 +9,15 @@ from ganlab.models.infogan import InfoGAN
 from ganlab.models.pix2pix import Pix2Pix
 from ganlab.models.sgan import SemiSupervisedGAN
 from ganlab.models.srgan import SRGAN
+from ganlab.models.text2img import TextToImage
 from ganlab.models.vanilla import VanillaGAN
 from ganlab.models.wgan_gp import WGANGP
 
 REGISTRY: dict[str, type[GAN]] = {m.name: m for m in (VanillaGAN, DCGAN, ConditionalGAN, WGANGP, InfoGAN, Pix2Pix,
-                                                       SRGAN, SemiSupervisedGAN)}
+                                                       SRGAN, SemiSupervisedGAN, TextToImage)}
 ALIASES = {"mlp": "vanilla", "gan": "vanilla", "conditional": "cgan", "wgan-gp": "wgan_gp",
-           "wgangp": "wgan_gp", "wgan": "wgan_gp", "semi_supervised": "sgan", "ssgan": "sgan"}
+           "wgangp": "wgan_gp", "wgan": "wgan_gp", "semi_supervised": "sgan", "ssgan": "sgan",
+           "text_to_image": "text2img", "attngan": "text2img"}
 
 
 def register(cls: type[GAN]) -> type[GAN]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gradio as gr
 
 from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
-from ganlab.ui import classify_tab, page, playground_tab, sketch_tab, train_tab, upscale_tab
+from ganlab.ui import classify_tab, page, playground_tab, sketch_tab, text2img_tab, train_tab, upscale_tab
 from ganlab.ui.sessions import MB, SessionStore
 
 TITLE = "ganlab — watch a GAN learn"
@@ -54,6 +54,8 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
             train_tab.build(store)
         with gr.Tab("Playground"):
             playground_tab.build(store)
+        with gr.Tab("Text → image"):
+            text2img_tab.build(store)
         with gr.Tab("Sketch"):
             sketch = sketch_tab.build(store)
         with gr.Tab("Upscale"):
