@@ -395,10 +395,20 @@ def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
+def _add_quality(checkpoint: str, key: str, record: dict) -> Path:
+    """Store ``record`` under ``quality[key]`` in a checkpoint's card (atomically); the card's path."""
+    from ganlab.checkpoints import atomic_write_text, read_card, resolve
+
+    folder = resolve(checkpoint)
+    card = read_card(folder)
+    card["quality"] = {**(card.get("quality") or {}), key: record}
+    atomic_write_text(folder / "card.json", json.dumps(card, indent=2))
+    return folder / "card.json"
+
+
 def cmd_evaluate_sgan(args: argparse.Namespace, argv: list[str]) -> int:
     """Test accuracy of SGAN checkpoints' classifiers and of their labels-only baselines; a table, a
     figure (accuracy against the number of labels) and card updates on request."""
-    from ganlab.checkpoints import atomic_write_text, read_card, resolve
     from ganlab.evaluate.classify import accuracy_figure, accuracy_table, sgan_test_accuracy
     from ganlab.images import save_png
 
@@ -408,11 +418,7 @@ def cmd_evaluate_sgan(args: argparse.Namespace, argv: list[str]) -> int:
         results.append(result)
         print(json.dumps({"checkpoint": checkpoint, **result}))
         if args.write_card:
-            folder = resolve(checkpoint)
-            card = read_card(folder)
-            card["quality"] = {**(card.get("quality") or {}), "sgan": result}
-            atomic_write_text(folder / "card.json", json.dumps(card, indent=2))
-            print(f"test accuracy written to {folder / 'card.json'}")
+            print(f"test accuracy written to {_add_quality(checkpoint, 'sgan', result)}")
     table = accuracy_table(results)
     print(table)
     if args.figure:
@@ -424,7 +430,6 @@ def cmd_evaluate_sgan(args: argparse.Namespace, argv: list[str]) -> int:
 
 def cmd_evaluate_augmentation(args: argparse.Namespace, argv: list[str]) -> int:
     """Classifier test accuracy on N real labelled images, with and without a cGAN's samples."""
-    from ganlab.checkpoints import atomic_write_text, read_card, resolve
     from ganlab.evaluate.augmentation import augmentation_experiment, augmentation_table
 
     results = []
@@ -435,11 +440,7 @@ def cmd_evaluate_augmentation(args: argparse.Namespace, argv: list[str]) -> int:
         record = {**result.as_dict(), "command": command_line(argv)}
         print(json.dumps(record))
         if args.write_card:
-            folder = resolve(checkpoint)
-            card = read_card(folder)
-            card["quality"] = {**(card.get("quality") or {}), "augmentation": record}
-            atomic_write_text(folder / "card.json", json.dumps(card, indent=2))
-            print(f"result written to {folder / 'card.json'}")
+            print(f"result written to {_add_quality(checkpoint, 'augmentation', record)}")
     print(augmentation_table(results))
     return 0
 
