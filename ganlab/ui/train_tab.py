@@ -322,7 +322,7 @@ class TrainTab:
             cols = kept.columns.update(history)
             extras = tuple(k for k in cols if k not in diagnostics.CORE_COLUMNS)
             x, series = diagnostics.downsample(cols["step"], {k: v for k, v in cols.items() if k != "step"})
-            if kept.curves is None or kept.curves.lines.keys() < {*extras[:3], "d_loss"}:
+            if kept.curves is None or not set(extras[:3]) <= kept.curves.lines.keys():  # a new term: redraw
                 eq = loss.equilibrium_d_loss if loss.score == "probability" and loss.name != "hinge" else None
                 if kept.curves is not None:
                     kept.curves.close()
