@@ -10,14 +10,14 @@ import numpy as np
 
 from ganlab.checkpoints import assets_dir
 from ganlab.evaluate.classify import ImageClassifier, digit_image, load_image_classifier
-from ganlab.ui.inputs import unopened_image
+from ganlab.ui.inputs import brush_ready, unopened_image
 from ganlab.ui.lazy import LazyModel
 
 CHOICES = {"SGAN, 100 labels (digits + fake)": ("sgan-mnist-100", "classifier"),
            "Baseline: same network, the 100 labels only": ("sgan-mnist-100", "baseline"),
            "Independent CNN (all 60,000 labels)": ("classifier-mnist", "classifier")}
 CANVAS = 280
-INTRO = ("**Classify a digit.** Draw a digit (white on black, like MNIST) or upload a picture. The "
+INTRO = ("**Classify a digit.** Draw a digit (the brush is ready: just draw) or upload a picture. The "
          "semi-supervised GAN's discriminator answers with eleven probabilities: the digits 0-9 and "
          "**fake**, the class it learnt for the generator's pictures. Scribbles often get a high "
          "*fake* probability.")
@@ -60,7 +60,7 @@ def build() -> ClassifyTab:
         with gr.Column(scale=3, min_width=320):
             canvas = gr.Sketchpad(label="Draw a digit", type="numpy", image_mode="RGBA",
                                   canvas_size=(CANVAS, CANVAS), fixed_canvas=True, layers=False, transforms=(),
-                                  brush=gr.Brush(default_size=18, colors=["#ffffff"], color_mode="fixed"),
+                                  brush=gr.Brush(default_size=18, colors=["#000000"], color_mode="fixed"),
                                   elem_id="classify-canvas")
             upload = unopened_image(label="…or upload a picture of a digit", sources=("upload", "clipboard"),
                                     height=200, elem_id="classify-upload")  # checked before decoding
@@ -70,6 +70,7 @@ def build() -> ClassifyTab:
             probs = gr.Label(num_top_classes=11, label="Probabilities", elem_id="classify-probs")
             seen = gr.Image(label="What the classifier reads (28×28)", type="numpy", interactive=False,
                             height=140, image_mode="L", format="png")
+    brush_ready("classify-canvas")
     go.click(tab.classify, [canvas, which], [probs, seen], api_name="classify_drawing", api_visibility="private")
     upload.upload(tab.classify, [upload, which], [probs, seen], api_name="classify")
     return tab

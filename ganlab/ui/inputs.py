@@ -43,3 +43,24 @@ def _path_unopened(self: gr.Image, payload: Any, max_bytes: int) -> str | None:
     if payload.path is None:
         raise gr.Error("No image file was received.")
     return str(payload.path)
+
+
+# Gradio's Sketchpad opens with no tool selected ("select the draw tool to start"): select the brush
+# whenever that prompt shows (on open, after clearing), so a student can draw at once.
+_BRUSH_READY_JS = """
+const pick = () => {
+  const canvas = document.querySelector('#CANVAS_ID');
+  if (!canvas || !canvas.offsetParent) return;
+  const prompt = [...canvas.querySelectorAll('*')].some(
+    (e) => e.childElementCount === 0 && /select the draw tool/i.test(e.textContent || ''));
+  const brush = canvas.querySelector('button[aria-label="Brush"]');
+  if (prompt && brush) brush.click();
+};
+setInterval(pick, 600);
+"""
+
+
+def brush_ready(canvas_id: str) -> gr.HTML:
+    """An invisible element whose script keeps the brush of the Sketchpad ``#canvas_id`` selected."""
+    return gr.HTML("", js_on_load=_BRUSH_READY_JS.replace("CANVAS_ID", canvas_id),
+                   elem_id=f"{canvas_id}-brush-ready", padding=False, container=False)

@@ -24,7 +24,7 @@ from ganlab.explore.sketch import (
     realness_overlay,
     simple_drawings,
 )
-from ganlab.ui.inputs import unopened_image
+from ganlab.ui.inputs import brush_ready, unopened_image
 from ganlab.ui.lazy import LazyModel
 from ganlab.ui.sessions import SessionStore
 
@@ -38,19 +38,6 @@ REALNESS_TEXT = ("**Realness overlay:** the PatchGAN discriminator judges every 
                  "picture together with your sketch; green patches look like real emoji pieces to it, red "
                  "ones look generated.")
 CREDIT = f"Training data and example line art: {OPENMOJI_CREDIT} (https://openmoji.org)."
-# Gradio's Sketchpad opens with no tool selected ("select the draw tool to start"): select the brush
-# whenever that prompt shows (on open, after clearing), so a student can draw at once.
-BRUSH_READY_JS = """
-const pick = () => {
-  const canvas = document.querySelector('#sketch-canvas');
-  if (!canvas || !canvas.offsetParent) return;
-  const prompt = [...canvas.querySelectorAll('*')].some(
-    (e) => e.childElementCount === 0 && /select the draw tool/i.test(e.textContent || ''));
-  const brush = canvas.querySelector('button[aria-label="Brush"]');
-  if (prompt && brush) brush.click();
-};
-setInterval(pick, 600);
-"""
 EXAMPLE_PICKS = ("grinning cat with smiling eyes", "dog face", "tomato", "rocket", "owl", "pineapple")
 
 
@@ -187,7 +174,7 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
                     label="Examples: click one to load it onto the canvas, then draw on it",
                     examples_per_page=12)
     gr.Markdown(CREDIT)
-    gr.HTML("", js_on_load=BRUSH_READY_JS, elem_id="sketch-brush-ready", padding=False, container=False)
+    brush_ready("sketch-canvas")
 
     # -- events ----------------------------------------------------------------------------
     outputs = [picture, model_input, message, last]
