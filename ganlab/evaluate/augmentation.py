@@ -82,8 +82,9 @@ def train_and_score(x: np.ndarray, y: np.ndarray, test: Dataset, seed: int, step
             more = rng.integers(0, len(extra[0]), batch_size - half)
             bx, by = np.concatenate([bx, extra[0][more]]), np.concatenate([by, extra[1][more]])
         model.train_on_batch(bx, by)
-    logits = keras.ops.convert_to_numpy(model(test.x, training=False))  # one pass: 10k small images
-    return float(np.mean(logits.argmax(1) == test.y))
+    predicted = np.concatenate([keras.ops.convert_to_numpy(model(test.x[i : i + 1000], training=False)).argmax(1)
+                                for i in range(0, len(test.x), 1000)])  # in chunks: bounded memory
+    return float(np.mean(predicted == test.y))
 
 
 def augmentation_experiment(checkpoint: str, data_dir: str | None = None, generated_per_class: int = 500,
