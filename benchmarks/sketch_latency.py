@@ -10,36 +10,26 @@ the generator and discriminator are compiled once (tf.function / jax.jit) at loa
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 import numpy as np
-from timing import timed  # benchmarks/timing.py, beside this script
+from timing import arguments, load, report  # benchmarks/timing.py, beside this script
 
 
 def main() -> int:
     """Print the latency table."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--checkpoint", default="pix2pix-openmoji")
-    p.add_argument("--runs", type=int, default=50)
-    args = p.parse_args()
+    args = arguments(__doc__.splitlines()[0], "pix2pix-openmoji")
 
-    from ganlab import backend
     from ganlab.explore.sketch import preprocess, realness_overlay, simple_drawings
     from ganlab.ui.sketch_tab import SketchTab
 
     tab = SketchTab(args.checkpoint)
-    t0 = time.perf_counter()
-    model = tab.model()  # loaded (and compiled) the way the app loads it, once
-    if model is None:
-        raise SystemExit(tab.loader.error)
-    load_s = time.perf_counter() - t0
+    model, load_s = load(tab.model, tab.loader)  # the way the app loads it, once
     canvas = np.repeat(simple_drawings(512)["cat"][..., None], 3, -1)  # what the 512² Sketchpad sends
     sketch = preprocess(canvas).sketch
 
@@ -55,12 +45,7 @@ def main() -> int:
         ("+ realness overlay (PatchGAN)", with_overlay),
         ("tab handler (incl. 3× display upscale)", lambda: tab.render(canvas)),
     ]
-    print(f"device: {backend.device_description()}, precision {model.gan.spec.precision}, "
-          f"checkpoint {model.loaded.path.name}, load+compile {load_s:.1f} s, {args.runs} runs each")
-    print(f"{'':42s} {'median ms':>10s} {'p95 ms':>8s}")
-    for name, fn in rows:
-        med, p95 = timed(fn, args.runs)
-        print(f"{name:42s} {med:10.1f} {p95:8.1f}")
+    report(model, f"load+compile {load_s:.1f} s", args.runs, rows)
     return 0
 
 
