@@ -34,13 +34,18 @@ def labelled_subset(y: np.ndarray, per_class: int, seed: int = 0) -> np.ndarray:
     return np.sort(np.concatenate(chosen))
 
 
+def _chosen(dataset: Dataset, per_class: int, seed: int, what: str) -> np.ndarray:
+    """``labelled_subset`` of a dataset's labels; a clear error naming ``what`` when it has none."""
+    if dataset.y is None or not dataset.class_names:
+        raise DataError(f"{what} needs a labelled dataset (mnist, fashion, or a folder with one subfolder "
+                        f"per class); {dataset.name!r} has no labels.")
+    return labelled_subset(dataset.y, per_class, seed)
+
+
 def semi_supervised(dataset: Dataset, per_class: int, seed: int = 0) -> Dataset:
     """A new Dataset: ``per_class`` labelled examples per class (``x_labelled``, ``y_labelled``) and
     all the other examples as unlabelled ``x`` (their labels dropped). The given one is not changed."""
-    if dataset.y is None or not dataset.class_names:
-        raise DataError(f"Semi-supervised training needs a labelled dataset (mnist, fashion, or a folder "
-                        f"with one subfolder per class); {dataset.name!r} has no labels.")
-    chosen = labelled_subset(dataset.y, per_class, seed)
+    chosen = _chosen(dataset, per_class, seed, "Semi-supervised training")
     rest = np.setdiff1d(np.arange(len(dataset.x)), chosen)
     meta = {**dataset.meta, "labelled_indices": chosen, "labels_per_class": per_class, "label_seed": seed}
     return replace(dataset, x=dataset.x[rest], y=None, x_labelled=dataset.x[chosen],
@@ -50,9 +55,6 @@ def semi_supervised(dataset: Dataset, per_class: int, seed: int = 0) -> Dataset:
 def labelled_only(dataset: Dataset, per_class: int, seed: int = 0) -> Dataset:
     """A new Dataset of only the ``per_class`` labelled examples per class (the same fixed, seeded
     choice as ``semi_supervised``); the given one is not changed."""
-    if dataset.y is None or not dataset.class_names:
-        raise DataError(f"Training on a few labels needs a labelled dataset (mnist, fashion, or a folder "
-                        f"with one subfolder per class); {dataset.name!r} has no labels.")
-    chosen = labelled_subset(dataset.y, per_class, seed)
+    chosen = _chosen(dataset, per_class, seed, "Training on a few labels")
     meta = {**dataset.meta, "labelled_indices": chosen, "labels_per_class": per_class, "label_seed": seed}
     return replace(dataset, x=dataset.x[chosen], y=np.asarray(dataset.y[chosen], np.int32), meta=meta)
