@@ -83,3 +83,18 @@ def test_unsafe_lambda_model_is_refused(tmp_path, trained):
     evil.save(path / "generator.keras")
     with pytest.raises(checkpoints.CheckpointError, match="safely"):
         checkpoints.load_generator(path)
+
+
+def test_frechet_distance_is_fids_formula_without_scipys_sqrtm():
+    """tr(sqrtm(S1 S2)) from eigenvalues equals scipy's sqrtm result; identical sets are at 0."""
+    from scipy import linalg
+
+    from ganlab.evaluate.classifier import frechet_distance
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(500, 16))
+    b = 1.3 * rng.normal(size=(500, 16)) + 0.2 + 0.5 * a[:, :1]
+    s1, s2 = np.cov(a, rowvar=False), np.cov(b, rowvar=False)
+    expected = ((a.mean(0) - b.mean(0)) ** 2).sum() + np.trace(s1 + s2 - 2 * linalg.sqrtm(s1 @ s2).real)
+    assert frechet_distance(a, b) == pytest.approx(expected, rel=1e-9)
+    assert abs(frechet_distance(a, a)) < 1e-6

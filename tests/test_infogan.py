@@ -46,6 +46,20 @@ def test_shapes_and_latents():
     np.testing.assert_allclose(np.asarray(gan.generate({"z": z}))[:1], a[:1], atol=1e-6)
 
 
+def test_hidden_option_adds_the_papers_dense_layer_to_g_and_to_ds_shared_body():
+    def dense_units(net):
+        return [layer.units for layer in net.layers if layer.__class__.__name__ == "Dense"]
+
+    small = get_model_class("infogan")(ModelSpec((28, 28, 1), 62, precision="float32", options=SMALL))
+    paper = get_model_class("infogan")(ModelSpec((28, 28, 1), 62, precision="float32",
+                                                 options={**SMALL, "hidden": 48}))
+    assert 48 not in dense_units(small.generator) + dense_units(small.discriminator)
+    assert dense_units(paper.generator)[0] == 48  # before the 7×7 map
+    assert dense_units(paper.discriminator)[0] == 48  # shared: both heads read it
+    assert paper.generator.output_shape == (None, 28, 28, 1)
+    assert [tuple(s) for s in paper.discriminator.output_shape] == [(None, 1), (None, 10), (None, 2)]
+
+
 def test_one_step_reports_the_mutual_information_term(tiny_images):
     s = _session(tiny_images)
     q_before = s.gan.discriminator.get_layer("q_cat").get_weights()[0].copy()

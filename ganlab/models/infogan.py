@@ -26,8 +26,10 @@ class InfoGAN(GAN):
     summary = "InfoGAN: unsupervised codes (category, 2 continuous) that come to mean digit, angle, thickness"
     default_latent_dim = 62
     default_lr = (1e-3, 2e-4)  # the paper's MNIST settings: G 1e-3, D 2e-4
+    # hidden: 0 = the small body above; 1024 = the paper's extra fully connected layer in G (before the
+    # 7×7 map) and in D's shared body (before the real/fake and Q heads)
     default_options = {"categories": 10, "continuous": 2, "mi_weight": 1.0, "cont_weight": 1.0,
-                       "width": 1.0}
+                       "width": 1.0, "hidden": 0}
 
     @property
     def categories(self) -> int:
@@ -45,6 +47,7 @@ class InfoGAN(GAN):
         c_cat = keras.Input((self.categories,), name="c_cat")  # one-hot
         c_cont = keras.Input((self.continuous,), name="c_cont")
         h = layers.Concatenate(dtype=dt)([z, c_cat, c_cont])
+        h = self._hidden_layer(h, dt)
         out = upsampling_generator_body(h, s.data_shape, int(128 * self.options["width"]), dt)
         return model([z, c_cat, c_cont], out, "generator")
 
@@ -62,6 +65,7 @@ class InfoGAN(GAN):
             h = layers.BatchNormalization(dtype=dt)(h)
             h = layers.LeakyReLU(0.2, dtype=dt)(h)
         h = layers.Flatten(dtype=dt)(h)
+        h = self._hidden_layer(h, dt)
         logit = layers.Dense(1, dtype="float32", name="logit")(h)
         q = layers.Dense(int(128 * w), dtype=dt)(h)
         q = layers.BatchNormalization(dtype=dt)(q)
@@ -69,6 +73,15 @@ class InfoGAN(GAN):
         q_cat = layers.Dense(self.categories, dtype="float32", name="q_cat")(q)
         q_cont = layers.Dense(self.continuous, dtype="float32", name="q_cont")(q)
         return model(x, [logit, q_cat, q_cont], "discriminator")
+
+    def _hidden_layer(self, h, dt: str):
+        """The paper's Dense 1024 + BN + LeakyReLU when ``hidden`` is set, else ``h`` unchanged."""
+        units = int(self.options["hidden"])
+        if not units:
+            return h
+        h = layers.Dense(units, use_bias=False, dtype=dt)(h)
+        h = layers.BatchNormalization(dtype=dt)(h)
+        return layers.LeakyReLU(0.2, dtype=dt)(h)
 
     # -- sampling ------------------------------------------------------------------------
     def sample_latent(self, batch_size: int, batch: dict | None = None) -> dict:
