@@ -85,14 +85,16 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def write_history(path: Path, records: list[dict[str, Any]]) -> None:
-    """Per-step metrics as CSV (one row per step, union of columns)."""
+    """Per-step metrics as CSV (one row per step, union of columns; floats to 7 significant digits,
+    about float32's precision, so a long run's file stays small)."""
     cols: list[str] = []
     for r in records:
         cols += [k for k in r if k not in cols]
     with open(path, "w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=cols)
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({k: f"{v:.7g}" if isinstance(v, float) else v for k, v in r.items()}
+                         for r in records)
 
 
 def read_history(path: Path) -> list[dict[str, Any]]:

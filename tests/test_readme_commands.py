@@ -15,7 +15,8 @@ How a command is shrunk (``shrink``), so that the whole file stays within a few 
 - sizes are capped, and set when the command leaves them at a larger default (``CAPS``): ``--steps``
   2, ``--batch-size`` 16, ``--limit`` 256 (train, train-classifier), ``--epochs`` 1, ``--count`` 4,
   ``--per-class`` 3, ``--per-category`` 10, ``--samples`` 10, ``--save-every`` 2 (so it still
-  saves once), ``--rounds`` 1, ``--seeds`` 1, ``--generated-per-class`` 10; ``bench`` gets ``--quick``;
+  saves once), ``--rounds`` 1, ``--seeds`` 1, ``--generated-per-class`` 10, ``--lr-decay-start`` 1 (below the
+  capped ``--steps``); ``bench`` gets ``--quick``;
 - ``--data-dir`` is the test's data folder (``$GANLAB_DATA_DIR``);
 - placeholders get stand-ins: ``NAME`` is ``cgan-mnist``; ``my_sketch.png`` (a drawn smiley),
   ``my_digit.png`` (a "7" in dark ink on white),
@@ -59,8 +60,8 @@ README_URL = "http://127.0.0.1:7860/"
 SKIP_MARK = re.compile(r"<!--\s*ci:\s*skip\s*\((?P<reason>.*?)\)\s*-->")
 CAPS = {"--steps": 2, "--batch-size": 16, "--limit": 256, "--epochs": 1, "--count": 4, "--per-class": 3,
         "--per-category": 10, "--samples": 10, "--save-every": 2, "--rounds": 1, "--seeds": 1,
-        "--generated-per-class": 10}
-CAPPED_ONLY_IF_GIVEN = {"--save-every", "--rounds"}  # their defaults are fine (0 = off; --quick)
+        "--generated-per-class": 10, "--lr-decay-start": 1}
+CAPPED_ONLY_IF_GIVEN = {"--save-every", "--rounds", "--lr-decay-start"}  # their defaults are fine (0 = off; --quick)
 PLACEHOLDERS = {"NAME": "cgan-mnist"}
 READS_CHECKPOINT = ("--checkpoint", "--compare", "--resume", "--images")  # flags that read an earlier --out
 TIMEOUT_S = 600
