@@ -1,4 +1,5 @@
-"""In-app vs headless training speed: DCGAN (TF tutorial model) on MNIST, batch 64.
+"""In-app vs headless training speed: DCGAN (TF tutorial model) on MNIST, batch 64, or (``--preset
+ring``) the vanilla GAN on the ring, batch 256, where fused calls run many steps each.
 
 Headless: a TrainingSession stepping in a thread. In-app: the same training started from the Train
 tab in Debian's Chromium (Playwright), with the page open and refreshing twice a second. Rounds
@@ -20,9 +21,19 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from ganlab.config import TrainConfig
 from ganlab.train.session import TrainingSession
+from ganlab.ui.text import PRESETS
 from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for
 
-CONFIG = TrainConfig(model="dcgan", dataset="mnist", batch_size=64, lr_g=2e-4, lr_d=2e-4, steps=10**6)
+# --preset: (Train-tab preset, dataset typed over it, what the rows say)
+CHOICES = {"dcgan": ("Healthy: Fashion-MNIST (DCGAN, TF tutorial model)", "mnist", "DCGAN on MNIST, batch 64"),
+           "ring": ("Healthy: ring of 8 Gaussians", "ring", "vanilla GAN on the ring, batch 256")}
+
+
+def config_for(choice: str) -> TrainConfig:
+    """The headless twin of what the Train tab runs for that preset (the dataset typed over it)."""
+    preset, dataset, _ = CHOICES[choice]
+    fields = {**PRESETS[preset][0], "dataset": dataset, "steps": 10**6}
+    return TrainConfig(**fields)
 
 
 def rate_of(session: TrainingSession, seconds: float) -> float:
@@ -32,9 +43,9 @@ def rate_of(session: TrainingSession, seconds: float) -> float:
     return (session.step_count - n0) / (time.perf_counter() - t0)
 
 
-def headless(seconds: float, warmup: float = 5.0) -> float:
+def headless(choice: str, seconds: float, warmup: float = 5.0) -> float:
     """Steps/s of a TrainingSession in a background thread, nobody watching."""
-    s = TrainingSession(CONFIG)
+    s = TrainingSession(config_for(choice))
     worker = threading.Thread(target=lambda: [None for _ in s.run()], daemon=True)
     worker.start()
     time.sleep(warmup)
@@ -44,8 +55,10 @@ def headless(seconds: float, warmup: float = 5.0) -> float:
     return rate
 
 
-def in_app(seconds: float, warmup: float = 8.0) -> float:
+def in_app(choice: str, seconds: float, warmup: float = 8.0) -> float:
     """Steps/s of the same training started and watched in the app in Chromium."""
+    preset, dataset, _ = CHOICES[choice]
+    expected = config_for(choice)
     from playwright.sync_api import sync_playwright
 
     with running_app(Path(tempfile.mkdtemp())) as (url, store), sync_playwright() as pw:
@@ -53,14 +66,15 @@ def in_app(seconds: float, warmup: float = 8.0) -> float:
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
         page.get_by_label("Preset").click()
-        page.get_by_role("option", name="Healthy: Fashion-MNIST (DCGAN, TF tutorial model)").click()
+        page.get_by_role("option", name=preset).click()
         time.sleep(1)
-        page.get_by_label("Dataset").fill("mnist")
+        page.get_by_label("Dataset").fill(dataset)
         page.get_by_label("Dataset").press("Enter")
         page.get_by_label("Stop after (steps)").fill("1000000")
         page.get_by_role("button", name="▶ Start").click()
         run = wait_for(lambda: next(iter(store._runs.values()), None), timeout=60)
-        assert run.session.config.model == "dcgan" and run.session.config.dataset == "mnist"
+        got = run.session.config
+        assert (got.model, got.dataset, got.batch_size) == (expected.model, expected.dataset, expected.batch_size)
         time.sleep(warmup)
         rate = rate_of(run.session, seconds)
         page.get_by_role("button", name="Reset").click()
@@ -73,14 +87,18 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--seconds", type=float, default=25)
     p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--preset", choices=sorted(CHOICES), default="dcgan")
+    p.add_argument("--warmup", type=float, default=8.0,
+                   help="seconds after Start before the in-app window (the page's first load also computes "
+                        "the Playground's directions and compiles its samplers)")
     args = p.parse_args()
     a, b = [], []
     for i in range(args.rounds):
-        a.append(headless(args.seconds))
-        b.append(in_app(args.seconds))
+        a.append(headless(args.preset, args.seconds))
+        b.append(in_app(args.preset, args.seconds, args.warmup))
         print(f"round {i + 1}: headless {a[-1]:.2f} steps/s, in-app {b[-1]:.2f} steps/s", flush=True)
     ha, ib = sum(a) / len(a), sum(b) / len(b)
-    print(f"DCGAN on MNIST, batch 64: headless {ha:.2f} steps/s, in-app (Chromium open, 2 Hz refresh) "
+    print(f"{CHOICES[args.preset][2]}: headless {ha:.2f} steps/s, in-app (Chromium open, 2 Hz refresh) "
           f"{ib:.2f} steps/s -> in-app is {100 * ib / ha:.0f}% of headless")
 
 

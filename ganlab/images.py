@@ -67,18 +67,18 @@ def points_view(real: np.ndarray, fake: np.ndarray, surface: np.ndarray | None =
     ``surface`` is D's score on a grid over [-extent, extent]² with row 0 at the top. Probabilities
     are shown from purple (D says fake) through white (0.5) to green (D says real).
     """
-    img = np.full((size, size, 3), 255, np.float32)
+    img = np.full((size, size, 3), 255, np.uint8)
     if surface is not None:
         s = np.asarray(surface, np.float32)
         if not probability:  # raw critic scores: map to 0..1 around their median
             s = 1.0 / (1.0 + np.exp(-(s - np.median(s)) / (s.std() + 1e-6)))
-        reps = int(np.ceil(size / s.shape[0]))
-        s = np.kron(s, np.ones((reps, reps), np.float32))[:size, :size, None]
+        s = s[:, :, None]
         fake_col, real_col, white = (np.array(c, np.float32) for c in
                                      ((200, 170, 230), (170, 225, 180), (255, 255, 255)))
-        img = np.where(s < 0.5, white + (fake_col - white) * (0.5 - s) * 2,
-                       white + (real_col - white) * (s - 0.5) * 2)
-    img = img.astype(np.uint8)
+        cells = np.where(s < 0.5, white + (fake_col - white) * (0.5 - s) * 2,
+                         white + (real_col - white) * (s - 0.5) * 2).astype(np.uint8)
+        reps = int(np.ceil(size / s.shape[0]))  # colour each grid cell once, then enlarge (nearest)
+        img = np.ascontiguousarray(np.repeat(np.repeat(cells, reps, 0), reps, 1)[:size, :size])
 
     def dots(pts: np.ndarray, color: tuple[int, int, int], r: int) -> None:
         pix = ((np.asarray(pts)[:, :2] + extent) / (2 * extent) * (size - 1)).round().astype(int)

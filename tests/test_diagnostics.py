@@ -73,3 +73,20 @@ def test_monitor_coverage_on_2d_data_and_its_alarm():
     assert m.measure() is m.quality  # no samples brought, measured just now: the last measures stand
     assert 0.0 <= m.measure(force=True).coverage <= 1.0  # G's own fixed-latent samples, drawn by the monitor
     assert m.measure().as_dict()["class_shares"] is None
+
+
+def test_points_view_colours_each_cell_of_ds_surface_and_draws_both_point_sets():
+    """GAN-Lab view: purple where D says fake, white at 0.5, green where D says real; dots on top."""
+    from ganlab.images import points_view
+
+    surface = np.array([[0.0, 0.5], [1.0, 0.5]], np.float32)  # row 0 is the top
+    img = points_view(np.array([[1.25, -1.25]]), np.array([[-1.25, 1.25]]), surface, extent=2.5, size=100)
+    assert img.shape == (100, 100, 3) and img.dtype == np.uint8
+    assert tuple(img[5, 95]) == (255, 255, 255)      # top right: 0.5 → white
+    assert tuple(img[95, 5]) == (170, 225, 180)      # bottom left: D says real → green
+    assert tuple(img[25, 25]) == (110, 40, 170)      # the fake point (top left cell, D = 0)
+    assert tuple(img[75, 75]) == (30, 140, 60)       # the real point (bottom right)
+    assert tuple(img[5, 5]) == (200, 170, 230)       # elsewhere in the top-left cell: purple
+    critic = points_view(np.zeros((0, 2)), np.zeros((0, 2)), np.array([[-3.0, 3.0]]), size=10,
+                         probability=False)          # raw critic scores are squashed around their median
+    assert critic[0, 0, 1] < 255 and critic[0, 9, 1] < 255 and critic.shape == (10, 10, 3)
