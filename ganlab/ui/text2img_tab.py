@@ -83,7 +83,7 @@ def build(store: Any = None, checkpoint: str = DEFAULT_CHECKPOINT) -> Text2ImgTa
                 gr.Markdown(vocabulary_text().replace("; ", "  \n"))
         with gr.Column(scale=3, min_width=320):
             info = gr.Markdown(elem_id="t2i-info")
-            gallery = gr.Gallery(label="One sentence, many seeds", columns=8, height="auto", object_fit="contain",
+            gallery = gr.Gallery(label="One sentence, many seeds", columns=6, height="auto", object_fit="contain",
                                  elem_id="t2i-gallery")
             figure = gr.Image(label="Which word drew where (image, then each word's attention)", type="numpy",
                               interactive=False, format="png", elem_id="t2i-attention")
