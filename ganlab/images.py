@@ -78,7 +78,7 @@ def points_view(real: np.ndarray, fake: np.ndarray, surface: np.ndarray | None =
         cells = np.where(s < 0.5, white + (fake_col - white) * (0.5 - s) * 2,
                          white + (real_col - white) * (s - 0.5) * 2).astype(np.uint8)
         reps = int(np.ceil(size / s.shape[0]))  # colour each grid cell once, then enlarge (nearest)
-        img = np.ascontiguousarray(np.repeat(np.repeat(cells, reps, 0), reps, 1)[:size, :size])
+        img = np.ascontiguousarray(nearest_up(cells, reps)[:size, :size])
 
     def dots(pts: np.ndarray, color: tuple[int, int, int], r: int) -> None:
         pix = ((np.asarray(pts)[:, :2] + extent) / (2 * extent) * (size - 1)).round().astype(int)
