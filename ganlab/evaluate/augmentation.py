@@ -25,7 +25,7 @@ import numpy as np
 from ganlab.checkpoints import load_generator
 from ganlab.data import Dataset, mnist_like
 from ganlab.data.labels import labelled_only
-from ganlab.evaluate.classifier import build_classifier
+from ganlab.evaluate.classifier import Classifier, build_classifier
 from ganlab.sampling import Sampler
 
 CONDITIONS = ("real", "real + generated", "generated only")
@@ -82,8 +82,7 @@ def train_and_score(x: np.ndarray, y: np.ndarray, test: Dataset, seed: int, step
             more = rng.integers(0, len(extra[0]), batch_size - half)
             bx, by = np.concatenate([bx, extra[0][more]]), np.concatenate([by, extra[1][more]])
         model.train_on_batch(bx, by)
-    predicted = np.concatenate([keras.ops.convert_to_numpy(model(test.x[i : i + 1000], training=False)).argmax(1)
-                                for i in range(0, len(test.x), 1000)])  # in chunks: bounded memory
+    predicted = Classifier(model, tuple(test.class_names), {}).predict(test.x)  # compiled, in chunks of 500
     return float(np.mean(predicted == test.y))
 
 
