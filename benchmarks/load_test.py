@@ -11,9 +11,7 @@ finish within --deadline seconds. Prints p50/p95/max latency per call and the er
 from __future__ import annotations
 
 import argparse
-import os
-import socket
-import subprocess
+import contextlib
 import sys
 import threading
 import time
@@ -21,32 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_app(port: int) -> subprocess.Popen:
-    """Start app.py on 127.0.0.1:port and wait until it answers."""
-    import urllib.request
-
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.Popen([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port)], cwd=ROOT,
-                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    end = time.time() + 120
-    while time.time() < end:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise RuntimeError("the app did not start within 120 s")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.ui_helpers import app_process
 
 
 def main() -> int:
@@ -62,15 +36,10 @@ def main() -> int:
 
     from gradio_client import Client
 
-    proc = None
-    url = args.url
-    if url is None:
-        port = free_port()
-        proc = start_app(port)
-        url = f"http://127.0.0.1:{port}/"
-    if not url.startswith(("http://127.0.0.1", "http://localhost")):
-        raise SystemExit("load tests run against 127.0.0.1 only")
-    try:
+    with contextlib.ExitStack() as stack:  # without --url: the whole app, stopped afterwards
+        url = args.url or stack.enter_context(app_process(wait_s=120))[0]
+        if not url.startswith(("http://127.0.0.1", "http://localhost")):
+            raise SystemExit("load tests run against 127.0.0.1 only")
         Client(url, verbose=False).predict(args.model, 0, "1", 1.0, [], api_name="/generate")  # warm up
         barrier = threading.Barrier(clients, timeout=args.deadline)
         latencies: list[float] = []
@@ -110,10 +79,6 @@ def main() -> int:
         for e in errors[:10]:
             print("  ", e)
         return 0 if not errors and not unfinished and len(latencies) == clients * calls else 1
-    finally:
-        if proc is not None:
-            proc.terminate()
-            proc.wait(timeout=30)
 
 
 if __name__ == "__main__":

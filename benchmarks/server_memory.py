@@ -21,10 +21,7 @@ sessions and 60 uploads; a benchmark, not a test.
 from __future__ import annotations
 
 import argparse
-import os
 import shutil
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -34,15 +31,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from tests.ui_helpers import app_process
+
 MNIST_CGAN = ["cgan", "mnist", "non_saturating", 2e-4, 2e-4, 1, 64, 64, 0, 100000]
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def rss_mb(pid: int, field: str = "VmRSS") -> float:
@@ -51,25 +43,6 @@ def rss_mb(pid: int, field: str = "VmRSS") -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     raise RuntimeError(f"{field} not found")
-
-
-def start_app(port: int, max_runs: int) -> subprocess.Popen:
-    """``python app.py`` on 127.0.0.1:port; waits until it answers."""
-    import urllib.request
-
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    proc = subprocess.Popen([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port),
-                             "--max-runs", str(max_runs)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    end = time.time() + 180
-    while time.time() < end:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/config", timeout=2)
-            return proc
-        except OSError:
-            time.sleep(0.5)
-    proc.terminate()
-    raise RuntimeError("the app did not start within 180 s")
 
 
 def image_folder(path: Path, megabytes: float = 5.0) -> list[str]:
@@ -161,18 +134,16 @@ def main() -> int:
 
     from gradio_client import Client, handle_file
 
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
     t_start = time.time()
-    proc = start_app(port, args.max_runs)
-    figures: list[tuple[str, float]] = []
+    with app_process("--max-runs", str(args.max_runs)) as (url, proc):
+        figures: list[tuple[str, float]] = []
 
-    def note(label: str) -> None:
-        time.sleep(1.0)  # let freed memory settle
-        figures.append((label, rss_mb(proc.pid)))
-        print(f"{label:<62} {figures[-1][1]:7.0f} MB  (peak so far {rss_mb(proc.pid, 'VmHWM'):.0f} MB)", flush=True)
+        def note(label: str) -> None:
+            time.sleep(1.0)  # let freed memory settle
+            figures.append((label, rss_mb(proc.pid)))
+            print(f"{label:<62} {figures[-1][1]:7.0f} MB  (peak so far {rss_mb(proc.pid, 'VmHWM'):.0f} MB)",
+                  flush=True)
 
-    try:
         Client(url, verbose=False)
         note("1. idle (after start-up)")
 
@@ -201,12 +172,6 @@ def main() -> int:
         print(f"{'peak RSS over the whole run (VmHWM)':<62} {peak:7.0f} MB")
         print(f"total {time.time() - t_start:.0f} s; goal ≤ 1536 MB at every point: "
               f"{'met' if max(v for _, v in figures) <= 1536 and peak <= 1536 else 'NOT met'}")
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
     return 0
 
 

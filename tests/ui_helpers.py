@@ -1,11 +1,18 @@
-"""Start the app in-process on a free 127.0.0.1 port for API and browser tests."""
+"""Start the app on a free 127.0.0.1 port (in-process, or ``python app.py``) for tests and benchmarks."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
+import subprocess
+import sys
 import time
+import urllib.request
 from collections.abc import Iterator
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -71,3 +78,31 @@ def single_tab_app(build, title: str) -> Iterator[str]:
         yield url
     finally:
         demo.close()
+
+
+@contextlib.contextmanager
+def app_process(*args: str, wait_s: float = 180) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``python app.py ARGS`` on a free 127.0.0.1 port: yield (url, process) once it answers (within
+    ``wait_s``); stop it afterwards."""
+    port = free_port()
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    proc = subprocess.Popen([sys.executable, "app.py", "--host", "127.0.0.1", "--port", str(port), *args],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        end = time.time() + wait_s
+        while True:
+            try:
+                urllib.request.urlopen(url + "config", timeout=2)
+                break
+            except OSError:
+                if time.time() > end:
+                    raise RuntimeError(f"the app did not start within {wait_s:.0f} s") from None
+                time.sleep(0.5)
+        yield url, proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
