@@ -184,3 +184,29 @@ def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     for alarm in m["alarms"]:  # the same alarms as the tab's (each shown as '**ALARM — kind:** message')
         assert alarm in out[5]
     c.predict(api_name="/reset")
+
+
+
+def test_watcher_ends_quietly_when_reset_frees_the_run_mid_draw(tmp_path):
+    """Reset frees a run's live frames while its watcher may be drawing: the stream ends, no error."""
+    from types import SimpleNamespace
+
+    from ganlab.config import TrainConfig
+    from ganlab.ui.sessions import SessionStore
+    from ganlab.ui.train_tab import LiveView, TrainTab
+
+    store = SessionStore(max_runs=1, root=tmp_path / "runs")
+    tab = TrainTab(store)
+    request = SimpleNamespace(session_hash="watcher-race")
+    store.create("watcher-race", TrainConfig(model="vanilla", dataset="ring", batch_size=32, steps=10**6))
+    run = store.start("watcher-race")
+    try:
+        wait_for(lambda: run.session.step_count > 0)
+        stream = tab.watch(request)
+        first = next(stream)  # the first update draws everything and creates the run's frames
+        assert any(isinstance(v, str) and v.endswith(".png") for v in first)
+        run.view.frames.close()  # what release() does while this watcher may be between two updates
+        rest = list(stream)  # the next drawing finds the frames closed: before the fix a RuntimeError
+        assert rest[-1] == LiveView().outputs()  # the stream's closing no-op update
+    finally:
+        store.release("watcher-race")

@@ -29,7 +29,7 @@ from ganlab.train import diagnostics
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingStopped
 from ganlab.ui import plots, text, upload_panel
-from ganlab.ui.frames import LiveFrames
+from ganlab.ui.frames import FramesClosed, LiveFrames
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 
 DATASETS = [*TOY_2D, "mnist", "fashion", "openmoji"]
@@ -287,7 +287,10 @@ class TrainTab:
             t0 = time.perf_counter()
             _yield_cpu_to_training()
             going = run.active and run.session.status in ("ready", "running")
-            update = self.refresh(request, force=first)
+            try:
+                update = self.refresh(request, force=first)
+            except FramesClosed:
+                break  # Reset (or a closed tab) freed the run while this update was being drawn
             if self.store.get(sid) is not run or run.view.watcher is not token:
                 break  # superseded while drawing: the newer watcher shows this state
             yield _repeat_unchanged(update.outputs(), sent)
