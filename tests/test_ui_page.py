@@ -80,3 +80,26 @@ def test_frames_survive_a_tmp_cleaner_removing_their_folder(tmp_path):
     path = frames.write("view", np.full((8, 8), 90, np.uint8))
     with Image.open(path) as im:
         assert im.getpixel((0, 0)) == 90
+
+
+def test_live_curves_redraw_only_when_limits_change_and_refit_only_for_wider_labels():
+    """The loss figure blits between redraws; a longer step axis redraws it, one more digit re-fits it."""
+    from ganlab.ui import plots
+
+    curves = plots.LiveCurves(1.386, True)
+    calls = {"draw": 0, "fit": 0}
+    draw, fit = curves.fig.canvas.draw, curves.fig.tight_layout
+    curves.fig.canvas.draw = lambda: (calls.__setitem__("draw", calls["draw"] + 1), draw())[1]
+    curves.fig.tight_layout = lambda: (calls.__setitem__("fit", calls["fit"] + 1), fit())[1]
+    flat = lambda n: {"d_loss": np.full(n, 1.4), "g_loss": np.full(n, 0.9), "d_real": np.full(n, 0.6),
+                      "d_fake": np.full(n, 0.4)}
+    first = curves.update(np.arange(1.0, 51.0), flat(50))
+    assert calls == {"draw": 1, "fit": 1} and first.shape == (288, 768, 3)
+    curves.update(np.arange(1.0, 53.0), flat(52))  # same limits: blitted
+    assert calls == {"draw": 1, "fit": 1}
+    assert curves.ax1.get_xlim()[1] == 100
+    curves.update(np.arange(1.0, 101.0) * 1.5, flat(100))  # 150 steps: the axis grows to 200, same digits
+    assert calls == {"draw": 2, "fit": 1} and curves.ax1.get_xlim()[1] == 200
+    curves.update(np.arange(1.0, 101.0) * 10, flat(100))  # 1,000 steps: axis 2000, one more digit
+    assert calls == {"draw": 3, "fit": 2} and curves.ax1.get_xlim()[1] == 2000
+    curves.close()
