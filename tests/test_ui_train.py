@@ -205,8 +205,8 @@ def test_watcher_ends_quietly_when_reset_frees_the_run_mid_draw(tmp_path):
         stream = tab.watch(request)
         first = next(stream)  # the first update draws everything and creates the run's frames
         assert any(isinstance(v, str) and v.endswith(".png") for v in first)
-        run.view.frames.close()  # what release() does while this watcher may be between two updates
-        rest = list(stream)  # the next drawing finds the frames closed: before the fix a RuntimeError
+        run.view.close()  # what release() does, while this watcher may be between two updates
+        rest = list(stream)  # the next drawing finds figures and frames closed: before the fix an error
         assert rest[-1] == LiveView().outputs()  # the stream's closing no-op update
     finally:
         store.release("watcher-race")

@@ -81,10 +81,12 @@ class RunView:
     quality_visible: bool | None = None  # whether the quality image is shown (None: not yet set)
     explain_t: float = 0.0  # when the formula panel was last sent
     pause_label: str | None = None  # the pause button's label last sent
+    closed: bool = False  # set by close(): an update that fails while drawing this run ends quietly
 
     def close(self) -> None:
         """Free the live figures and delete the frame files. They stay referenced, closed: an update
         still drawing the released run then fails, instead of making new ones that nobody closes."""
+        self.closed = True
         for drawn in (self.curves, self.bars, self.frames):
             if drawn is not None:
                 drawn.close()

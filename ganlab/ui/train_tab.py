@@ -29,7 +29,7 @@ from ganlab.train import diagnostics
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingStopped
 from ganlab.ui import plots, text, upload_panel
-from ganlab.ui.frames import FramesClosed, LiveFrames
+from ganlab.ui.frames import LiveFrames
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 
 DATASETS = [*TOY_2D, "mnist", "fashion", "openmoji"]
@@ -289,8 +289,10 @@ class TrainTab:
             going = run.active and run.session.status in ("ready", "running")
             try:
                 update = self.refresh(request, force=first)
-            except FramesClosed:
-                break  # Reset (or a closed tab) freed the run while this update was being drawn
+            except Exception:
+                if run.view.closed:  # Reset (or a closed tab) freed the run's figures and frames
+                    break            # while this update was drawing them: nothing left to show
+                raise
             if self.store.get(sid) is not run or run.view.watcher is not token:
                 break  # superseded while drawing: the newer watcher shows this state
             yield _repeat_unchanged(update.outputs(), sent)
