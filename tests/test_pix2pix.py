@@ -119,6 +119,17 @@ def test_openmoji_split_is_fixed_and_disjoint():
     assert "OpenMoji" in ds.credit and "CC BY-SA 4.0" in ds.credit
 
 
+@needs_openmoji
+def test_openmoji_arrays_can_be_read_a_few_at_a_time():
+    """The app's examples read only the arrays they show (each one is decompressed separately)."""
+    from ganlab.data.paired import load_openmoji_arrays
+
+    some = load_openmoji_arrays(size=64, keys=("photo", "hexcode"))
+    assert set(some) == {"photo", "hexcode"} and some["photo"].shape[1:] == (64, 64, 3)
+    resized = load_openmoji_arrays(size=32, keys=("sketch",))
+    assert set(resized) == {"sketch"} and resized["sketch"].shape[1:3] == (32, 32)
+
+
 def _write_pairs(folder: Path, n: int, size: int = 16) -> None:
     folder.mkdir(parents=True)
     for i in range(n):

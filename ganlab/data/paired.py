@@ -41,14 +41,16 @@ def openmoji_file(data_dir: str | os.PathLike | None = None, size: int = 128) ->
     raise DataError(f"openmoji_pairs_{size}.npz not found in {root / 'openmoji'} or {root}.")
 
 
-def load_openmoji_arrays(data_dir=None, size: int = 128) -> dict[str, np.ndarray]:
-    """The raw arrays of the OpenMoji pairs file (sketch, photo, hexcode, annotation, group)."""
+def load_openmoji_arrays(data_dir=None, size: int = 128, keys: tuple[str, ...] | None = None) -> dict[str, np.ndarray]:
+    """The raw arrays of the OpenMoji pairs file (sketch, photo, hexcode, annotation, group), or only
+    ``keys`` of them (each array is read and decompressed separately: the app's examples need one)."""
     file_size = 64 if size == 64 else 128
     with np.load(openmoji_file(data_dir, file_size), allow_pickle=False) as d:
-        arrays = {k: d[k] for k in d.files}
+        arrays = {k: d[k] for k in d.files if keys is None or k in keys}
     if size not in OPENMOJI_SIZES:
-        arrays["sketch"] = _resize_stack(arrays["sketch"], size)
-        arrays["photo"] = _resize_stack(arrays["photo"], size)
+        for k in ("sketch", "photo"):
+            if k in arrays:
+                arrays[k] = _resize_stack(arrays[k], size)
     return arrays
 
 

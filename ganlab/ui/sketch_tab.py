@@ -107,8 +107,9 @@ def enlarge(image: np.ndarray, factor: int, smooth: bool = True) -> np.ndarray:
     return np.asarray(im.resize((im.width * factor, im.height * factor), method))
 
 
-def canvas_value(image: np.ndarray) -> dict:
-    """An ImageEditor value with ``image`` as its background (for examples)."""
+def canvas_value(image: str) -> dict:
+    """An ImageEditor value with the PNG file ``image`` as its background (for examples). A file, not
+    its pixels: gr.Examples compares and serialises each value, which took ~11 s for 512² arrays."""
     return {"background": image, "layers": [], "composite": image}
 
 
@@ -120,7 +121,7 @@ def example_files(folder: Path, count: int = 6) -> list[str]:
     try:
         from ganlab.data.paired import is_test_name, load_openmoji_arrays
 
-        arrays = load_openmoji_arrays(size=128)
+        arrays = load_openmoji_arrays(size=128, keys=("sketch", "hexcode", "annotation"))
         wanted = {name: i for i, name in enumerate(arrays["annotation"]) if is_test_name(str(arrays["hexcode"][i]))}
         picks = [wanted[n] for n in EXAMPLE_PICKS if n in wanted][:count]
         picks += [i for i in wanted.values() if i not in picks][: count - len(picks)]
@@ -170,9 +171,9 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     last = gr.State(None)
     with tempfile.TemporaryDirectory(prefix="ganlab-sketch-") as tmp:
         files = example_files(Path(tmp))
-        gr.Examples(examples=[[canvas_value(np.asarray(_read(f)))] for f in files], inputs=[canvas],
-                    label="Examples: click one to load it onto the canvas, then draw on it",
-                    examples_per_page=12)
+        examples = gr.Examples(examples=[[canvas_value(f)] for f in files], inputs=[canvas],
+                               label="Examples: click one to see its picture, then draw on it",
+                               examples_per_page=12)
     gr.Markdown(CREDIT)
     brush_ready("sketch-canvas")
 
@@ -181,6 +182,9 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     canvas.change(tab.render, [canvas, overlay], outputs, trigger_mode="always_last", show_progress="hidden",
                   api_visibility="private")
     make.click(tab.render, [canvas, overlay], outputs, api_visibility="private")
+    # an example lands on the canvas without a stroke: colour it in at once
+    examples.load_input_event.then(tab.render, [canvas, overlay], outputs, show_progress="hidden",
+                                   api_visibility="private")
     overlay.change(tab.rerender, [last, overlay], picture, show_progress="hidden", api_visibility="private")
     upload.upload(tab.sketch_api, upload, picture, api_name="sketch").then(
         tab.render, [upload, overlay], outputs, show_progress="hidden", api_visibility="private")
@@ -190,9 +194,3 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     tab.last_state = last  # the Upscale tab reads the last sketch from it
     return tab
 
-
-def _read(path: str) -> np.ndarray:
-    from PIL import Image
-
-    with Image.open(path) as im:
-        return np.asarray(im.convert("RGB"))

@@ -130,7 +130,7 @@ def example_files(folder: Path, count: int = 8) -> list[str]:
     try:
         from ganlab.data.paired import is_test_name, load_openmoji_arrays
 
-        arrays = load_openmoji_arrays(size=128)
+        arrays = load_openmoji_arrays(size=128, keys=("photo", "hexcode"))
         picks = [i for i, h in enumerate(arrays["hexcode"]) if is_test_name(str(h))][:: 7][:count]
         low = bicubic_down(arrays["photo"][picks])
         for i, im in zip(picks, low):

@@ -71,3 +71,18 @@ def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
 
     pixels = np.asarray(Image.open(BytesIO(img)).convert("RGB")).astype(int)
     assert ((pixels.max(-1) - pixels.min(-1)) > 60).mean() > 0.02  # coloured, not just gray lines
+
+
+def test_clicking_an_example_colours_it_in(app_url):
+    """An example lands on the canvas (a file, not a pixel array, in the app's config) and its picture appears."""
+    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1150})
+        page.goto(app_url)
+        page.locator("#sketch-canvas canvas").first.wait_for(state="visible", timeout=30_000)
+        examples = page.locator(".gallery-item")
+        assert examples.count() >= 4  # the hand-made drawings at least; held-out emojis with the data
+        examples.nth(1).click()
+        page.locator("#sketch-output img").wait_for(state="visible", timeout=30_000)
+        browser.close()
