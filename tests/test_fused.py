@@ -142,3 +142,23 @@ JAX_SCRIPT = textwrap.dedent("""
 
 def test_fused_steps_equal_single_steps_on_jax():
     assert "cgan same" in run_on_jax(JAX_SCRIPT, "run ok")
+
+
+def test_compiling_flag_is_up_only_while_a_program_is_first_compiled():
+    """The Train tab says "compiling" while a call first builds its program: the first single step of
+    each kind and the first fused call, not the calls after them."""
+    s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=50), dataset=POINTS)
+    seen = []
+    for name in ("train", "d_only", "train_many"):
+        fn = getattr(s.fns, name)
+
+        def watched(*args, _fn=fn, _name=name):
+            seen.append((_name, s.compiling))
+            return _fn(*args)
+
+        watched.compiles = getattr(fn, "compiles", None)
+        setattr(s.fns, name, watched)
+    s.step(), s.step(), s.step("d"), s.step("d"), s.steps(4), s.steps(4)
+    assert seen == [("train", True), ("train", False), ("d_only", True), ("d_only", False),
+                    ("train_many", True), ("train_many", False)]
+    assert not s.compiling

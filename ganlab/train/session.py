@@ -150,6 +150,8 @@ class TrainingSession:
         self.history: list[StepMetrics] = []
         self.step_count = 0
         self.status = "ready"  # ready, running, paused, stopped, finished, diverged
+        self.compiling = False  # True during a call that first compiles its program (seconds, once)
+        self._compiled: set[str] = set()  # the kinds of single step already compiled
         self.stop_reason = ""
         self._elapsed = 0.0
         self._recent: deque[tuple[float, int]] = deque(maxlen=21)
@@ -287,15 +289,20 @@ class TrainingSession:
         source, rows = self._inputs(n, per_step)
         with self._lock:
             t0 = time.perf_counter()
-            if n == 1:
-                fn: Callable = {"train": self.fns.train, "d": self.fns.d_only, "g": self.fns.g_only}[kind]
-                inputs = self._place(source, rows[0]) if self._place else (source, rows[0])
-                values = {k: v[None] for k, v in backend.fetch(fn(*inputs)).items()}
-                compiled = self.step_count == 0
-            else:
-                before = self.fns.train_many.compiles()
-                values = backend.fetch(self.fns.train_many(source, rows))
-                compiled = self.fns.train_many.compiles() != before
+            self.compiling = kind not in self._compiled if n == 1 else self.fns.train_many.compiles() == 0
+            try:
+                if n == 1:
+                    fn: Callable = {"train": self.fns.train, "d": self.fns.d_only, "g": self.fns.g_only}[kind]
+                    inputs = self._place(source, rows[0]) if self._place else (source, rows[0])
+                    values = {k: v[None] for k, v in backend.fetch(fn(*inputs)).items()}
+                    compiled = self.step_count == 0
+                    self._compiled.add(kind)
+                else:
+                    before = self.fns.train_many.compiles()
+                    values = backend.fetch(self.fns.train_many(source, rows))
+                    compiled = self.fns.train_many.compiles() != before
+            finally:
+                self.compiling = False
             seconds = time.perf_counter() - t0
             if kind == "train":
                 self._measure(n, seconds, compiled)

@@ -71,7 +71,7 @@ class RunView:
 
     requested: TrainConfig | None = None  # the form's settings the run was built from
     watcher: object | None = None  # token of the live stream drawing this run (a newer one takes over)
-    drawn: tuple[int, str] | None = None  # (records, status) at the last update
+    drawn: tuple[int, str, bool] | None = None  # (records, status, compiling) at the last update
     frames: LiveFrames | None = None  # the run's live pictures as PNG files
     columns: HistoryColumns = field(default_factory=HistoryColumns)  # the history, column by column
     curves: LiveCurves | None = None  # the loss / verdict figure

@@ -72,3 +72,6 @@ SGAN_HELP = ("the GAN's classifier also sees the unlabelled images and G's fakes
              "few seconds.")
 
 CREDITS_NOTE = ("MNIST: Yann LeCun & Corinna Cortes, CC BY-SA 3.0 · Fashion-MNIST: Zalando SE, MIT.")
+
+# the status line while a call first compiles its program (the live view has nothing new meanwhile)
+COMPILING = "compiling the training program (first time only: a few seconds, longer for big models)"

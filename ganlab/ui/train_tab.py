@@ -313,7 +313,7 @@ class TrainTab:
             return out
         s, kept = run.session, run.view
         history = list(s.history)
-        state = (len(history), s.status)
+        state = (len(history), s.status, s.compiling)
         if not force and kept.drawn == state:
             return out
         kept.drawn = state
@@ -375,8 +375,9 @@ class TrainTab:
         elapsed = time.strftime("%M:%S", time.gmtime(last.time)) if last else "00:00"
         speed = f"{last.steps_per_sec:.1f}" if last else "–"
         done = last.step if last else 0  # one snapshot: the step and its timing come from the same record
+        doing = text.COMPILING if s.compiling else s.status
         out.status = (f"**Step {done} / {c.steps}** · **{speed} steps/s** · {elapsed} elapsed · "
-                      f"*{s.status}* · {s.device}")
+                      f"*{doing}* · {s.device}")
         out.reading = diagnostics.reading(history, loss)
         # a formula re-typeset by the browser: every 2 s is enough
         if force or s.status != "running" or time.time() - kept.explain_t >= QUALITY_EVERY_S:
