@@ -4,13 +4,32 @@ from __future__ import annotations
 
 import numpy as np
 
-from ganlab.train.diagnostics import HistoryColumns, downsample, history_arrays
+from ganlab.train.diagnostics import COLLAPSE_AFTER, HistoryColumns, downsample, history_arrays
 from ganlab.train.session import StepMetrics
 
 
 def _records(n: int, gp_from: int) -> list[StepMetrics]:
     return [StepMetrics(i, 1.0 + i, 2.0 * i, 0.5, 0.25, 0.01 * i, 10.0,
                         extras={"gp": 0.1 * i} if i >= gp_from else {}) for i in range(1, n + 1)]
+
+
+def _calm(n: int) -> list[StepMetrics]:
+    """n records of a run in balance: no loss-based alarm, so only collapse can fire."""
+    return [StepMetrics(i, 1.3, 0.8 + 0.001 * i, 0.55, 0.45, 0.01 * i, 100.0) for i in range(1, n + 1)]
+
+
+def test_collapse_alarms_wait_until_g_has_trained_a_little():
+    """An untrained G's samples all look alike (it has not learned yet): no collapse alarm before
+    COLLAPSE_AFTER steps, then the same readings raise it."""
+    from ganlab.losses import LOSSES
+    from ganlab.train.diagnostics import COLLAPSE_AFTER, alarms
+
+    shares, loss = np.array([0.9, 0.1]), LOSSES["non_saturating"]
+    assert alarms(_calm(COLLAPSE_AFTER - 1), loss, class_shares=shares, coverage=0.1) == []
+    found = alarms(_calm(COLLAPSE_AFTER), loss, class_shares=shares, coverage=0.1)
+    assert [a.kind for a in found] == ["collapse", "collapse"]
+    assert "90% of samples look like class 0" in found[0].message and "cover only 10%" in found[1].message
+    assert alarms(_calm(COLLAPSE_AFTER), loss, class_shares=np.array([0.5, 0.5]), coverage=0.9) == []
 
 
 def test_incremental_columns_match_a_full_read_even_when_an_extra_appears_late():
@@ -53,9 +72,10 @@ def test_monitor_reads_class_shares_at_most_every_few_seconds_and_alarms_on_coll
     assert q.asked_hit == 0.1  # one row per class was asked for; all are read as 3
     assert m.measure() is q and len(calls) == 1  # throttled: the last reading stands
     assert m.measure(force=True).reads == 2 and len(calls) == 2
-    found = m.alarms(s.history)
+    assert not m.alarms(s.history)  # G has not trained yet: alike samples are no collapse
+    found = m.alarms(_calm(COLLAPSE_AFTER))
     assert [a.kind for a in found] == ["collapse"] and "class 3" in found[0].message
-    assert Monitor(s).measure().class_shares is None and not Monitor(s).alarms(s.history)  # no classifier
+    assert Monitor(s).measure().class_shares is None and not Monitor(s).alarms(_calm(COLLAPSE_AFTER))  # no classifier
 
 
 def test_monitor_coverage_on_2d_data_and_its_alarm():
@@ -67,9 +87,9 @@ def test_monitor_coverage_on_2d_data_and_its_alarm():
     m = Monitor(s, lambda x: 1 / 0)  # never asked: 2D data has no classifier reading
     assert m.real_points.shape == (REAL_POINTS, 2)
     assert m.measure(np.zeros((512, 2), np.float32)).coverage == 0.0  # all fakes in one spot
-    assert [a.kind for a in m.alarms(s.history)] == ["collapse"]
+    assert [a.kind for a in m.alarms(_calm(COLLAPSE_AFTER))] == ["collapse"]
     assert m.measure(m.real_points).coverage == 1.0
-    assert not m.alarms(s.history)
+    assert not m.alarms(_calm(COLLAPSE_AFTER))
     assert m.measure() is m.quality  # no samples brought, measured just now: the last measures stand
     assert 0.0 <= m.measure(force=True).coverage <= 1.0  # G's own fixed-latent samples, drawn by the monitor
     assert m.measure().as_dict()["class_shares"] is None

@@ -168,7 +168,9 @@ def test_pix2pix_step_shows_input_target_output_rows(app):
 
 def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     """One alarms computation: /metrics carries the collapse alarm (coverage) the live view shows.
-    On the 'mode collapse' preset, G's first points sit on a small patch, not the 8 blobs."""
+    On the 'mode collapse' preset G piles its points on a blob or two; the alarm waits until G has
+    trained COLLAPSE_AFTER steps (an untrained G's points all sit on one small patch too)."""
+    from ganlab.train.diagnostics import COLLAPSE_AFTER
     from ganlab.ui.text import PRESETS
     from ganlab.ui.train_tab import TrainForm
 
@@ -179,7 +181,14 @@ def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     assert form == [PRESETS[name][0][k] for k in TrainForm.names()] and "coverage alarm" in note
     out = c.predict(*form, api_name="/step")
     m = _metrics(c)
-    assert m["step"] == 1 and m["quality"]["coverage"] < 0.5
+    assert m["step"] == 1 and m["quality"]["coverage"] < 0.5 and m["alarms"] == []  # not trained yet
+    c.predict(*form, api_name="/start")
+    wait_for(lambda: _metrics(c)["step"] > COLLAPSE_AFTER + 50)
+    c.predict(api_name="/pause")
+    wait_for(lambda: _metrics(c)["status"] == "paused")
+    out = c.predict(*form, api_name="/step")
+    m = _metrics(c)
+    assert m["quality"]["coverage"] < 0.5
     assert any(a.startswith("Mode collapse: generated points cover only") for a in m["alarms"])
     for alarm in m["alarms"]:  # the same alarms as the tab's (each shown as '**ALARM — kind:** message')
         assert alarm in out[5]
