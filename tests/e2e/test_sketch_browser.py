@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -35,13 +36,23 @@ def _stroke(page, points) -> None:
     page.mouse.up()
 
 
-def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
+@contextmanager
+def _sketch_page(app_url: str):
+    """A Chromium page on the Sketch tab, its canvas on screen."""
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1150})
         page.goto(app_url)
         page.locator("#sketch-canvas canvas").first.wait_for(state="visible", timeout=30_000)
+        try:
+            yield page
+        finally:
+            browser.close()
+
+
+def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
+    with _sketch_page(app_url) as page:
         # The brush is selected for the student: the "select the draw tool" prompt goes away by itself.
         page.wait_for_function(
             "() => !/select the draw tool/i.test(document.querySelector('#sketch-canvas').innerText)",
@@ -63,7 +74,6 @@ def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
             page.screenshot(path=str(folder / "sketch_e2e.png"), full_page=True)
         assert out.get_attribute("src")
         img = page.locator("#sketch-output img").screenshot()
-        browser.close()
     from io import BytesIO
 
     import numpy as np
@@ -75,14 +85,8 @@ def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
 
 def test_clicking_an_example_colours_it_in(app_url):
     """An example lands on the canvas (a file, not a pixel array, in the app's config) and its picture appears."""
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1280, "height": 1150})
-        page.goto(app_url)
-        page.locator("#sketch-canvas canvas").first.wait_for(state="visible", timeout=30_000)
+    with _sketch_page(app_url) as page:
         examples = page.locator(".gallery-item")
         assert examples.count() >= 4  # the hand-made drawings at least; held-out emojis with the data
         examples.nth(1).click()
         page.locator("#sketch-output img").wait_for(state="visible", timeout=30_000)
-        browser.close()
