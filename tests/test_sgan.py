@@ -138,6 +138,19 @@ def test_few_labels_preset_shows_test_accuracy_beside_the_baseline(tmp_path):
         c.predict(api_name="/reset")
 
 
+def test_classify_tab_says_which_digit_an_sgan_reads_if_the_picture_is_real():
+    """D may call a hand drawing fake; the digits' probabilities given "real" still name a digit."""
+    from ganlab.evaluate.classify import digit_reading
+    from ganlab.ui.classify_tab import reading_text
+
+    probs = {"fake": 0.96, "7": 0.03, "1": 0.01, **{d: 0.0 for d in "02345689"}}
+    digit, share, fake = digit_reading(probs)
+    assert digit == "7" and abs(share - 0.75) < 1e-6 and fake == 0.96
+    assert "it is a 7** (75 % among the ten digits; D calls it *fake* with 96 %)" in reading_text(probs)
+    assert digit_reading({"7": 0.9, "1": 0.1}) is None and reading_text({"7": 0.9, "1": 0.1}) == ""  # no fake class
+    assert reading_text(None) == ""  # cleared
+
+
 def test_classify_panel_reads_an_uploaded_digit(tmp_path):
     pytest.importorskip("gradio_client")
     from gradio_client import Client, handle_file

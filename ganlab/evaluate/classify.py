@@ -48,6 +48,17 @@ class ImageClassifier:
         return out.argmax(1).astype(np.int32), out
 
 
+def digit_reading(probs: dict[str, float]) -> tuple[str, float, float] | None:
+    """For an SGAN's K+1 probabilities: the likeliest digit if the picture is real, its share among the
+    digits (p(digit | real): what the SGAN's test accuracy counts) and p(fake); None without "fake"."""
+    if FAKE not in probs:
+        return None
+    digits = {k: float(v) for k, v in probs.items() if k != FAKE}
+    best = max(digits, key=digits.__getitem__)
+    total = sum(digits.values())
+    return best, digits[best] / total if total > 0 else 0.0, float(probs[FAKE])
+
+
 def check_images(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
     """uint8 images (N, H, W) or (N, H, W, C) as float32 in [-1, 1] with a channel axis; a clear error
     when their size does not fit the classifier."""

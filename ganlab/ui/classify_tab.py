@@ -9,7 +9,7 @@ import gradio as gr
 import numpy as np
 
 from ganlab.checkpoints import assets_dir
-from ganlab.evaluate.classify import ImageClassifier, digit_image, load_image_classifier
+from ganlab.evaluate.classify import ImageClassifier, digit_image, digit_reading, load_image_classifier
 from ganlab.ui.inputs import brush_ready, unopened_image
 from ganlab.ui.lazy import LazyModel
 
@@ -19,8 +19,9 @@ CHOICES = {"SGAN, 100 labels (digits + fake)": ("sgan-mnist-100", "classifier"),
 CANVAS = 280
 INTRO = ("**Classify a digit.** Draw a digit (the brush is ready: just draw) or upload a picture. The "
          "semi-supervised GAN's discriminator answers with eleven probabilities: the digits 0-9 and "
-         "**fake**, the class it learnt for the generator's pictures. Scribbles often get a high "
-         "*fake* probability.")
+         "**fake**, the class it learnt for the generator's pictures. Scribbles (and many mouse drawings) "
+         "get a high *fake* probability; the line under the probabilities says which digit it reads if "
+         "the picture is real.")
 
 
 class ClassifyTab:
@@ -46,6 +47,16 @@ class ClassifyTab:
         return {name: float(p) for name, p in zip(clf.names, probs[0])}, digit
 
 
+def reading_text(probs: Any) -> str:
+    """One line under the probabilities: for an SGAN, the digit it reads if the picture is real."""
+    reading = digit_reading(probs) if isinstance(probs, dict) else None
+    if reading is None:
+        return ""
+    digit, share, fake = reading
+    return (f"**If it is a real digit, it is a {digit}** ({100 * share:.0f} % among the ten digits; D calls it "
+            f"*fake* with {100 * fake:.0f} %). The SGAN's test accuracy counts this reading.")
+
+
 def available() -> dict[str, tuple[str, str]]:
     """The choices whose checkpoint is shipped."""
     return {name: c for name, c in CHOICES.items() if (assets_dir() / c[0] / "card.json").is_file()}
@@ -68,9 +79,11 @@ def build() -> ClassifyTab:
             which = gr.Dropdown(choices, value=choices[0], label="Classifier")
             go = gr.Button("Classify", variant="primary")
             probs = gr.Label(num_top_classes=11, label="Probabilities", elem_id="classify-probs")
+            reading = gr.Markdown("", elem_id="classify-reading")
             seen = gr.Image(label="What the classifier reads (28×28)", type="numpy", interactive=False,
                             height=140, image_mode="L", format="png")
     brush_ready("classify-canvas")
     go.click(tab.classify, [canvas, which], [probs, seen], api_name="classify_drawing", api_visibility="private")
     upload.upload(tab.classify, [upload, which], [probs, seen], api_name="classify")
+    probs.change(reading_text, probs, reading, show_progress="hidden", api_visibility="private")
     return tab
