@@ -162,3 +162,16 @@ def test_compiling_flag_is_up_only_while_a_program_is_first_compiled():
     assert seen == [("train", True), ("train", False), ("d_only", True), ("d_only", False),
                     ("train_many", True), ("train_many", False)]
     assert not s.compiling
+
+
+def test_a_resumed_run_fuses_its_steps_like_a_fresh_one(tmp_path):
+    """The first call of a resumed run compiles too: its seconds must not set the chunk (it once did,
+    as if one step took seconds, and a resumed run then trained one step per call for good)."""
+    fresh = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=10**6), dataset=POINTS)
+    for _ in fresh.run(600):
+        pass
+    fresh.save(tmp_path / "run")
+    resumed = TrainingSession.resume_from(tmp_path / "run", dataset=POINTS)
+    for _ in resumed.run(600):
+        pass
+    assert fresh.chunk > 1 and resumed.chunk > 1 and resumed.step_count == 1200

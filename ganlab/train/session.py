@@ -295,7 +295,7 @@ class TrainingSession:
                     fn: Callable = {"train": self.fns.train, "d": self.fns.d_only, "g": self.fns.g_only}[kind]
                     inputs = self._place(source, rows[0]) if self._place else (source, rows[0])
                     values = {k: v[None] for k, v in backend.fetch(fn(*inputs)).items()}
-                    compiled = self.step_count == 0
+                    compiled = self.compiling  # this kind's first call (a resumed run starts at step > 0)
                     self._compiled.add(kind)
                 else:
                     before = self.fns.train_many.compiles()
