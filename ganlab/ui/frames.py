@@ -21,10 +21,6 @@ from PIL import Image
 KEEP = 6  # frames kept per picture: the browser may still be fetching the previous ones
 
 
-class FramesClosed(RuntimeError):
-    """A write to the frames of a run that was reset or released meanwhile."""
-
-
 def cache_root() -> Path:
     """Gradio's cache folder (files there are served as they are), as gradio itself finds it."""
     from gradio.utils import get_upload_folder
@@ -49,7 +45,7 @@ class LiveFrames:
         if palette and pil.mode == "RGB":
             pil = pil.quantize(64, method=Image.Quantize.FASTOCTREE)
         if self._closed:
-            raise FramesClosed("these live frames were closed with their run")
+            raise RuntimeError("these live frames were closed with their run")
         path = self.folder / f"{name}-{next(self._count)}.png"
         try:
             pil.save(path, format="png", compress_level=1)
