@@ -116,12 +116,11 @@ def test_classify_cli_round_trip(tmp_path):
 @needs_mnist
 def test_few_labels_preset_shows_test_accuracy_beside_the_baseline(tmp_path):
     pytest.importorskip("gradio_client")
-    from gradio_client import Client
 
-    from tests.ui_helpers import running_app, wait_for
+    from tests.ui_helpers import api_client, running_app, wait_for
 
     with running_app(tmp_path) as (url, _):
-        c = Client(url, verbose=False)
+        c = api_client(url)
         *form, note = c.predict("Few labels (semi-supervised)", api_name="/preset")
         assert form[:2] == ["sgan", "mnist"] and "baseline" in note
         form[-1] = 3  # steps
@@ -153,12 +152,12 @@ def test_classify_tab_says_which_digit_an_sgan_reads_if_the_picture_is_real():
 
 def test_classify_panel_reads_an_uploaded_digit(tmp_path):
     pytest.importorskip("gradio_client")
-    from gradio_client import Client, handle_file
+    from gradio_client import handle_file
     from PIL import Image
 
     from ganlab.evaluate.classify import digit_image
     from ganlab.ui import classify_tab
-    from tests.ui_helpers import single_tab_app
+    from tests.ui_helpers import api_client, single_tab_app
 
     picture = np.zeros((56, 56), np.uint8)
     picture[10:46, 26:31] = 255  # a "1", drawn white on black
@@ -170,7 +169,7 @@ def test_classify_panel_reads_an_uploaded_digit(tmp_path):
     drawn = digit_image({"composite": canvas, "layers": []})
     assert drawn.max() > 200 and drawn[0, 0] == 0 and drawn[:, 14].max() > 200  # ink in the middle column
     with single_tab_app(lambda _: classify_tab.build(), "Classify") as url:
-        c = Client(url, verbose=False)
+        c = api_client(url)
         for name, (checkpoint, head) in classify_tab.available().items():
             label, _seen = c.predict(handle_file(str(tmp_path / "one.png")), name, api_name="/classify")
             names = [row["label"] for row in label["confidences"]]

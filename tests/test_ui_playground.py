@@ -28,9 +28,9 @@ class FakeStore:
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
     import gradio as gr
-    from gradio_client import Client
 
     from ganlab.ui import playground_tab
+    from tests.ui_helpers import api_client
 
     mine = tmp_path_factory.mktemp("saved") / "my-cgan"
     shutil.copytree(resolve("cgan-mnist"), mine)
@@ -38,7 +38,7 @@ def client(tmp_path_factory):
         playground_tab.build(FakeStore(mine))
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    yield Client(url, verbose=False)
+    yield api_client(url)
     demo.close()
 
 

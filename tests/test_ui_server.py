@@ -19,7 +19,7 @@ from PIL import Image
 
 from tests.conftest import REPO, needs_mnist
 from tests.test_uploads import make_images, png_header_only
-from tests.ui_helpers import free_port, wait_for
+from tests.ui_helpers import api_client, free_port, wait_for
 
 pytest.importorskip("gradio_client")
 from gradio_client import Client, handle_file
@@ -59,7 +59,7 @@ def _metrics(c: Client) -> dict:
 
 def test_server_paths_refused_without_scanning(app):
     url, _store, base = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     for bad in ("/usr/share/icons", "../../..", "..", "escape", str(base / "secret"), "faces/../../secret"):
         t0 = time.perf_counter()
         status = c.predict(*form("dcgan", bad), api_name="/start")
@@ -76,7 +76,7 @@ def test_no_data_root_means_no_server_folders(tmp_path):
     from tests.ui_helpers import running_app
 
     with running_app(tmp_path) as (url, _store):
-        c = Client(url, verbose=False)
+        c = api_client(url)
         status = c.predict(*form("dcgan", str(tmp_path)), api_name="/start")
         assert "Cannot start" in status and "--data-root" in status
 
@@ -96,7 +96,7 @@ def test_upload_zip_with_classes_and_train(app, tmp_path):
     with zipfile.ZipFile(z, "w") as zf:
         for f in sorted((tmp_path / "pets").rglob("*.png")):
             zf.write(f, f.relative_to(tmp_path).as_posix())
-    c = Client(url, verbose=False)
+    c = api_client(url)
     message, update = c.predict([handle_file(str(z))], api_name="/upload_data")
     chosen = update["value"]  # the Dataset box now offers and shows the upload
     assert "12 uploaded images, 2 classes" in message and chosen == "upload:pets"
@@ -109,7 +109,7 @@ def test_upload_zip_with_classes_and_train(app, tmp_path):
         names = {n.rstrip("/") for n in zf.namelist()}
     on_disk = {p.relative_to(saved).as_posix() for p in saved.rglob("*")}
     assert names and names <= on_disk
-    other = Client(url, verbose=False)  # another session cannot train on it
+    other = api_client(url)  # another session cannot train on it
     status = other.predict(*form("dcgan", "upload:pets"), api_name="/start")
     assert "No uploaded data" in status
     c.predict(api_name="/reset")
@@ -117,7 +117,7 @@ def test_upload_zip_with_classes_and_train(app, tmp_path):
 
 def test_bad_uploads_get_plain_messages(app, tmp_path):
     url, store, _ = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     bomb = tmp_path / "bomb.png"
     png_header_only(bomb, 12000, 12000)
     good = tmp_path / "ok.png"
@@ -150,7 +150,7 @@ def test_sketch_bomb_and_corrupt_uploads(app, tmp_path):
     if "pix2pix-openmoji" not in shipped_names():
         pytest.skip("shipped pix2pix not found")
     url, _, _ = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     bomb = tmp_path / "bomb.png"
     png_header_only(bomb, 12000, 12000)
     corrupt = tmp_path / "corrupt.png"
@@ -167,7 +167,7 @@ def test_memory_shared_dataset_and_freed_runs(app):
     from ganlab.train.session import TrainingSession
 
     url, store, _ = app
-    clients = [Client(url, verbose=False) for _ in range(2)]
+    clients = [api_client(url) for _ in range(2)]
     for seed, c in enumerate(clients, start=1):
         status = c.predict(*form("cgan", "mnist", seed=seed, batch=8), api_name="/start")
         assert "Training **cgan**" in status, status
@@ -251,7 +251,7 @@ def test_upscale_corrupt_and_bomb_uploads_get_messages(app, tmp_path):
     if "srgan-openmoji" not in shipped_names():
         pytest.skip("shipped srgan not found")
     url, _, _ = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     bomb = tmp_path / "bomb.png"
     png_header_only(bomb, 12000, 12000)
     corrupt = tmp_path / "corrupt.png"
@@ -261,3 +261,23 @@ def test_upscale_corrupt_and_bomb_uploads_get_messages(app, tmp_path):
         c.predict(handle_file(str(bomb)), api_name="/upscale")
     with pytest.raises(AppError, match="(?i)not an image|corrupt|could not"):
         c.predict(handle_file(str(corrupt)), api_name="/upscale")
+
+
+def test_served_app_moves_its_startup_heap_out_of_the_collector(monkeypatch):
+    """app.py freezes what it built before serving, so a Reset's full collection stays short (GIL held)."""
+    import app as entry
+    from ganlab.ui import app as ui_app
+
+    class Demo:
+        def queue(self, **_):
+            return self
+
+    frozen_at_launch = []
+    monkeypatch.setattr(ui_app, "build_app", lambda store: Demo())
+    monkeypatch.setattr(ui_app, "launch", lambda demo, **kw: frozen_at_launch.append(gc.get_freeze_count()))
+    before = gc.get_freeze_count()
+    try:
+        entry.main(["--host", "127.0.0.1", "--port", str(free_port())])
+    finally:
+        gc.unfreeze()
+    assert before == 0 and frozen_at_launch and frozen_at_launch[0] > 10_000

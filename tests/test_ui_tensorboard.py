@@ -8,10 +8,9 @@ import zipfile
 import pytest
 
 from tests.test_tensorboard import read_events, steps_of
-from tests.ui_helpers import running_app, wait_for
+from tests.ui_helpers import api_client, running_app, wait_for
 
 pytest.importorskip("gradio_client")
-from gradio_client import Client
 
 RING = ["vanilla", "ring", "non_saturating", 1e-3, 1e-3, 1, 64, 8, 0, 100000]
 
@@ -24,7 +23,7 @@ def app(tmp_path_factory):
 
 def test_tensorboard_logs_of_a_run_download_as_zip(app, tmp_path):
     url, store = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     assert c.predict(api_name="/tensorboard_zip") is None  # nothing written yet
     c.predict(*RING, api_name="/start")
     wait_for(lambda: c.predict(api_name="/metrics")["step"] >= 5)

@@ -26,15 +26,15 @@ def checkpoint(tmp_path_factory) -> str:
 @pytest.fixture(scope="module")
 def client(checkpoint):
     import gradio as gr
-    from gradio_client import Client
 
     from ganlab.ui import text2img_tab
+    from tests.ui_helpers import api_client
 
     with gr.Blocks() as demo:
         text2img_tab.build(None, checkpoint=checkpoint)
     demo.queue()
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
-    yield Client(url, verbose=False)
+    yield api_client(url)
     demo.close()
 
 

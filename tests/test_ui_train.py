@@ -6,10 +6,9 @@ import csv
 
 import pytest
 
-from tests.ui_helpers import running_app, wait_for
+from tests.ui_helpers import api_client, running_app, wait_for
 
 pytest.importorskip("gradio_client")
-from gradio_client import Client
 
 RING = ["vanilla", "ring", "non_saturating", 1e-3, 1e-3, 1, 256, 8, 0, 100000]
 WGAN_RING = ["wgan_gp", "ring", "wasserstein", 1e-4, 1e-4, 5, 128, 2, 1, 100000]
@@ -41,7 +40,7 @@ def test_form_blank_boxes_leave_the_config_defaults():
 
 def test_start_read_pause_step_save_reset(app):
     url, store = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     status = c.predict(*RING, api_name="/start")
     assert "Training **vanilla** on **ring**" in status and "CPU" in status
     m = wait_for(lambda: (x := _metrics(c))["step"] > 30 and x)
@@ -75,7 +74,7 @@ def test_start_read_pause_step_save_reset(app):
 
 def test_two_sessions_train_different_models_in_isolation(app):
     url, _ = app
-    a, b = Client(url, verbose=False), Client(url, verbose=False)
+    a, b = api_client(url), api_client(url)
     a.predict(*RING, api_name="/start")
     b.predict(*WGAN_RING, api_name="/start")
     wait_for(lambda: _metrics(a)["step"] > 20 and _metrics(b)["step"] > 5)
@@ -91,7 +90,7 @@ def test_two_sessions_train_different_models_in_isolation(app):
 
 def test_busy_server_says_so(app):
     url, _ = app
-    clients = [Client(url, verbose=False) for _ in range(3)]
+    clients = [api_client(url) for _ in range(3)]
     for c in clients[:2]:
         assert "Training" in c.predict(*RING, api_name="/start")
     message = clients[2].predict(*RING, api_name="/start")
@@ -109,7 +108,7 @@ def test_busy_server_says_so(app):
 ])
 def test_bad_values_get_clear_messages_and_server_keeps_serving(app, field, value, expected):
     url, _ = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     args = list(RING)
     args[field] = value
     status = c.predict(*args, api_name="/start")
@@ -122,7 +121,7 @@ def test_text_in_a_number_box_is_refused_and_the_server_keeps_serving(app):
     from gradio_client.exceptions import AppError
 
     url, _ = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     args = list(RING)
     args[6] = "lots"
     with pytest.raises(AppError):
@@ -134,7 +133,7 @@ def test_text_in_a_number_box_is_refused_and_the_server_keeps_serving(app):
 
 def test_model_and_data_mismatch_is_explained(app):
     url, _ = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     status = c.predict("dcgan", "ring", None, None, None, None, 64, None, 0, 100, api_name="/start")
     assert "needs image data" in status
 
@@ -151,7 +150,7 @@ def test_pix2pix_step_shows_input_target_output_rows(app):
     except Exception:
         pytest.skip("OpenMoji pairs not found (set GANLAB_DATA_DIR)")
     url, _ = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     out = c.predict("pix2pix", "openmoji", None, None, None, None, 4, None, 0, 10, api_name="/step")
     m = _metrics(c)
     assert m["model"] == "pix2pix" and m["step"] == 1 and {"l1", "g_adv"} <= set(m["last"])
@@ -176,7 +175,7 @@ def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
 
     name = "Broken: mode collapse on the ring"
     url, _ = app
-    c = Client(url, verbose=False)
+    c = api_client(url)
     *form, note = c.predict(name, api_name="/preset")  # the form's boxes, in the API's order
     assert form == [PRESETS[name][0][k] for k in TrainForm.names()] and "coverage alarm" in note
     out = c.predict(*form, api_name="/step")

@@ -105,17 +105,15 @@ def test_sketch_picture_is_shrunk_and_upscaled(checkpoint):
 
 def test_whole_app_has_the_upscale_tab_and_srgan_trains_in_the_train_tab(tmp_path):
     """The full app builds with the Upscale tab; srgan in the Train tab: one step, input/target/output rows."""
-    from gradio_client import Client
-
     from ganlab.data.paired import openmoji_file
-    from tests.ui_helpers import running_app
+    from tests.ui_helpers import api_client, running_app
 
     try:
         openmoji_file()
     except Exception:
         pytest.skip("OpenMoji pairs not found (set GANLAB_DATA_DIR)")
     with running_app(tmp_path, max_runs=1) as (url, _):
-        c = Client(url, verbose=False)
+        c = api_client(url)
         assert "/upscale" in c.view_api(print_info=False, return_format="dict")["named_endpoints"]
         out = c.predict("srgan", "openmoji", None, None, None, None, 4, None, 0, 10, api_name="/step")
         m = c.predict(api_name="/metrics")

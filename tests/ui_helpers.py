@@ -57,10 +57,12 @@ def wait_for(predicate, timeout: float = 60.0, every: float = 0.3):
 
 
 def api_client(url: str):
-    """A quiet gradio_client Client for an app's URL."""
+    """A quiet gradio_client Client for an app's URL, patient with a loaded machine."""
+    # gradio_client's default 20 s limit on joining the queue was hit once in CI while Chromium and a
+    # training shared the two cores (test_model_and_data_mismatch_is_explained: httpx.ReadTimeout).
     from gradio_client import Client
 
-    return Client(url, verbose=False)
+    return Client(url, verbose=False, httpx_kwargs={"timeout": 180})
 
 
 @contextlib.contextmanager
