@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import gradio as gr
 import numpy as np
 import pytest
@@ -103,3 +105,21 @@ def test_live_curves_redraw_only_when_limits_change_and_refit_only_for_wider_lab
     curves.update(np.arange(1.0, 101.0) * 10, flat(100))  # 1,000 steps: axis 2000, one more digit
     assert calls == {"draw": 3, "fit": 2} and curves.ax1.get_xlim()[1] == 2000
     curves.close()
+
+
+def test_a_closed_runs_frames_stay_fetchable_for_a_while(tmp_path):
+    """Reset frees the run while the page may still fetch its last frames: they go a little later."""
+    import time
+
+    from ganlab.ui import frames as frames_module
+
+    frames = LiveFrames(tmp_path)
+    last = Path(frames.write("view", np.full((8, 8), 90, np.uint8)))
+    frames.close(linger=0.5)
+    assert last.is_file() and frames.folder in frames_module._lingering
+    with pytest.raises(RuntimeError, match="closed"):
+        frames.write("view", np.zeros((4, 4), np.uint8))
+    deadline = time.time() + 10
+    while frames.folder.exists() and time.time() < deadline:
+        time.sleep(0.05)
+    assert not frames.folder.exists() and frames.folder not in frames_module._lingering

@@ -4,14 +4,18 @@ Handing Gradio a numpy array makes it encode a PNG at zlib level 6 (17 ms for th
 figure here) and keep every frame in its cache for the server's lifetime (~0.9 GB an hour at two
 frames a second). A training run's live view instead writes its own frames into a folder inside
 Gradio's cache (so Gradio serves them without copying): level-1 zlib, plots reduced to a 64-colour
-palette (3 ms, a third of the bytes), and only the last few frames of each picture kept.
+palette (3 ms, a third of the bytes), and only the last few frames of each picture kept. A run's
+frames outlive it by a few seconds (``LINGER_S``): the page may still be fetching the last ones when
+Reset frees the run, and a deleted file there logs a traceback on the server.
 """
 
 from __future__ import annotations
 
+import atexit
 import itertools
 import shutil
 import tempfile
+import threading
 from collections import deque
 from pathlib import Path
 
@@ -19,6 +23,20 @@ import numpy as np
 from PIL import Image
 
 KEEP = 6  # frames kept per picture: the browser may still be fetching the previous ones
+LINGER_S = 30.0  # how long a closed run's frames stay fetchable
+
+_lingering: set[Path] = set()  # closed runs' folders waiting for their timer (or the server's exit)
+
+
+def _remove(folder: Path) -> None:
+    shutil.rmtree(folder, ignore_errors=True)
+    _lingering.discard(folder)
+
+
+@atexit.register
+def _remove_lingering() -> None:
+    for folder in list(_lingering):
+        _remove(folder)
 
 
 def cache_root() -> Path:
@@ -58,7 +76,13 @@ class LiveFrames:
             kept.popleft().unlink(missing_ok=True)
         return str(path)
 
-    def close(self) -> None:
-        """Delete the run's frames; later writes fail (the run is gone)."""
+    def close(self, linger: float = 0.0) -> None:
+        """Delete the run's frames, now or ``linger`` seconds later; later writes fail (the run is gone)."""
         self._closed = True
-        shutil.rmtree(self.folder, ignore_errors=True)
+        if linger <= 0:
+            _remove(self.folder)
+            return
+        _lingering.add(self.folder)
+        timer = threading.Timer(linger, _remove, args=(self.folder,))
+        timer.daemon = True
+        timer.start()

@@ -39,6 +39,7 @@ from ganlab.data.uploads import dataset_bytes, resolve_under_root
 from ganlab.train.diagnostics import HistoryColumns
 from ganlab.train.session import TrainingSession
 from ganlab.train.tensorboard import TensorBoardLogger
+from ganlab.ui.frames import LINGER_S
 
 if TYPE_CHECKING:
     from ganlab.train.monitor import Monitor
@@ -87,9 +88,11 @@ class RunView:
         """Free the live figures and delete the frame files. They stay referenced, closed: an update
         still drawing the released run then fails, instead of making new ones that nobody closes."""
         self.closed = True
-        for drawn in (self.curves, self.bars, self.frames):
+        for drawn in (self.curves, self.bars):
             if drawn is not None:
                 drawn.close()
+        if self.frames is not None:
+            self.frames.close(linger=LINGER_S)  # the page may still be fetching the last frames
 
 
 @dataclass
