@@ -55,7 +55,7 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     from tqdm import tqdm
 
     from ganlab.config import TrainConfig
-    from ganlab.evaluate.classifier import classifier_for, evaluate_generator, load_classifier
+    from ganlab.evaluate.classifier import run_quality
     from ganlab.images import save_png
     from ganlab.train.distributed import cluster_from_env, data_parallel
     from ganlab.train.session import TrainingSession
@@ -122,17 +122,10 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     if session.status == "diverged":
         print(session.stop_reason, file=sys.stderr)
         return 2
-    quality = None
-    clf_name = classifier_for(c.dataset) if session.spec.is_image else None
-    if session.gan.class_heads and not args.no_eval:  # SGAN: its classifier's test accuracy
-        scores = session.gan.held_out_scores(session.dataset, limit=None)
-        if scores:
-            print("test accuracy:", json.dumps(scores))
-            quality = {"sgan": scores}
-    elif clf_name and not args.no_eval:
-        quality = evaluate_generator(session.gan, load_classifier(clf_name), session.dataset)
-        quality["classifier"] = clf_name
-        print("quality:", json.dumps(quality))
+    quality = None if args.no_eval else run_quality(session.gan, session.dataset, c.dataset)
+    if quality is not None:
+        print("test accuracy:" if "sgan" in quality else "quality:",
+              json.dumps(quality.get("sgan", quality)))
     preview = session.preview() if session.spec.is_image else None  # every worker (JAX: a global computation)
     if not chief:
         print(f"worker {parallel.cluster.index} trained to step {session.step_count}; "

@@ -26,6 +26,8 @@ def test_train_mnist_writes_checkpoint_with_command(tmp_path):
     card = json.loads((out / "card.json").read_text())
     assert card["command"].startswith("python -m ganlab train --model cgan")
     assert (out / "samples.png").is_file()
+    quality = card["quality"]  # the shipped classifier read its samples (none for a folder called mnist)
+    assert quality["classifier"] == "classifier-mnist" and 0 <= quality["class_accuracy"] <= 1
     assert main(["generate", "--checkpoint", str(out), "--count", "5", "--labels", "3,4",
                  "--out", str(tmp_path / "g.npz")]) == 0
     with np.load(tmp_path / "g.npz") as g:

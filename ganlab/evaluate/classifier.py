@@ -168,6 +168,19 @@ def evaluate_generator(gan, classifier: Classifier, real: Dataset | None = None,
     return result
 
 
+def run_quality(gan, dataset: Dataset, named: str) -> dict[str, Any] | None:
+    """What a finished run's card records: the model's own held-out scores if it has any (SGAN: its
+    classifier's test accuracy), else the shipped classifier of the dataset ``named`` (as the run's
+    config names it: a folder called mnist is not MNIST) reading its samples; None without either."""
+    scores = gan.held_out_scores(dataset, limit=None)
+    if scores:
+        return {"sgan": scores}
+    name = classifier_for(named) if gan.spec.is_image else None
+    if name is None:
+        return None
+    return {**evaluate_generator(gan, load_classifier(name), dataset), "classifier": name}
+
+
 def train_and_save_classifier(dataset: str, out: Path, data_dir=None, epochs: int = 5,
                               seed: int = 0, command: str | None = None,
                               limit: int | None = None) -> dict[str, Any]:
