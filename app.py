@@ -53,6 +53,7 @@ def main(argv: list[str] | None = None) -> None:
     # Everything built so far (TensorFlow, Gradio, the page) lives as long as the server: move it out of
     # the garbage collector's reach, so the full collection after each Reset (ui.sessions.free_memory)
     # scans only what runs made — 0.5 s holding the GIL, every user's requests waiting, without this.
+    gc.collect()  # garbage left by the build is freed now, not frozen with the rest
     gc.freeze()
     where = {}
     if args.host:  # else Gradio reads GRADIO_SERVER_NAME itself (default 127.0.0.1)
