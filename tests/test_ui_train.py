@@ -218,3 +218,47 @@ def test_watcher_ends_quietly_when_reset_frees_the_run_mid_draw(tmp_path):
         assert rest[-1] == LiveView().outputs()  # the stream's closing no-op update
     finally:
         store.release("watcher-race")
+
+
+def test_two_watchers_never_draw_a_run_at_once(tmp_path):
+    """Pause starts a new watcher while the old one may still be drawing: they share the run's figures
+    and history columns (matplotlib is not thread-safe), so drawings must take turns. Seen before the
+    fix: the paused picture's loss curves stopped at step ~425 under a status line saying 857."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from ganlab.config import TrainConfig
+    from ganlab.ui.sessions import SessionStore
+    from ganlab.ui.train_tab import TrainTab
+
+    store = SessionStore(max_runs=1, root=tmp_path / "runs")
+    tab = TrainTab(store)
+    request = SimpleNamespace(session_hash="two-watchers")
+    store.create("two-watchers", TrainConfig(model="vanilla", dataset="ring", batch_size=32, steps=10**6))
+    run = store.start("two-watchers")
+    inside, most = [0], [0]
+    try:
+        wait_for(lambda: run.session.step_count > 0)
+        tab.refresh(request, force=True)  # makes the figures
+        update = run.view.curves.update
+
+        def slow_update(*args):
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+            time.sleep(0.05)
+            try:
+                return update(*args)
+            finally:
+                inside[0] -= 1
+
+        run.view.curves.update = slow_update
+        threads = [threading.Thread(target=lambda: [tab.refresh(request, force=True) for _ in range(5)])
+                   for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert most[0] == 1, "two drawings of one run overlapped"
+    finally:
+        store.release("two-watchers")

@@ -83,6 +83,7 @@ class RunView:
     explain_t: float = 0.0  # when the formula panel was last sent
     pause_label: str | None = None  # the pause button's label last sent
     closed: bool = False  # set by close(): an update that fails while drawing this run ends quietly
+    drawing: threading.Lock = field(default_factory=threading.Lock)  # held by a refresh drawing this run
 
     def close(self) -> None:
         """Free the live figures and delete the frame files. They stay referenced, closed: an update

@@ -258,12 +258,14 @@ class TrainTab:
         s = run.session
         history = list(s.history)
         last = history[-1].as_dict() if history else None
-        watch = self._monitor(run)
-        quality = watch.measure()
+        with run.view.drawing:  # the monitor is the live view's too
+            watch = self._monitor(run)
+            quality = watch.measure()
+            alarms = [a.message for a in watch.alarms(history, quality)]
         return {"status": s.status, "step": s.step_count, "model": s.config.model, "dataset": s.config.dataset,
                 "steps_per_sec": last["steps_per_sec"] if last else 0.0, "last": last,
                 "reading": diagnostics.reading(history, s.gan.loss),
-                "alarms": [a.message for a in watch.alarms(history, quality)],
+                "alarms": alarms,
                 "quality": quality.as_dict(), "device": s.device, "stop_reason": s.stop_reason}
 
     # -- the live view ---------------------------------------------------------------------
@@ -287,6 +289,8 @@ class TrainTab:
             t0 = time.perf_counter()
             _yield_cpu_to_training()
             going = run.active and run.session.status in ("ready", "running")
+            if run.view.watcher is not token:
+                break  # superseded (Pause, Resume, Start start a new watcher): the newer one draws
             try:
                 update = self.refresh(request, force=first)
             except Exception:
@@ -307,10 +311,15 @@ class TrainTab:
     def refresh(self, request: gr.Request | None = None, force: bool = False) -> LiveView:
         """Redraw what changed since the last tick (curves, samples/2D view, numbers, alarms);
         what is left unset stays as it is on the screen (gr.skip())."""
-        out = LiveView()
         run = self.store.get(_sid(request))
         if run is None:
-            return out
+            return LiveView()
+        with run.view.drawing:  # one drawing at a time: two watchers meet on Pause (the new one starts
+            return self._redraw(run, force)  # while the old may still draw) and share figures, columns
+
+    def _redraw(self, run: Run, force: bool) -> LiveView:
+        """refresh() for one run, its drawing lock held."""
+        out = LiveView()
         s, kept = run.session, run.view
         history = list(s.history)
         state = (len(history), s.status, s.compiling)
