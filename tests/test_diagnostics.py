@@ -88,8 +88,12 @@ def test_monitor_coverage_on_2d_data_and_its_alarm():
     assert m.real_points.shape == (REAL_POINTS, 2)
     assert m.measure(np.zeros((512, 2), np.float32)).coverage == 0.0  # all fakes in one spot
     assert [a.kind for a in m.alarms(_calm(COLLAPSE_AFTER))] == ["collapse"]
-    assert m.measure(m.real_points).coverage == 1.0
+    q = m.measure(m.real_points)
+    assert q.coverage == 1.0 and q.as_dict()["on_data"] > 0.9  # real points: a few in sparse cells
     assert not m.alarms(_calm(COLLAPSE_AFTER))
+    cloud = np.random.default_rng(0).uniform(-2.5, 2.5, (4000, 2)).astype(np.float32)
+    q = m.measure(cloud)  # a wide cloud reaches every region, but most of it lies off the data
+    assert q.coverage == 1.0 and 0.0 < q.on_data < 0.3
     assert m.measure() is m.quality  # no samples brought, measured just now: the last measures stand
     assert 0.0 <= m.measure(force=True).coverage <= 1.0  # G's own fixed-latent samples, drawn by the monitor
     assert m.measure().as_dict()["class_shares"] is None

@@ -32,6 +32,7 @@ class Quality:
     """The latest collapse measures of a run (None where they do not apply)."""
 
     coverage: float | None = None  # 2D data: share of real-data regions that fakes reach
+    on_data: float | None = None  # 2D data: share of fakes that land in those regions
     class_shares: np.ndarray | None = None  # image data: share of samples read as each class
     asked_hit: float | None = None  # conditional models: share read as the class asked for
     reads: int = 0  # how many times the classifier has read samples (a new reading bumps it)
@@ -40,7 +41,7 @@ class Quality:
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON values."""
         shares = None if self.class_shares is None else [float(v) for v in self.class_shares]
-        return {"coverage": self.coverage, "class_shares": shares, "asked_hit": self.asked_hit,
+        return {"coverage": self.coverage, "on_data": self.on_data, "class_shares": shares, "asked_hit": self.asked_hit,
                 "scores": self.scores}
 
 
@@ -81,8 +82,9 @@ class Monitor:
             if self.points_2d and (due or samples is not None):
                 self._measured_at = now
                 samples = s.samples() if samples is None else samples
-                coverage = diagnostics.coverage_2d(self.real_points, samples, self.extent)
-                self.quality = replace(self.quality, coverage=coverage)
+                self.quality = replace(
+                    self.quality, coverage=diagnostics.coverage_2d(self.real_points, samples, self.extent),
+                    on_data=diagnostics.on_data_2d(self.real_points, samples, self.extent))
             elif not self.points_2d and due and (self.predict is not None or s.gan.class_heads):
                 self._measured_at = now
                 shares = hit = None

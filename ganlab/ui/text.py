@@ -57,6 +57,12 @@ is winning and G learns little.
 TWO_D_HELP = ("**2D view.** Green: real data. Purple: G's points. Background: D's verdict at each "
               "place: green = \"real\", purple = \"fake\", white = \"can't tell\" (0.5).")
 
+def coverage_reading(coverage: float, on_data: float) -> str:
+    """The 2D run's two collapse measures in a sentence (Markdown)."""
+    return (f"**Coverage:** fakes reach {100 * coverage:.0f}% of the regions where real data lies, and "
+            f"{100 * on_data:.0f}% of the fakes land in them (the rest fall where there is no real data).")
+
+
 SAMPLES_HELP = ("**Samples** from a fixed set of latent vectors z, so you see the *same* fakes "
                 "change as G learns. Conditional models: one row per class. pix2pix: held-out sketches, "
                 "their true images, and G's pictures for them (rows); SRGAN: held-out low-res images, "

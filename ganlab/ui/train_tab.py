@@ -350,8 +350,7 @@ class TrainTab:
             out.view = frames.write("view", points_view(  # drawn at the box's size: no scaling
                 watch.real_points, samples, s.decision_surface(EXTENT, 48), EXTENT, size=420,
                 probability=loss.score == "probability"))
-            out.quality_text = (f"**Coverage:** fakes reach {100 * quality.coverage:.0f}% of the regions "
-                                "where real data lies.")
+            out.quality_text = text.coverage_reading(quality.coverage, quality.on_data)
             if kept.quality_visible is not False:  # (re)configuring a component is costly:
                 kept.quality_visible = False        # only when it changes
                 out.quality = gr.Image(value=None, visible=False)
