@@ -262,3 +262,34 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
         assert most[0] == 1, "two drawings of one run overlapped"
     finally:
         store.release("two-watchers")
+
+
+def test_reset_pressed_while_start_builds_the_run_stops_that_run(tmp_path):
+    """Start, then Reset before the Start has built its models: the run the student reset must not
+    train on (before the fix the Reset found no run yet, and the Start then started one)."""
+    import threading
+    import time
+    from types import SimpleNamespace
+
+    from ganlab.ui.sessions import SessionStore
+    from ganlab.ui.train_tab import TrainForm, TrainTab
+
+    store = SessionStore(max_runs=2, root=tmp_path / "runs")
+    tab = TrainTab(store)
+    request = SimpleNamespace(session_hash="start-then-reset")
+    create = store.create
+
+    def slow_create(*args, **kwargs):
+        time.sleep(0.5)  # building the models takes a moment on a busy server
+        return create(*args, **kwargs)
+
+    store.create = slow_create
+    starting = threading.Thread(target=tab.start, args=(TrainForm(*RING), request))
+    try:
+        starting.start()
+        time.sleep(0.1)
+        tab.reset(request)  # pressed while the Start is still building
+        starting.join()
+        assert store.get("start-then-reset") is None and store.active_count() == 0
+    finally:
+        store.release("start-then-reset")

@@ -20,6 +20,7 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -128,6 +129,8 @@ class SessionStore:
         self.cache_bytes = cache_bytes
         self._lock = threading.Lock()
         self._load_lock = threading.Lock()  # one dataset load at a time: two sessions never load two copies
+        self._start_lock = threading.Lock()  # the max_runs check and the thread's start, as one
+        self._controls: dict[str, threading.Lock] = {}  # sid -> lock taken by that session's controls
         self._runs: dict[str, Run] = {}
         self._saved: dict[str, dict[str, Path]] = {}
         self._uploads: dict[str, tuple[Dataset, int]] = {}  # sid -> (dataset, bytes)
@@ -145,6 +148,16 @@ class SessionStore:
         with self._lock:
             self._seen[sid] = time.monotonic()
         self._start_reaper()
+
+    @contextlib.contextmanager
+    def control(self, sid: str) -> Iterator[None]:
+        """Hold this session's controls (Start, Step, Pause, Reset) one at a time: a browser sends a
+        quick Start-then-Reset at once, and a Reset that overtook the Start's model building found no
+        run to stop, so the run the student had just reset trained on."""
+        with self._lock:
+            lock = self._controls.setdefault(sid, threading.Lock())
+        with lock:
+            yield
 
     def sessions(self) -> set[str]:
         """Sessions that hold anything (a run, uploads or saved generators)."""
@@ -177,11 +190,13 @@ class SessionStore:
 
     def close_session(self, sid: str) -> None:
         """The session ended (tab closed or idle): stop its run, delete its uploads, forget it."""
-        self.release(sid)
+        with self.control(sid):  # after a Start still building its run: that run goes too
+            self.release(sid)
         with self._lock:
             self._seen.pop(sid, None)
             self._boards.discard(sid)
             self._uploads.pop(sid, None)
+            self._controls.pop(sid, None)
         if self._upload_dir is not None:
             shutil.rmtree(self._upload_dir / _safe(sid), ignore_errors=True)
         shutil.rmtree(self.save_dir(sid), ignore_errors=True)  # nobody can reach its checkpoints any more
@@ -272,13 +287,19 @@ class SessionStore:
         run = self.get(sid)
         if run is None:
             raise KeyError("no run")
-        if run.active:
+        with self._start_lock:  # two sessions starting at once cannot both take the last place
+            if run.active:
+                run.session.resume()
+                return run
+            if self.active_count() >= self.max_runs:
+                raise ServerBusy(f"The server is busy: {self.max_runs} trainings are already running "
+                                 "(the limit set with --max-runs). Try again when one finishes.")
             run.session.resume()
-            return run
-        if self.active_count() >= self.max_runs:
-            raise ServerBusy(f"The server is busy: {self.max_runs} trainings are already running "
-                             "(the limit set with --max-runs). Try again when one finishes.")
-        run.session.resume()
+            self._start_thread(sid, run)
+        return run
+
+    def _start_thread(self, sid: str, run: Run) -> None:
+        """Train ``run`` in a daemon thread until it finishes, stops, or reaches the time limit."""
         limit = self.max_train_s
 
         def work() -> None:
@@ -292,7 +313,6 @@ class SessionStore:
 
         run.thread = threading.Thread(target=work, name=f"train-{sid[:8]}", daemon=True)
         run.thread.start()
-        return run
 
     def release(self, sid: str, keep_saved: bool = False) -> None:
         """Stop and forget this session's run (tab closed, Reset, or a new run); frees its models."""

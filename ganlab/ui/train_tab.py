@@ -149,8 +149,9 @@ class TrainTab:
         """Start or resume training in the background; then watch() streams the displays."""
         sid = _sid(request)
         try:
-            run = self._ensure_run(sid, form)
-            self.store.start(sid)
+            with self.store.control(sid):
+                run = self._ensure_run(sid, form)
+                self.store.start(sid)
         except (ConfigError, DataError, ValueError) as e:
             gr.Warning(str(e))
             return f"**Cannot start:** {e}", gr.Button("Pause")
@@ -162,14 +163,16 @@ class TrainTab:
 
     def pause(self, request: gr.Request):
         """Pause a running training, or resume a paused one."""
-        run = self.store.get(_sid(request))
-        if run is None or not run.active:
-            return gr.Button("Pause")
-        if run.session.pause_requested:
-            run.session.resume()
-            return gr.Button("Pause")
-        run.session.pause()
-        return gr.Button("Resume")
+        sid = _sid(request)
+        with self.store.control(sid):
+            run = self.store.get(sid)
+            if run is None or not run.active:
+                return gr.Button("Pause")
+            if run.session.pause_requested:
+                run.session.resume()
+                return gr.Button("Pause")
+            run.session.pause()
+            return gr.Button("Resume")
 
     def step(self, form: TrainForm, request: gr.Request):
         """One training step: k D updates then one G update."""
@@ -187,12 +190,13 @@ class TrainTab:
         """One step (train / D-only / G-only); pauses a background run first."""
         sid = _sid(request)
         try:
-            run = self.store.get(sid)
-            if run is None or run.session.stopped:
-                run = self._ensure_run(sid, form)
-            if run.active:
-                run.session.pause()
-            run.session.step(kind)
+            with self.store.control(sid):
+                run = self.store.get(sid)
+                if run is None or run.session.stopped:
+                    run = self._ensure_run(sid, form)
+                if run.active:
+                    run.session.pause()
+                run.session.step(kind)
         except (ConfigError, DataError, ValueError) as e:
             gr.Warning(str(e))
         except (TrainingDiverged, TrainingStopped) as e:
@@ -201,7 +205,9 @@ class TrainTab:
 
     def reset(self, request: gr.Request):
         """Stop and discard this session's run (saved generators stay available)."""
-        self.store.release(_sid(request), keep_saved=True)
+        sid = _sid(request)
+        with self.store.control(sid):  # after a Start still building its run: that run is the one reset
+            self.store.release(sid, keep_saved=True)
         return LiveView(curves=None, view=None, quality=None, status="Reset: press Start for a fresh run.",
                         reading=diagnostics.reading([], LOSSES["non_saturating"]), alarms="",
                         quality_text="", pause=gr.Button("Pause")).outputs()
