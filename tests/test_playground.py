@@ -134,6 +134,19 @@ def test_catalogue_lists_generators_only_and_saved_ones(tmp_path):
     assert "mnist" in line and "5000 steps" in line and "read as the asked class" in line
 
 
+def test_card_line_reads_each_models_own_quality():
+    """Shipped SGAN and text-to-image cards carry their own measures: the line shows them."""
+    sgan = {"model": "sgan", "dataset": "mnist", "step": 40000, "quality": {"sgan": {
+        "test_images": 10000, "labels": 100, "classifier_accuracy": 0.982, "baseline_accuracy": 0.7966}}}
+    line = card_line(sgan)
+    assert "semi-supervised" in line and "98.2% of 10,000 test images" in line and "79.7%" in line
+    assert "not measured" not in line
+    t2i = card_line({"model": "text2img", "dataset": "mnist", "step": 20000,
+                     "quality": {"text2img": {"digit_accuracy": 0.992}}})
+    assert "99.2% of its pictures read as the digit typed" in t2i
+    assert "not measured yet" in card_line({"model": "dcgan", "dataset": "mine", "step": 5})
+
+
 @needs_cgan
 def test_same_settings_same_image_and_sliders_change_it(pg, cgan):
     a = pg.image(cgan, 5, 7, 1.0)

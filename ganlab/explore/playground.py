@@ -130,17 +130,31 @@ def catalogue(saved: dict[str, Path] | None = None) -> dict[str, Path]:
     return out
 
 
+KINDS = {"cgan": "conditional GAN", "sgan": "semi-supervised GAN", "text2img": "text-to-image GAN",
+         "infogan": "InfoGAN", "wgan_gp": "Wasserstein GAN", "pix2pix": "image-to-image GAN", "srgan": "SRGAN"}
+
+
 def card_line(card: dict) -> str:
     """One line (markdown): what it was trained on, how long, and measured quality."""
     q = card.get("quality") or {}
-    kind = "conditional " if card.get("num_classes", 0) and card.get("model") == "cgan" else ""
-    bits = [f"**{card.get('model')}** ({kind}GAN) on **{card.get('dataset')}**, {card.get('step', '?')} steps"]
+    kind = KINDS.get(card.get("model", ""), "GAN")
+    bits = [f"**{card.get('model')}** ({kind}) on **{card.get('dataset')}**, {card.get('step', '?')} steps"]
     if "class_accuracy" in q:
         bits.append(f"{100 * q['class_accuracy']:.1f}% read as the asked class by an independent classifier")
     if "frechet_distance" in q:
         ref = q.get("frechet_distance_real_vs_real")
         bits.append(f"Fréchet distance {q['frechet_distance']:.1f}" + (f" (real vs real {ref:.1f}; lower is better)"
                                                                           if ref else " (lower is better)"))
+    if "classifier_accuracy" in q.get("sgan", {}):
+        sg = q["sgan"]
+        bits.append(f"its discriminator, as a classifier, reads {100 * sg['classifier_accuracy']:.1f}% of "
+                    f"{sg.get('test_images', 0):,.0f} test images right from {sg.get('labels', '?')} labels "
+                    f"(the same network on the labels alone: {100 * sg.get('baseline_accuracy', 0):.1f}%)")
+    if "digit_accuracy" in q.get("text2img", {}):
+        bits.append(f"{100 * q['text2img']['digit_accuracy']:.1f}% of its pictures read as the digit typed, "
+                    "by an independent classifier")
+    if "accuracy" in q.get("infogan", {}):
+        bits.append(f"its 10 category codes match 10 digits for {100 * q['infogan']['accuracy']:.1f}% of samples")
     if len(bits) == 1:
         bits.append("quality not measured yet")
     return " · ".join(bits)
