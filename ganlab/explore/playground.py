@@ -22,6 +22,7 @@ from __future__ import annotations
 import io
 import json
 import math
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
@@ -36,6 +37,7 @@ from ganlab import backend
 from ganlab.checkpoints import CheckpointError, load_generator, read_card, resolve, shipped_names
 from ganlab.config import MAX_SEED, ConfigError, check_number
 from ganlab.images import grid, to_uint8, upscale
+from ganlab.models import REGISTRY
 from ganlab.sampling import Sampler, latents, slerp, truncate
 
 MAX_OFFSET = 10.0  # largest |offset| accepted for a latent entry or a direction (z entries are ~N(0, 1))
@@ -130,14 +132,16 @@ def catalogue(saved: dict[str, Path] | None = None) -> dict[str, Path]:
     return out
 
 
-KINDS = {"cgan": "conditional GAN", "sgan": "semi-supervised GAN", "text2img": "text-to-image GAN",
-         "infogan": "InfoGAN", "wgan_gp": "Wasserstein GAN", "pix2pix": "image-to-image GAN", "srgan": "SRGAN"}
+def model_kind(model: str) -> str:
+    """What kind of GAN a model name is, in a few words: its summary's first clause ('conditional DCGAN')."""
+    cls = REGISTRY.get(model)
+    return re.split(r"[:;(]", cls.summary)[0].strip() if cls is not None else "GAN"
 
 
 def card_line(card: dict) -> str:
     """One line (markdown): what it was trained on, how long, and measured quality."""
     q = card.get("quality") or {}
-    kind = KINDS.get(card.get("model", ""), "GAN")
+    kind = model_kind(card.get("model", ""))
     bits = [f"**{card.get('model')}** ({kind}) on **{card.get('dataset')}**, {card.get('step', '?')} steps"]
     if "class_accuracy" in q:
         bits.append(f"{100 * q['class_accuracy']:.1f}% read as the asked class by an independent classifier")
