@@ -83,3 +83,19 @@ def test_tab_handlers(checkpoint):
     missing = Text2ImgTab("no-such-checkpoint")
     with pytest.raises(gr.Error, match="could not be loaded"):
         missing.run("a seven", 0, 1)
+
+
+def test_opening_the_tab_draws_the_sentence_once(checkpoint):
+    """The tab never opens empty: its first opening draws the sentence in the box; later ones keep
+    what is shown (gr.skip()), and the drawing is wired to the tab's select event."""
+    import gradio as gr
+
+    from ganlab.ui import text2img_tab
+
+    with gr.Blocks() as demo, gr.Tab("Text → image") as opened:
+        tab = text2img_tab.build(None, checkpoint=checkpoint)
+    fns = [d for d in demo.fns.values() if (opened._id, "select") in d.targets]
+    assert fns and fns[0].fn == tab.first_look
+    gallery, figure, info, shown = tab.first_look("a thick seven slanted right", 0, 3, False)
+    assert len(gallery) == 3 and figure.ndim == 3 and "seven" in info and shown is True
+    assert tab.first_look("a thick seven slanted right", 0, 3, True)[:3] == (gr.skip(),) * 3

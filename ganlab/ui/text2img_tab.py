@@ -11,6 +11,7 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
+from gradio.context import Context
 
 from ganlab.explore.text2img import (
     DEFAULT_CHECKPOINT,
@@ -66,10 +67,17 @@ class Text2ImgTab:
                 "for the first seeds.")
         return items, attention_figure(drawn), info
 
+    def first_look(self, text: str, seed: float | None, count: float, shown: bool):
+        """On opening the tab: draw the sentence in the box the first time, so the tab never opens empty."""
+        if shown:
+            return gr.skip(), gr.skip(), gr.skip(), True
+        return (*self.run(text, seed, count), True)
+
 
 def build(store: Any = None, checkpoint: str = DEFAULT_CHECKPOINT) -> Text2ImgTab:
     """Lay out the Text → image tab and wire its events (``store`` unused: nothing per user)."""
     tab = Text2ImgTab(checkpoint)
+    opened = Context.block  # the gr.Tab this is built in, if any: it draws when first opened
     gr.Markdown(INTRO)
     with gr.Row(equal_height=False):
         with gr.Column(scale=2, min_width=300):
@@ -90,4 +98,8 @@ def build(store: Any = None, checkpoint: str = DEFAULT_CHECKPOINT) -> Text2ImgTa
     outputs = [gallery, figure, info]
     go.click(tab.run, [text, seed, count], outputs, api_name="text_to_image")
     text.submit(tab.run, [text, seed, count], outputs, api_visibility="private")
+    if isinstance(opened, gr.Tab):  # drawn per browser session when its tab opens, not at every page load
+        shown = gr.State(False)
+        opened.select(tab.first_look, [text, seed, count, shown], [*outputs, shown], api_visibility="private",
+                      show_progress="minimal")
     return tab
