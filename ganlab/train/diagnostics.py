@@ -151,30 +151,19 @@ def alarms(history: list, loss: LossPair, status: str = "", stop_reason: str = "
     return out
 
 
-def _cells_2d(real: np.ndarray, fake: np.ndarray, extent: float, bins: int,
-              min_share: float) -> tuple[np.ndarray, np.ndarray]:
-    """The well-populated real-data cells of a 2D histogram (a mask) and the fakes' counts per cell."""
+def coverage_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: int = 12,
+                min_share: float = 0.01) -> tuple[float, float]:
+    """Coverage and its other half, from one 2D histogram: the share of well-populated real-data cells
+    that also hold generated points, and the share of generated points that land in those cells (a wide
+    cloud of fakes reaches every region but mostly falls where there is no data)."""
     edges = np.linspace(-extent, extent, bins + 1)
     h_real, _, _ = np.histogram2d(real[:, 0], real[:, 1], bins=(edges, edges))
     h_fake, _, _ = np.histogram2d(fake[:, 0], fake[:, 1], bins=(edges, edges))
-    return h_real > min_share * len(real), h_fake
-
-
-def coverage_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: int = 12,
-                min_share: float = 0.01) -> float:
-    """Share of well-populated real-data cells (2D histogram) that also hold generated points."""
-    occupied, h_fake = _cells_2d(real, fake, extent, bins, min_share)
+    occupied = h_real > min_share * len(real)
+    on_data = float(h_fake[occupied].sum() / max(len(fake), 1))
     if not occupied.any():
-        return 1.0
-    return float((h_fake[occupied] > 0).mean())
-
-
-def on_data_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: int = 12,
-               min_share: float = 0.01) -> float:
-    """Share of generated points that land in well-populated real-data cells (coverage's other half:
-    a wide cloud of fakes reaches every region but mostly falls where there is no data)."""
-    occupied, h_fake = _cells_2d(real, fake, extent, bins, min_share)
-    return float(h_fake[occupied].sum() / max(len(fake), 1))
+        return 1.0, on_data
+    return float((h_fake[occupied] > 0).mean()), on_data
 
 
 def objective_text(config, last=None) -> str:

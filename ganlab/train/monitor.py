@@ -82,9 +82,8 @@ class Monitor:
             if self.points_2d and (due or samples is not None):
                 self._measured_at = now
                 samples = s.samples() if samples is None else samples
-                self.quality = replace(
-                    self.quality, coverage=diagnostics.coverage_2d(self.real_points, samples, self.extent),
-                    on_data=diagnostics.on_data_2d(self.real_points, samples, self.extent))
+                coverage, on_data = diagnostics.coverage_2d(self.real_points, samples, self.extent)
+                self.quality = replace(self.quality, coverage=coverage, on_data=on_data)
             elif not self.points_2d and due and (self.predict is not None or s.gan.class_heads):
                 self._measured_at = now
                 shares = hit = None
