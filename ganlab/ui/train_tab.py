@@ -264,14 +264,12 @@ class TrainTab:
         s = run.session
         history = list(s.history)
         last = history[-1].as_dict() if history else None
-        with run.view.drawing:  # the monitor is the live view's too
-            watch = self._monitor(run)
-            quality = watch.measure()
-            alarms = [a.message for a in watch.alarms(history, quality)]
+        watch = self._monitor(run)
+        quality = watch.measure()  # Monitor.measure holds the monitor's own lock; alarms() only reads
         return {"status": s.status, "step": s.step_count, "model": s.config.model, "dataset": s.config.dataset,
                 "steps_per_sec": last["steps_per_sec"] if last else 0.0, "last": last,
                 "reading": diagnostics.reading(history, s.gan.loss),
-                "alarms": alarms,
+                "alarms": [a.message for a in watch.alarms(history, quality)],
                 "quality": quality.as_dict(), "device": s.device, "stop_reason": s.stop_reason}
 
     # -- the live view ---------------------------------------------------------------------
