@@ -281,3 +281,38 @@ def test_served_app_moves_its_startup_heap_out_of_the_collector(monkeypatch):
     finally:
         gc.unfreeze()
     assert before == 0 and frozen_at_launch and frozen_at_launch[0] > 10_000
+
+
+def test_launch_waits_for_a_slow_first_page(monkeypatch, tmp_path):
+    """A loaded server whose page takes longer than Gradio's 3 s HEAD check still launches (CI saw
+    "When localhost is not accessible, a shareable link must be created" beside Chromium)."""
+    import asyncio
+
+    import gradio as gr
+    from starlette.middleware import Middleware
+
+    from ganlab.ui import app as app_module
+
+    class SlowFirstHead:
+        """ASGI middleware: the first HEAD / answers after 4 s, as a busy server's page render might."""
+
+        def __init__(self, inner):
+            self.inner, self.slow = inner, True
+
+        async def __call__(self, scope, receive, send):
+            if self.slow and scope["type"] == "http" and scope["method"] == "HEAD" and scope["path"] == "/":
+                self.slow = False
+                await asyncio.sleep(4)
+            await self.inner(scope, receive, send)
+
+    monkeypatch.setattr(app_module.page, "quiet_timers_middleware", lambda: Middleware(SlowFirstHead))
+    with gr.Blocks() as demo:
+        gr.Markdown("hello")
+    port = free_port()
+    try:
+        _app, local_url, _share = app_module.launch(demo, server_name="127.0.0.1", server_port=port,
+                                                    prevent_thread_lock=True, quiet=True)
+        assert local_url == f"http://127.0.0.1:{port}/"
+        assert app_module.gradio.networking.url_ok is not app_module.patient_url_ok  # put back after launch
+    finally:
+        demo.close()

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
+import time
+from collections.abc import Iterator
+
 import gradio as gr
+import gradio.networking
+import httpx
 
 from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
 from ganlab.ui import classify_tab, page, playground_tab, sketch_tab, text2img_tab, train_tab, upscale_tab
@@ -82,6 +88,39 @@ QUEUE_POLL_S, PROGRESS_POLL_S = 0.01, 0.1
 CSS = "#train-view img { width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated; }"
 
 
+# Gradio's launch checks that its own page answers before returning: HEAD / with a 3 s limit, and it
+# gives up at the first timeout ("When localhost is not accessible, a shareable link must be
+# created"). A loaded server (a class's trainings on two cores, or CI beside Chromium) can take longer
+# to render the page's first config, so launch waits this long instead, retrying.
+LOCAL_CHECK_S = 60.0
+
+
+def patient_url_ok(url: str, within: float = LOCAL_CHECK_S) -> bool:
+    """True once ``url`` answers HEAD with a success or redirect, retrying for ``within`` seconds."""
+    end = time.monotonic() + within
+    while True:
+        try:
+            r = httpx.head(url, timeout=max(1.0, min(10.0, end - time.monotonic())), verify=False)
+            if r.status_code in (200, 401, 301, 302, 303, 307, 308):
+                return True
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() >= end:
+            return False
+        time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def _patient_local_check() -> Iterator[None]:
+    """Swap Gradio's 3-second localhost check for patient_url_ok while launch runs."""
+    original = gradio.networking.url_ok
+    gradio.networking.url_ok = patient_url_ok
+    try:
+        yield
+    finally:
+        gradio.networking.url_ok = original
+
+
 def launch(demo: gr.Blocks, **kwargs) -> tuple:
     """``demo.launch(**kwargs)`` with a calmer queue, the page fix of ganlab.ui.page and Gradio's
     upload size limit; returns what launch returns. Call ``demo.queue(...)`` first for other queue
@@ -94,4 +133,5 @@ def launch(demo: gr.Blocks, **kwargs) -> tuple:
     kwargs.setdefault("max_file_size", MAX_UPLOAD_BYTES)  # Gradio refuses bigger files before they are stored
     if kwargs.get("auth") is None:
         kwargs.pop("auth", None)
-    return demo.launch(app_kwargs={"middleware": [page.quiet_timers_middleware()]}, **kwargs)
+    with _patient_local_check():
+        return demo.launch(app_kwargs={"middleware": [page.quiet_timers_middleware()]}, **kwargs)
