@@ -293,3 +293,37 @@ def test_reset_pressed_while_start_builds_the_run_stops_that_run(tmp_path):
         assert store.get("start-then-reset") is None and store.active_count() == 0
     finally:
         store.release("start-then-reset")
+
+
+def test_watcher_and_metrics_asking_first_share_one_monitor(tmp_path, monkeypatch):
+    """The watcher and /metrics may both ask for a new run's collapse monitor at once: one Monitor
+    is built, so both read the same alarms (before the fix, two, and one of them was dropped)."""
+    import threading
+    import time
+
+    from ganlab.config import TrainConfig
+    from ganlab.ui import train_tab
+    from ganlab.ui.sessions import SessionStore
+
+    made = []
+    real = train_tab.Monitor
+
+    def slow_monitor(*args, **kwargs):
+        time.sleep(0.2)  # building one takes a moment on a busy server
+        made.append(real(*args, **kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(train_tab, "Monitor", slow_monitor)
+    store = SessionStore(max_runs=1, root=tmp_path / "runs")
+    tab = train_tab.TrainTab(store)
+    run = store.create("one-monitor", TrainConfig(model="vanilla", dataset="ring", batch_size=32, steps=10))
+    try:
+        got = []
+        threads = [threading.Thread(target=lambda: got.append(tab._monitor(run))) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert len(made) == 1 and got[0] is got[1] is run.view.monitor
+    finally:
+        store.release("one-monitor")

@@ -113,26 +113,30 @@ class TrainTab:
     def __init__(self, store: SessionStore):
         self.store = store
         self._classifiers: dict[str, Any] = {}
+        self._lazy = threading.Lock()  # one classifier per dataset, one monitor per run, across sessions
 
     # -- helpers ---------------------------------------------------------------------------
     def _classifier(self, dataset: str):
         name = classifier_for(dataset)
         if name is None:
             return None
-        if name not in self._classifiers:
-            try:
-                self._classifiers[name] = load_classifier(name)
-            except (CheckpointError, OSError, ValueError):
-                self._classifiers[name] = None
-        return self._classifiers[name]
+        with self._lazy:
+            if name not in self._classifiers:
+                try:
+                    self._classifiers[name] = load_classifier(name)
+                except (CheckpointError, OSError, ValueError):
+                    self._classifiers[name] = None
+            return self._classifiers[name]
 
     def _monitor(self, run: Run) -> Monitor:
         """This run's collapse monitor (with the dataset's classifier, if there is one)."""
         if run.view.monitor is None:
             s = run.session
             clf = None if s.spec.data_shape == (2,) else self._classifier(s.config.dataset)
-            run.view.monitor = Monitor(s, clf.predict if clf else None, clf.class_names if clf else (),
-                                       every_s=QUALITY_EVERY_S, extent=EXTENT)
+            with self._lazy:  # the watcher and /metrics may both ask first: one Monitor, not two
+                if run.view.monitor is None:
+                    run.view.monitor = Monitor(s, clf.predict if clf else None, clf.class_names if clf else (),
+                                               every_s=QUALITY_EVERY_S, extent=EXTENT)
         return run.view.monitor
 
     def _ensure_run(self, sid: str, form: TrainForm) -> Run:
