@@ -121,3 +121,28 @@ def test_whole_app_has_the_upscale_tab_and_srgan_trains_in_the_train_tab(tmp_pat
         view = np.asarray(Image.open(out[1]).convert("RGB"))
         assert view.shape[1] > view.shape[0]  # 8 columns, 3 rows: low-res, truth, output
         c.predict(api_name="/reset")
+
+
+def test_opening_the_tab_shows_an_example_once(checkpoint):
+    """The tab never opens empty: its first opening puts a held-out emoji in the upload box (whose change
+    event draws the pictures); a student's own upload, and later openings, are left alone."""
+    import gradio as gr
+
+    from ganlab.data.base import DataError
+    from ganlab.data.paired import openmoji_file
+    from ganlab.ui import upscale_tab
+
+    try:
+        openmoji_file()
+    except DataError:
+        pytest.skip("OpenMoji pairs not found (set GANLAB_DATA_DIR)")
+    with gr.Blocks() as demo, gr.Tab("Upscale") as opened:
+        tab = upscale_tab.build(None, checkpoint=checkpoint)
+    fns = [d for d in demo.fns.values() if (opened._id, "select") in d.targets]
+    assert fns and fns[0].fn == tab.first_look
+    picture, shown = tab.first_look(None, False)
+    assert picture.shape == (32, 32, 3) and shown is True
+    _nearest, _bicubic, sr, _zoom, message = tab.render(picture)
+    assert sr.shape[0] >= 128 and "32×32 → 128×128" in message
+    assert tab.first_look(None, True)[0] == gr.skip()  # opened before: what is shown stays
+    assert tab.first_look("/uploaded.png", False)[0] == gr.skip()  # the student's upload stays

@@ -12,6 +12,7 @@ from typing import Any
 
 import gradio as gr
 import numpy as np
+from gradio.context import Context
 
 from ganlab.data.paired import OPENMOJI_CREDIT
 from ganlab.explore.sketch import realness_overlay
@@ -48,6 +49,7 @@ class UpscaleTab:
         self.checkpoint = checkpoint
         self.sketch = sketch  # the Sketch tab's SketchTab, for "use my Sketch picture"
         self.loader: LazyModel[UpscaleModel] = LazyModel(lambda: UpscaleModel.load(self.checkpoint), "SRGAN model")
+        self.first_example: np.ndarray | None = None  # shown when the tab first opens with nothing uploaded
 
     def model(self) -> UpscaleModel | None:
         """The loaded model, or None (``self.loader.error`` says why) when it cannot be loaded."""
@@ -96,6 +98,13 @@ class UpscaleTab:
         picture = model.generate(np.asarray(sketch, np.uint8))
         out = self.render(picture, overlay, shrink=True)
         return (*out[:4], "Your Sketch-tab picture, shrunk 4× and upscaled back. " + out[4])
+
+    def first_look(self, image: Any, shown: bool) -> tuple:
+        """On opening the tab: put the first held-out example in the upload box (its change event then
+        draws the three pictures) the first time, unless the student already uploaded one."""
+        if shown or image is not None or self.first_example is None:
+            return gr.skip(), True
+        return self.first_example, True
 
     def upscale_api(self, image: Any) -> np.ndarray:
         """The ``upscale`` endpoint: an image (at most MAX_SIDE px a side) in, the 4× SRGAN image out."""
@@ -148,6 +157,7 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     tab's SketchTab (its ``last_state`` holds the last sketch, for the "use my Sketch picture" button)."""
     del store  # the shipped model is shared; nothing per browser session to keep
     tab = UpscaleTab(checkpoint, sketch)
+    opened = Context.block  # the gr.Tab this is built in, if any: it shows an example when first opened
     sketch_state = getattr(sketch, "last_state", None)
     tab.loader.warm_up()  # load and compile now, so the first request is answered quickly
     gr.Markdown(INTRO)
@@ -176,6 +186,7 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     with tempfile.TemporaryDirectory(prefix="ganlab-upscale-") as tmp:
         files = example_files(Path(tmp))
         if files:
+            tab.first_example = to_rgb(files[0])
             gr.Examples(examples=[[f] for f in files], inputs=[upload],
                         label="Held-out emojis at 32×32 (never trained on): click one", examples_per_page=8)
     gr.Markdown(f"Training data and examples: {OPENMOJI_CREDIT} (https://openmoji.org).")
@@ -188,4 +199,8 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
     api_button.click(tab.upscale_api, upload, srgan, api_name="upscale")
     if sketch_state is not None:
         from_sketch.click(tab.from_sketch, [sketch_state, overlay], outputs, api_visibility="private")
+    if isinstance(opened, gr.Tab) and tab.first_example is not None:  # per browser session, on first opening
+        shown = gr.State(False)
+        opened.select(tab.first_look, [upload, shown], [upload, shown], api_visibility="private",
+                      show_progress="hidden")
     return tab
