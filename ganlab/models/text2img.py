@@ -94,9 +94,12 @@ class TinyTransformer(layers.Layer):
         q, k, v = ops.matmul(x, w[0]), ops.matmul(x, w[1]), ops.matmul(x, w[2])
         scores = ops.matmul(q, ops.transpose(k, (0, 2, 1))) / float(np.sqrt(x.shape[-1]))
         scores = ops.where(ops.greater(tokens, 0)[:, None, :], scores, -1e9)
-        x = self._layer_norm(x + ops.matmul(ops.matmul(ops.softmax(scores, axis=-1), v), w[3]), *self.norm[0])
+        # float32 throughout, norms included: under mixed_bfloat16 Keras hands variables read in call()
+        # over as bfloat16, and float32 + bfloat16 is an error on TensorFlow (a loaded model on a bf16 CPU)
+        norm = [[ops.cast(v, "float32") for v in pair] for pair in self.norm]
+        x = self._layer_norm(x + ops.matmul(ops.matmul(ops.softmax(scores, axis=-1), v), w[3]), *norm[0])
         ff = ops.matmul(ops.relu(ops.matmul(x, w[4]) + w[5]), w[6]) + w[7]
-        return ops.cast(self._layer_norm(x + ff, *self.norm[1]), self.compute_dtype)
+        return ops.cast(self._layer_norm(x + ff, *norm[1]), self.compute_dtype)
 
     def compute_output_shape(self, input_shape: list) -> tuple:
         """(B, T, D)."""
