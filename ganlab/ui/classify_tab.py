@@ -12,6 +12,7 @@ from ganlab.checkpoints import assets_dir
 from ganlab.evaluate.classify import ImageClassifier, digit_image, digit_reading, load_image_classifier
 from ganlab.ui.inputs import brush_ready, unopened_image
 from ganlab.ui.lazy import LazyModel
+from ganlab.ui.outputs import shown_image
 
 CHOICES = {"SGAN, 100 labels (digits + fake)": ("sgan-mnist-100", "classifier"),
            "Baseline: same network, the 100 labels only": ("sgan-mnist-100", "baseline"),
@@ -80,8 +81,8 @@ def build() -> ClassifyTab:
             go = gr.Button("Classify", variant="primary")
             probs = gr.Label(num_top_classes=11, label="Probabilities", elem_id="classify-probs")
             reading = gr.Markdown("", elem_id="classify-reading")
-            seen = gr.Image(label="What the classifier reads (28×28)", type="numpy", interactive=False,
-                            height=140, image_mode="L", format="png")
+            seen = shown_image(label="What the classifier reads (28×28)", type="numpy", interactive=False,
+                               height=140, image_mode="L", format="png")
     brush_ready("classify-canvas")
     go.click(tab.classify, [canvas, which], [probs, seen], api_name="classify_drawing", api_visibility="private")
     upload.upload(tab.classify, [upload, which], [probs, seen], api_name="classify")

@@ -13,6 +13,7 @@ import gradio as gr
 
 from ganlab.checkpoints import CheckpointError
 from ganlab.explore.infogan import Explorer, infogan_checkpoints
+from ganlab.ui.outputs import shown_image
 from ganlab.ui.sessions import SessionStore
 
 INTRO = (
@@ -117,13 +118,13 @@ def build(store: SessionStore) -> None:
             c1 = gr.Slider(-2, 2, value=0, step=0.1, label="code 1")
             c2 = gr.Slider(-2, 2, value=0, step=0.1, label="code 2")
         with gr.Row():
-            sample = gr.Image(label="this category and these codes", type="numpy", height=260, format="png",
-                              interactive=False, scale=1)
+            sample = shown_image(label="this category and these codes", type="numpy", height=260, format="png",
+                                 interactive=False, scale=1)
             with gr.Column(scale=3):
                 vary = gr.Radio(choices=[("code 1", 0), ("code 2", 1)], value=0,
                                 label="figure columns vary")
-                figure = gr.Image(label="rows = categories, columns = code values (-2 … +2)", format="png",
-                                  type="numpy", interactive=False)
+                figure = shown_image(label="rows = categories, columns = code values (-2 … +2)", format="png",
+                                     type="numpy", interactive=False)
         summary = gr.Markdown()
 
     # -- events ------------------------------------------------------------------------------

@@ -34,6 +34,7 @@ from ganlab.explore.playground import (
 )
 from ganlab.images import upscale
 from ganlab.ui import infogan_panel
+from ganlab.ui.outputs import shown_image
 from ganlab.ui.sessions import SessionStore
 
 RAW_SLIDERS = 6
@@ -208,9 +209,9 @@ def build(store: SessionStore | None) -> None:
             trunc = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Truncation", elem_id="pg-trunc")
             gr.Markdown(TRUNCATION_HELP)
         with gr.Column(scale=4, min_width=360):
-            image = gr.Image(label="Generated (nearest-neighbour upscaled, no blur)", type="numpy",
-                             interactive=False, height=400, format="png", elem_id="pg-image",
-                             buttons=["download", "fullscreen"])
+            image = shown_image(label="Generated (nearest-neighbour upscaled, no blur)", type="numpy",
+                                interactive=False, height=400, format="png", elem_id="pg-image",
+                                buttons=["download", "fullscreen"])
             dl_btn = gr.Button("Download PNG + latent vector", elem_id="pg-download")
             dl_files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="pg-files",
                                height=120)
@@ -226,8 +227,8 @@ def build(store: SessionStore | None) -> None:
             n_seeds = gr.Slider(4, 8, value=6, step=1, label="Seeds (columns)")
             grid_seed = gr.Number(0, label="First seed", precision=0, minimum=0)
             grid_btn = gr.Button("Make grid", elem_id="pg-grid-btn")
-        grid_img = gr.Image(label="rows = classes (top: first class), columns = seeds; uses the truncation above",
-                            type="numpy", interactive=False, format="png", elem_id="pg-grid")
+        grid_img = shown_image(label="rows = classes (top: first class), columns = seeds; uses the truncation above",
+                               type="numpy", interactive=False, format="png", elem_id="pg-grid")
     with gr.Accordion("Interpolation", open=False):
         with gr.Row():
             seed_a = gr.Number(0, label="From seed", precision=0, minimum=0)
@@ -240,8 +241,8 @@ def build(store: SessionStore | None) -> None:
                 class_b = gr.Dropdown(start_classes, label="To class", allow_custom_value=True)
                 morph_btn = gr.Button("Morph classes (seed above)", elem_id="pg-morph-btn")
             gr.Markdown(CLASS_MORPH_HELP)
-        strip_img = gr.Image(label="frames, left to right", type="numpy", interactive=False, format="png",
-                             elem_id="pg-strip")
+        strip_img = shown_image(label="frames, left to right", type="numpy", interactive=False, format="png",
+                                elem_id="pg-strip")
         gif_file = gr.File(label="GIF (plays forward and back)", interactive=False, elem_id="pg-gif")
     with gr.Accordion("InfoGAN: codes that mean something", open=False):
         infogan_panel.build(store)
@@ -253,7 +254,7 @@ def build(store: SessionStore | None) -> None:
         api_trunc = gr.Number(1.0, label="truncation")
         api_offsets = gr.JSON([], label="offsets")
         api_dirs = gr.JSON([], label="directions")
-        api_out = gr.Image(type="numpy", format="png", label="image")
+        api_out = shown_image(type="numpy", format="png", label="image")
         api_btn = gr.Button()
 
     # -- events ------------------------------------------------------------------------------

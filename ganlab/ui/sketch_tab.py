@@ -26,6 +26,7 @@ from ganlab.explore.sketch import (
 )
 from ganlab.ui.inputs import brush_ready, unopened_image
 from ganlab.ui.lazy import LazyModel
+from ganlab.ui.outputs import shown_image
 from ganlab.ui.sessions import SessionStore
 
 CANVAS = 512  # drawn at 512², shrunk 4× to the model's 128²
@@ -158,13 +159,13 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
                 make = gr.Button("Make picture", variant="primary", scale=1, elem_id="sketch-make")
             gr.Markdown("Undo, redo, eraser and clear (bin) are in the canvas toolbar.")
         with gr.Column(scale=2, min_width=280):
-            picture = gr.Image(label="pix2pix picture", type="numpy", interactive=False, height=400,
-                               format="png", elem_id="sketch-output")
+            picture = shown_image(label="pix2pix picture", type="numpy", interactive=False, height=400,
+                                  format="png", elem_id="sketch-output")
             message = gr.Markdown("", elem_id="sketch-message")
             overlay = gr.Checkbox(label="Show realness overlay", value=False)
             gr.Markdown(REALNESS_TEXT)
-            model_input = gr.Image(label="What the model sees (128×128)", type="numpy", interactive=False,
-                                   height=200, format="png", image_mode="L")
+            model_input = shown_image(label="What the model sees (128×128)", type="numpy", interactive=False,
+                                      height=200, format="png", image_mode="L")
     with gr.Accordion("Upload a sketch instead (any size or colour)", open=False):
         upload = unopened_image(label="Sketch to colour in", sources=("upload", "clipboard"), height=240,
                                 elem_id="sketch-upload", max_bytes=MAX_FILE_BYTES)

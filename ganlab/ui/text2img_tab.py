@@ -24,6 +24,7 @@ from ganlab.explore.text2img import (
     vocabulary_text,
 )
 from ganlab.ui.lazy import LazyModel
+from ganlab.ui.outputs import shown_image
 
 INTRO = ("**Text → image.** Type a sentence about a digit: *a thick seven slanted right*, *7, thin stroke*, "
          "*a wide upright zero*. A small text-to-image GAN (the AttnGAN idea, trained on MNIST with captions "
@@ -93,8 +94,8 @@ def build(store: Any = None, checkpoint: str = DEFAULT_CHECKPOINT) -> Text2ImgTa
             info = gr.Markdown(elem_id="t2i-info")
             gallery = gr.Gallery(label="One sentence, many seeds", columns=6, height="auto", object_fit="contain",
                                  elem_id="t2i-gallery")
-            figure = gr.Image(label="Which word drew where (image, then each word's attention)", type="numpy",
-                              interactive=False, format="png", elem_id="t2i-attention")
+            figure = shown_image(label="Which word drew where (image, then each word's attention)", type="numpy",
+                                 interactive=False, format="png", elem_id="t2i-attention")
     outputs = [gallery, figure, info]
     go.click(tab.run, [text, seed, count], outputs, api_name="text_to_image")
     text.submit(tab.run, [text, seed, count], outputs, api_visibility="private")

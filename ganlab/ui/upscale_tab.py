@@ -30,6 +30,7 @@ from ganlab.images import grid
 from ganlab.models.srgan import bicubic_down
 from ganlab.ui.inputs import unopened_image
 from ganlab.ui.lazy import LazyModel
+from ganlab.ui.outputs import shown_image
 from ganlab.ui.sessions import SessionStore
 
 DISPLAY = 256  # small results are shown enlarged (nearest) to about this size; the API returns 4× exactly
@@ -174,14 +175,14 @@ def build(store: SessionStore | None = None, checkpoint: str = DEFAULT_CHECKPOIN
             message = gr.Markdown("", elem_id="upscale-message")
         with gr.Column(scale=3, min_width=480):
             with gr.Row():
-                nearest = gr.Image(label="Low-res (its real pixels)", type="numpy", interactive=False,
-                                   format="png", height=280, elem_id="upscale-nearest")
-                bicubic = gr.Image(label="Bicubic ×4", type="numpy", interactive=False, format="png",
-                                   height=280, elem_id="upscale-bicubic")
-                srgan = gr.Image(label="SRGAN ×4", type="numpy", interactive=False, format="png",
-                                 height=280, elem_id="upscale-output")
-            zoom = gr.Image(label=ZOOM_TEXT, type="numpy", interactive=False, format="png", height=240,
-                            elem_id="upscale-zoom")
+                nearest = shown_image(label="Low-res (its real pixels)", type="numpy", interactive=False,
+                                      format="png", height=280, elem_id="upscale-nearest")
+                bicubic = shown_image(label="Bicubic ×4", type="numpy", interactive=False, format="png",
+                                      height=280, elem_id="upscale-bicubic")
+                srgan = shown_image(label="SRGAN ×4", type="numpy", interactive=False, format="png",
+                                    height=280, elem_id="upscale-output")
+            zoom = shown_image(label=ZOOM_TEXT, type="numpy", interactive=False, format="png", height=240,
+                               elem_id="upscale-zoom")
             gr.Markdown(REALNESS_TEXT)
     with tempfile.TemporaryDirectory(prefix="ganlab-upscale-") as tmp:
         files = example_files(Path(tmp))
