@@ -1,29 +1,26 @@
 """Training configuration: one home for every default, validated in one place with messages a student
 understands. ``TrainConfig`` holds what the user chose (``None`` = "the model's default"); a model class
 declares its own defaults once (``GAN.defaults``) and :meth:`TrainConfig.resolve` fills them in once.
-The CLI's argparse and the Train tab's form read their defaults from here (:func:`default_of`).
+
+Each field of ``TrainConfig`` is declared once, with its label, help, range, CLI flag and where it
+appears (:func:`setting`); :func:`settings` reads them back as :class:`Setting` records, from which the
+CLI's argparse flags, the Train tab's form (and so the API's parameters) and the presets are made.
 """
 
 from __future__ import annotations
 
 import math
+import types
+import typing
 from collections.abc import Mapping
 from dataclasses import MISSING, asdict, dataclass, field, fields, replace
+from functools import cache
 from typing import Any
 
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
 MAX_SEED = 2**31 - 1
 TENSORBOARD_IMAGE_EVERY = 100  # steps between sample grids in TensorBoard logs (train --tensorboard-images)
-LIMITS = {
-    "batch_size": (1, 4096),
-    "latent_dim": (1, 1024),
-    "k": (1, 50),
-    "steps": (0, 10_000_000),
-    "image_size": (8, 256),
-    "seed": (0, MAX_SEED),
-}
-# Fields whose ``None`` means "the model's default" (GAN.defaults gives a value for each).
-MODEL_DEFAULTS = ("loss", "batch_size", "lr_g", "lr_d", "beta1", "beta2", "k", "latent_dim")
+_LR_RANGE = "Learning rate {name} must be > 0 and at most 1 (typical: 0.0001-0.001); got {value:g}."
 
 
 class ConfigError(ValueError):
@@ -55,53 +52,107 @@ def check_number(name: str, value: Any, lo: float = -math.inf, hi: float = math.
 
 
 @dataclass(frozen=True)
-class TrainConfig:
-    """Everything that defines a training run. ``None`` means "the model's default"."""
+class Setting:
+    """One training setting as every front end sees it: the CLI flag, the form's box, the API parameter."""
 
-    model: str = "dcgan"
-    dataset: str = "mnist"
-    loss: str | None = None
-    steps: int = 2000
-    batch_size: int | None = None
-    lr_g: float | None = None
-    lr_d: float | None = None
-    beta1: float | None = None
-    beta2: float | None = None
-    k: int | None = None  # discriminator steps per generator step
-    latent_dim: int | None = None
-    seed: int = 0
-    precision: str = "auto"
-    xla: bool = False  # XLA jit_compile on TF (measured ~2x slower on a 2-core CPU)
-    data_dir: str | None = None
-    image_size: int = 28
-    limit: int | None = None  # use only the first N training examples (tests, quick demos)
-    lr_decay_start: int | None = None  # from this step both learning rates fall linearly to 0 at `steps`
-    options: dict[str, Any] = field(default_factory=dict)  # model options: width, gp_weight, ...
+    name: str
+    type: type  # int, float, str, bool or dict (the value's type when it is not None)
+    default: Any  # None: the model's default (when model_default) or "not set"
+    label: str  # the Train tab's label
+    help: str  # one sentence: the CLI's --help, the form's tooltip
+    lo: float = -math.inf  # numbers: the allowed range
+    hi: float = math.inf
+    lo_open: bool = False  # the range excludes lo (learning rates: > 0)
+    hi_open: bool = False  # the range excludes hi (Adam betas: < 1)
+    range_message: str = ""  # out of range: this message ({name}, {value}) instead of the plain one
+    choices: tuple[str, ...] = ()  # a closed list of values, checked here ('' = checked where it is used)
+    flag: str = ""  # the CLI flag
+    aliases: tuple[str, ...] = ()  # more CLI flags for the same setting
+    metavar: str | None = None
+    form: bool = False  # a box of the Train tab's form, so a parameter of /start, /step, /preset ...
+    live: bool = False  # may change while a run trains
+    compare: bool = False  # offered by "Compare with ..." (two runs differing in this setting)
+    model_default: bool = False  # None means "the model's default" (GAN.defaults gives one)
+
+    def check(self, value: Any) -> Any:
+        """``value`` validated for this setting (numbers coerced to int / float); ConfigError if not."""
+        if value is None:
+            return None
+        if self.type is int:
+            return check_number(self.name, value, self.lo, self.hi, whole=True)
+        if self.type is float:
+            v = check_number(self.name, value)
+            low = v <= self.lo if self.lo_open else v < self.lo
+            high = v >= self.hi if self.hi_open else v > self.hi
+            if low or high:
+                if self.range_message:
+                    raise ConfigError(self.range_message.format(name=self.name, value=v))
+                check_number(self.name, v, self.lo, self.hi)
+            return v
+        if self.choices and value not in self.choices:
+            raise ConfigError(f"{self.name} must be one of {', '.join(self.choices)}; got {value!r}.")
+        return value
+
+
+def setting(default: Any, label: str, help: str, **meta: Any) -> Any:
+    """A TrainConfig field declared with its Setting metadata (label, help, range, flag, ...)."""
+    meta = {"label": label, "help": help, **meta}
+    if isinstance(default, dict):
+        return field(default_factory=dict, metadata={"setting": meta})
+    return field(default=default, metadata={"setting": meta})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Everything that defines a training run. ``None`` means "the model's default".
+
+    The form's fields come first, in the order of the Train tab's boxes and the API's parameters."""
+
+    model: str = setting("dcgan", "Model", "vanilla, dcgan, cgan, wgan_gp, infogan, pix2pix, srgan, sgan, "
+                         "text2img", form=True)
+    dataset: str = setting("mnist", "Dataset", "ring, grid, moons, spiral, circle, mnist, fashion, openmoji, a "
+                           "folder (A|B pairs for pix2pix; DIR:BtoA makes the right half the input), or a .csv "
+                           "of points", form=True)
+    loss: str | None = setting(None, "Loss", "minimax, non_saturating, least_squares, hinge, wasserstein "
+                               "(default: the model's)", form=True, live=True, compare=True,
+                               model_default=True)
+    lr_g: float | None = setting(None, "G learning rate", "generator learning rate (default: the model's)",
+                                 lo=0, hi=1, lo_open=True, range_message=_LR_RANGE, form=True, live=True,
+                                 compare=True, model_default=True)
+    lr_d: float | None = setting(None, "D learning rate", "discriminator learning rate (default: the model's)",
+                                 lo=0, hi=1, lo_open=True, range_message=_LR_RANGE, form=True, live=True,
+                                 compare=True, model_default=True)
+    k: int | None = setting(None, "k: D steps per G step", "discriminator steps per generator step "
+                            "(default: the model's)", lo=1, hi=50, aliases=("--d-steps",), form=True, live=True,
+                            compare=True, model_default=True)
+    batch_size: int | None = setting(None, "Batch size", "examples per step (default: the model's)", lo=1,
+                                     hi=4096, form=True, compare=True, model_default=True)
+    latent_dim: int | None = setting(None, "Latent size", "entries of the noise vector z (default: the model's)",
+                                     lo=1, hi=1024, form=True, compare=True, model_default=True)
+    seed: int = setting(0, "Seed", "random seed: the same seed gives the same run", lo=0, hi=MAX_SEED, form=True)
+    steps: int = setting(2000, "Stop after (steps)", "generator steps", lo=0, hi=10_000_000, form=True)
+    beta1: float | None = setting(None, "Adam beta1", "Adam's beta1 (default: the model's)", lo=0, hi=1,
+                                  hi_open=True, range_message="Adam {name} must be in [0, 1); got {value:g}.",
+                                  model_default=True)
+    beta2: float | None = setting(None, "Adam beta2", "Adam's beta2 (default: the model's)", lo=0, hi=1,
+                                  hi_open=True, range_message="Adam {name} must be in [0, 1); got {value:g}.",
+                                  model_default=True)
+    precision: str = setting("auto", "Precision", "float32, or mixed precision where the device has it "
+                             "(auto: bfloat16 on CPUs with AMX / AVX-512 bf16, float16 on GPUs)", choices=PRECISIONS)
+    xla: bool = setting(False, "XLA", "XLA-compile the step (TF backend; measured ~2x slower on a 2-core CPU)")
+    data_dir: str | None = setting(None, "Data folder", "folder with mnist/, openmoji/ ... (default "
+                                   "$GANLAB_DATA_DIR)")
+    image_size: int = setting(28, "Image size", "for image folders", lo=8, hi=256)
+    limit: int | None = setting(None, "Limit", "use only the first N examples (tests, quick demos)", lo=1)
+    lr_decay_start: int | None = setting(None, "Decay from step", "from this step both learning rates fall "
+                                         "linearly to 0 at the last step (default: constant)", lo=0,
+                                         metavar="STEP")
+    options: dict[str, Any] = setting(  # noqa: RUF009 (setting() returns a dataclasses.field)
+        {}, "Model options", "model option, e.g. width=0.5 or gp_weight=10", flag="--option", metavar="KEY=VALUE")
 
     def __post_init__(self) -> None:
-        for name, (lo, hi) in LIMITS.items():
-            value = getattr(self, name)
-            if value is not None:
-                object.__setattr__(self, name, check_number(name, value, lo, hi, whole=True))
-        for name in ("lr_g", "lr_d"):
-            value = getattr(self, name)
-            if value is not None:
-                value = check_number(name, value)
-                if not 0 < value <= 1:
-                    raise ConfigError(f"Learning rate {name} must be > 0 and at most 1 "
-                                      f"(typical: 0.0001-0.001); got {value:g}.")
-                object.__setattr__(self, name, value)
-        for name in ("beta1", "beta2"):
-            value = getattr(self, name)
-            if value is not None:
-                value = check_number(name, value)
-                if not 0 <= value < 1:
-                    raise ConfigError(f"Adam {name} must be in [0, 1); got {value:g}.")
-                object.__setattr__(self, name, value)
-        if self.precision not in PRECISIONS:
-            raise ConfigError(f"precision must be one of {', '.join(PRECISIONS)}; got {self.precision!r}.")
-        if self.limit is not None:
-            object.__setattr__(self, "limit", check_number("limit", self.limit, 1, math.inf, whole=True))
+        for s in settings(type(self)):
+            object.__setattr__(self, s.name, s.check(getattr(self, s.name)))
         if self.lr_decay_start is not None:
             start = check_number("lr_decay_start", self.lr_decay_start, 0, max(self.steps - 1, 0), whole=True)
             object.__setattr__(self, "lr_decay_start", start)
@@ -109,10 +160,11 @@ class TrainConfig:
     def resolve(self, model_defaults: Mapping[str, Any], **fixed: Any) -> TrainConfig:
         """The config with every "model's default" (None) filled from ``model_defaults``, then ``fixed``
         applied (derived values such as the precision chosen for the device); validated once."""
-        missing = [k for k in MODEL_DEFAULTS if k not in model_defaults]
+        names = [s.name for s in settings(type(self)) if s.model_default]
+        missing = [k for k in names if k not in model_defaults]
         if missing:
             raise KeyError(f"model defaults lack {missing}")
-        filled = {k: model_defaults[k] for k in MODEL_DEFAULTS if getattr(self, k) is None}
+        filled = {k: model_defaults[k] for k in names if getattr(self, k) is None}
         return replace(self, **{**filled, **fixed})
 
     def with_updates(self, **changes: Any) -> TrainConfig:
@@ -130,9 +182,35 @@ class TrainConfig:
         return cls(**{k: v for k, v in data.items() if k in known})
 
 
+def _value_type(hint: Any) -> type:
+    """int for ``int | None``, dict for ``dict[str, Any]``: the type a setting's value has when set."""
+    args = [a for a in typing.get_args(hint) if a is not type(None)]
+    if typing.get_origin(hint) in (typing.Union, types.UnionType) and args:
+        hint = args[0]
+    return typing.get_origin(hint) or hint
+
+
+@cache
+def settings(cls: type[TrainConfig] = TrainConfig) -> tuple[Setting, ...]:
+    """Every setting of ``cls`` (TrainConfig or a subclass) in declaration order, from its fields."""
+    hints = typing.get_type_hints(cls)
+    out = []
+    for f in fields(cls):
+        meta = dict(f.metadata.get("setting", {}))
+        default = f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+        meta.setdefault("flag", "--" + f.name.replace("_", "-"))
+        out.append(Setting(name=f.name, type=_value_type(hints[f.name]), default=default, **meta))
+    return tuple(out)
+
+
+def form_settings(cls: type[TrainConfig] = TrainConfig) -> tuple[Setting, ...]:
+    """The settings that are boxes of the Train tab's form, in the form's (and the API's) order."""
+    return tuple(s for s in settings(cls) if s.form)
+
+
 def default_of(name: str) -> Any:
-    """The default of a TrainConfig field (None for those the model decides): argparse and the form read it."""
-    for f in fields(TrainConfig):
-        if f.name == name:
-            return f.default if f.default is not MISSING else f.default_factory()  # type: ignore[misc]
+    """The default of a TrainConfig field (None for those the model decides)."""
+    for s in settings():
+        if s.name == name:
+            return s.default
     raise KeyError(name)
