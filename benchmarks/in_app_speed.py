@@ -51,7 +51,9 @@ def headless(choice: str, seconds: float, warmup: float = 5.0) -> float:
     time.sleep(warmup)
     rate = rate_of(s, seconds)
     s.stop()
-    worker.join()
+    worker.join(60)
+    if worker.is_alive():
+        raise RuntimeError("the headless training did not stop within 60 s")
     return rate
 
 

@@ -32,7 +32,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from tests.ui_helpers import app_process
+from tests.ui_helpers import app_process, wait_for
 
 MNIST_CGAN = ["cgan", "mnist", "non_saturating", 2e-4, 2e-4, 1, 64, 64, 0, 100000]
 
@@ -111,8 +111,7 @@ def training_phases(url: str, train_seconds: float, sessions: int, max_runs: int
     t0 = time.time()
     threads: list[threading.Thread] = []
     for seed in range(1, sessions + 1):
-        while sum(t.is_alive() for t in threads) >= max_runs:
-            time.sleep(0.2)
+        wait_for(lambda: sum(t.is_alive() for t in threads) < max_runs, timeout=600, what="a free training slot")
         t = threading.Thread(target=one_session, args=(seed,))
         t.start()
         threads.append(t)

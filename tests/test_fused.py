@@ -12,6 +12,7 @@ from ganlab.config import TrainConfig
 from ganlab.data import Dataset
 from ganlab.train.session import TrainingSession
 from tests.conftest import run_on_jax
+from tests.ui_helpers import wait_for
 
 RNG = np.random.default_rng(0)
 IMAGES = Dataset("t", RNG.uniform(-1, 1, (64, 28, 28, 1)).astype("float32"),
@@ -82,10 +83,8 @@ def test_pause_stops_at_a_call_boundary_and_single_steps_stay_single(monkeypatch
 
     worker = threading.Thread(target=watch)
     worker.start()
-    deadline = time.time() + 120
-    while s.status != "paused" and time.time() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)
+    wait_for(lambda: s.status == "paused", timeout=120, what="the run to pause after its first call")
+    time.sleep(0.3)  # the stillness is what is tested: paused, no second call's steps arrive in 0.3 s
     assert s.status == "paused" and len(seen) == 16 and s.step_count == 16
     for kind in ("train", "d", "g"):
         before = s.step_count

@@ -9,6 +9,7 @@ import pytest
 from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import Dataset
 from ganlab.train.session import TrainingDiverged, TrainingSession, TrainingStopped
+from tests.ui_helpers import wait_for
 
 
 def _ring_session(seed=0, **kw):
@@ -37,16 +38,14 @@ def test_pause_resume_stop_from_another_thread():
     seen = []
     worker = threading.Thread(target=lambda: seen.extend(s.run()))
     worker.start()
-    while s.step_count < 5:
-        time.sleep(0.01)
+    wait_for(lambda: s.step_count >= 5, timeout=120, what="the worker's first 5 steps")
     s.pause()
-    time.sleep(0.3)
+    wait_for(lambda: s.status == "paused", timeout=60, what="the run to pause at a call boundary")
     paused_at = s.step_count
-    time.sleep(0.3)
+    time.sleep(0.3)  # the stillness is what is tested: paused, the step count stays put for 0.3 s
     assert s.step_count == paused_at and s.status == "paused"
     s.resume()
-    while s.step_count < paused_at + 5:
-        time.sleep(0.01)
+    wait_for(lambda: s.step_count >= paused_at + 5, timeout=60, what="5 more steps after resume")
     s.stop()
     worker.join(5)
     assert not worker.is_alive() and s.status == "stopped"

@@ -54,5 +54,6 @@ def test_grey_pictures_and_a_reader_never_sees_a_partial_file(tmp_path):
             image.postprocess(picture)
     finally:
         done.set()
-        reader.join()
+        reader.join(60)
+    assert not reader.is_alive(), "the reader did not stop within 60 s"
     assert not partial, f"read {len(partial)} partial files"

@@ -16,6 +16,7 @@ from starlette.testclient import TestClient
 from ganlab.ui import app as ui_app
 from ganlab.ui.frames import KEEP, LiveFrames
 from ganlab.ui.page import QUIET_TIMERS, EarlyScript
+from tests.ui_helpers import wait_for
 
 PAGE = "<!doctype html><html><head><title>t</title><script type=module src=app.js></script></head></html>"
 
@@ -109,8 +110,6 @@ def test_live_curves_redraw_only_when_limits_change_and_refit_only_for_wider_lab
 
 def test_a_closed_runs_frames_stay_fetchable_for_a_while(tmp_path):
     """Reset frees the run while the page may still fetch its last frames: they go a little later."""
-    import time
-
     from ganlab.ui import frames as frames_module
 
     frames = LiveFrames(tmp_path)
@@ -119,7 +118,5 @@ def test_a_closed_runs_frames_stay_fetchable_for_a_while(tmp_path):
     assert last.is_file() and frames.folder in frames_module._lingering
     with pytest.raises(RuntimeError, match="closed"):
         frames.write("view", np.zeros((4, 4), np.uint8))
-    deadline = time.time() + 10
-    while frames.folder.exists() and time.time() < deadline:
-        time.sleep(0.05)
+    wait_for(lambda: not frames.folder.exists(), timeout=10, what="the lingering frames folder to go")
     assert not frames.folder.exists() and frames.folder not in frames_module._lingering

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import time
 
 import pytest
 
@@ -43,14 +44,13 @@ def test_start_read_pause_step_save_reset(app):
     c = api_client(url)
     status = c.predict(*RING, api_name="/start")
     assert "Training **vanilla** on **ring**" in status and "CPU" in status
-    m = wait_for(lambda: (x := _metrics(c))["step"] > 30 and x)
+    m = wait_for(lambda: (x := _metrics(c))["step"] > 30 and x, what="/metrics to pass step 30")
     assert m["status"] == "running" and m["model"] == "vanilla"
     assert m["last"]["d_loss"] > 0 and 0 <= m["last"]["d_real"] <= 1 and m["steps_per_sec"] > 0
     c.predict(api_name="/pause")
-    wait_for(lambda: _metrics(c)["status"] == "paused")
+    wait_for(lambda: _metrics(c)["status"] == "paused", what="/metrics to say paused")
     frozen = _metrics(c)["step"]
-    import time
-    time.sleep(1.0)
+    time.sleep(1.0)  # the stillness is what is tested: paused, the step count stays put for 1 s
     assert _metrics(c)["step"] == frozen
     out = c.predict(*RING, api_name="/step")
     assert f"Step {frozen + 1} /" in out[3]
@@ -77,12 +77,12 @@ def test_two_sessions_train_different_models_in_isolation(app):
     a, b = api_client(url), api_client(url)
     a.predict(*RING, api_name="/start")
     b.predict(*WGAN_RING, api_name="/start")
-    wait_for(lambda: _metrics(a)["step"] > 20 and _metrics(b)["step"] > 5)
+    wait_for(lambda: _metrics(a)["step"] > 20 and _metrics(b)["step"] > 5, what="both sessions to train")
     assert _metrics(a)["model"] == "vanilla" and _metrics(b)["model"] == "wgan_gp"
     b.predict(api_name="/pause")
-    wait_for(lambda: _metrics(b)["status"] == "paused")
+    wait_for(lambda: _metrics(b)["status"] == "paused", what="session B to pause")
     before = _metrics(a)["step"]
-    wait_for(lambda: _metrics(a)["step"] > before + 10)  # A keeps training while B is paused
+    wait_for(lambda: _metrics(a)["step"] > before + 10, what="A to train on while B is paused")
     b.predict(api_name="/reset")
     assert _metrics(b)["status"] == "none" and _metrics(a)["status"] == "running"
     a.predict(api_name="/reset")
@@ -182,9 +182,9 @@ def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     m = _metrics(c)
     assert m["step"] == 1 and m["quality"]["coverage"] < 0.5 and m["alarms"] == []  # not trained yet
     c.predict(*form, api_name="/start")
-    wait_for(lambda: _metrics(c)["step"] > COLLAPSE_AFTER + 50)
+    wait_for(lambda: _metrics(c)["step"] > COLLAPSE_AFTER + 50, what=f"step {COLLAPSE_AFTER + 50}")
     c.predict(api_name="/pause")
-    wait_for(lambda: _metrics(c)["status"] == "paused")
+    wait_for(lambda: _metrics(c)["status"] == "paused", what="/metrics to say paused")
     out = c.predict(*form, api_name="/step")
     m = _metrics(c)
     assert m["quality"]["coverage"] < 0.5
@@ -209,7 +209,7 @@ def test_watcher_ends_quietly_when_reset_frees_the_run_mid_draw(tmp_path):
     store.create("watcher-race", TrainConfig(model="vanilla", dataset="ring", batch_size=32, steps=10**6))
     run = store.start("watcher-race")
     try:
-        wait_for(lambda: run.session.step_count > 0)
+        wait_for(lambda: run.session.step_count > 0, what="the run's first step")
         stream = tab.watch(request)
         first = next(stream)  # the first update draws everything and creates the run's frames
         assert any(isinstance(v, str) and v.endswith(".png") for v in first)
@@ -225,7 +225,6 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
     and history columns (matplotlib is not thread-safe), so drawings must take turns. Seen before the
     fix: the paused picture's loss curves stopped at step ~425 under a status line saying 857."""
     import threading
-    import time
     from types import SimpleNamespace
 
     from ganlab.config import TrainConfig
@@ -239,7 +238,7 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
     run = store.start("two-watchers")
     inside, most = [0], [0]
     try:
-        wait_for(lambda: run.session.step_count > 0)
+        wait_for(lambda: run.session.step_count > 0, what="the run's first step")
         tab.refresh(request, force=True)  # makes the figures
         update = run.view.curves.update
 
@@ -258,7 +257,8 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(120)
+        assert not any(t.is_alive() for t in threads), "a refresh did not end within 120 s"
         assert most[0] == 1, "two drawings of one run overlapped"
     finally:
         store.release("two-watchers")
@@ -268,7 +268,6 @@ def test_reset_pressed_while_start_builds_the_run_stops_that_run(tmp_path):
     """Start, then Reset before the Start has built its models: the run the student reset must not
     train on (before the fix the Reset found no run yet, and the Start then started one)."""
     import threading
-    import time
     from types import SimpleNamespace
 
     from ganlab.ui.sessions import SessionStore
@@ -277,19 +276,21 @@ def test_reset_pressed_while_start_builds_the_run_stops_that_run(tmp_path):
     store = SessionStore(max_runs=2, root=tmp_path / "runs")
     tab = TrainTab(store)
     request = SimpleNamespace(session_hash="start-then-reset")
-    create = store.create
+    create, building = store.create, threading.Event()
 
     def slow_create(*args, **kwargs):
-        time.sleep(0.5)  # building the models takes a moment on a busy server
+        building.set()
+        time.sleep(0.5)  # building the models takes a moment on a busy server (the race under test)
         return create(*args, **kwargs)
 
     store.create = slow_create
     starting = threading.Thread(target=tab.start, args=(TrainForm(*RING), request))
     try:
         starting.start()
-        time.sleep(0.1)
+        assert building.wait(60), "the Start did not begin building its run within 60 s"
         tab.reset(request)  # pressed while the Start is still building
-        starting.join()
+        starting.join(120)
+        assert not starting.is_alive(), "the Start did not end within 120 s"
         assert store.get("start-then-reset") is None and store.active_count() == 0
     finally:
         store.release("start-then-reset")
@@ -299,7 +300,6 @@ def test_watcher_and_metrics_asking_first_share_one_monitor(tmp_path, monkeypatc
     """The watcher and /metrics may both ask for a new run's collapse monitor at once: one Monitor
     is built, so both read the same alarms (before the fix, two, and one of them was dropped)."""
     import threading
-    import time
 
     from ganlab.config import TrainConfig
     from ganlab.ui import train_tab
@@ -323,7 +323,8 @@ def test_watcher_and_metrics_asking_first_share_one_monitor(tmp_path, monkeypatc
         for t in threads:
             t.start()
         for t in threads:
-            t.join()
+            t.join(120)
+        assert not any(t.is_alive() for t in threads), "asking for the monitor did not end within 120 s"
         assert len(made) == 1 and got[0] is got[1] is run.view.monitor
     finally:
         store.release("one-monitor")

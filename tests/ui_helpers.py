@@ -1,8 +1,10 @@
-"""Start the app on a free 127.0.0.1 port (in-process, or ``python app.py``) for tests and benchmarks."""
+"""Start the app on a free 127.0.0.1 port (in-process, or ``python app.py``) for tests and benchmarks;
+``wait_for``, the one way a test or benchmark waits for something (always with a deadline)."""
 
 from __future__ import annotations
 
 import contextlib
+import inspect
 import os
 import socket
 import subprocess
@@ -45,15 +47,38 @@ def running_app(tmp_path, max_runs: int = 4) -> Iterator[tuple[str, object]]:
         demo.close()
 
 
-def wait_for(predicate, timeout: float = 60.0, every: float = 0.3):
-    """Poll until predicate() is truthy; return its value or raise TimeoutError."""
-    end = time.time() + timeout
-    while time.time() < end:
-        value = predicate()
+def wait_for(condition, timeout: float = 60.0, what: str | None = None, every: float = 0.3):
+    """Poll ``condition()`` until it returns something truthy, and return that. After ``timeout``
+    seconds (it is checked once more at the deadline) fail with a TimeoutError that names ``what``
+    was awaited (default: the condition's source) and its last value. Polls every 10 ms at first,
+    doubling up to ``every`` seconds: a condition met at once costs no fixed sleep, a slow one (an
+    HTTP call) is not asked too often. An exception from ``condition`` propagates at once."""
+    end = time.monotonic() + timeout
+    pause = min(0.01, every)
+    while True:
+        value = condition()
         if value:
             return value
-        time.sleep(every)
-    raise TimeoutError("condition not met in time")
+        left = end - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"waited {timeout:g} s for {what or _source(condition)}; "
+                               f"last value {_short(value)}")
+        time.sleep(min(pause, left))
+        pause = min(every, 2 * pause)
+
+
+def _source(condition) -> str:
+    """A condition's source text (a lambda's line), for wait_for's message."""
+    try:
+        text = " ".join(inspect.getsource(condition).split())
+    except (OSError, TypeError):
+        text = repr(condition)
+    return _short(text)
+
+
+def _short(value, limit: int = 300) -> str:
+    text = value if isinstance(value, str) else repr(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def api_client(url: str):
@@ -92,15 +117,10 @@ def app_process(*args: str, wait_s: float = 180) -> Iterator[tuple[str, subproce
                             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/"
     try:
-        end = time.time() + wait_s
-        while True:
-            try:
-                urllib.request.urlopen(url + "config", timeout=2)
-                break
-            except OSError:
-                if time.time() > end:
-                    raise RuntimeError(f"the app did not start within {wait_s:.0f} s") from None
-                time.sleep(0.5)
+        wait_for(lambda: _answers(url + "config") or proc.poll() is not None, timeout=wait_s,
+                 what=f"app.py to answer at {url}", every=0.5)
+        if proc.poll() is not None:
+            raise RuntimeError(f"app.py exited with {proc.returncode} before it answered")
         yield url, proc
     finally:
         proc.terminate()
@@ -108,3 +128,12 @@ def app_process(*args: str, wait_s: float = 180) -> Iterator[tuple[str, subproce
             proc.wait(20)
         except subprocess.TimeoutExpired:
             proc.kill()
+
+
+def _answers(url: str) -> bool:
+    """True once ``url`` answers an HTTP GET."""
+    try:
+        urllib.request.urlopen(url, timeout=2)
+    except OSError:
+        return False
+    return True
