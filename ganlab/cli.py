@@ -438,22 +438,43 @@ def cmd_evaluate_augmentation(args: argparse.Namespace, argv: list[str]) -> int:
     return 0
 
 
-def cmd_classify(args: argparse.Namespace, argv: list[str]) -> int:
-    """Classify images from an .npz (as `generate` writes them); write labels and probs to --out."""
-    from ganlab.evaluate.classify import load_image_classifier
-
-    clf = load_image_classifier(args.checkpoint, args.head)
-    with np.load(args.images, allow_pickle=False) as data:
+def _load_images(path: str) -> np.ndarray:
+    """The ``images`` array of an .npz file; ValueError with a message when it is not there."""
+    try:
+        data = np.load(path, allow_pickle=False)
+    except FileNotFoundError:
+        raise ValueError(f"--images: no file {path}") from None
+    except (OSError, ValueError) as e:
+        raise ValueError(f"--images: {path} is not an .npz file as `generate` writes it ({e})") from None
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise ValueError(f"--images: {path} holds one bare array; save it as an .npz with "
+                         "np.savez(path, images=...)")
+    with data:
         if "images" not in data.files:
-            raise ValueError(f"{args.images} has no array named 'images' (found {', '.join(data.files)}).")
-        images = data["images"]
-    labels, probs = clf(images)
+            raise ValueError(f"{path} has no array named 'images' (found {', '.join(data.files) or 'none'}).")
+        return data["images"]
+
+
+def cmd_classify(args: argparse.Namespace, argv: list[str]) -> int:
+    """Classify images from an .npz (as `generate` writes them); write the reading to --out."""
+    from ganlab.evaluate.classify import check_pixels, load_image_classifier
+
+    images = check_pixels(_load_images(args.images))  # NaN, dtype, axes: before the model loads
+    clf = load_image_classifier(args.checkpoint, args.head)
+    reading = clf(images)
+    labels = reading.labels_with_fake if args.labels_with_fake else reading.labels
+    arrays = {"labels": labels, "probs": reading.probs, "names": np.array(clf.names)}
+    if reading.p_fake is not None:
+        arrays["p_fake"] = reading.p_fake
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    np.savez_compressed(args.out, labels=labels, probs=probs, names=np.array(clf.names))
+    np.savez_compressed(args.out, **arrays)
     counts = np.bincount(labels, minlength=len(clf.names))
-    read = ", ".join(f"{name}: {n}" for name, n in zip(clf.names, counts) if n)
-    print(f"classified {len(labels)} images with {clf.source} into {args.out} (columns: {', '.join(clf.names)}); "
-          f"read as {read}")
+    read = ", ".join(f"{name}: {n:,}" for name, n in zip(clf.names, counts) if n)
+    n = len(labels)
+    fake = "" if reading.p_fake is None else \
+        f"; D calls {reading.called_fake:,} of {n:,} ({100 * reading.called_fake / n:.1f} %) fake"
+    what = "read (if real) as" if reading.p_fake is not None and not args.labels_with_fake else "read as"
+    print(f"classified {n:,} images with {clf.source} into {args.out} ({', '.join(arrays)}); {what} {read}{fake}")
     return 0
 
 
@@ -739,7 +760,14 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--head", default="classifier", choices=["classifier", "baseline"],
                    help="sgan: its classifier, or the labels-only baseline it carries")
     e.add_argument("--images", required=True, help=".npz with 'images': uint8 N×28×28, 0 = background")
-    e.add_argument("--out", required=True, help="output .npz: labels (N,), probs (N, K+1 for sgan), names")
+    e.add_argument("--labels-with-fake", action="store_true",
+                   help="labels over all K+1 columns (sgan: K where 'fake' is the most probable)")
+    e.add_argument("--out", required=True,
+                   help="output .npz: labels (N,) the class it reads if the picture is real (argmax over "
+                        "the K classes, what evaluate-sgan's accuracy counts); p_fake (N,) D's probability "
+                        "that it is generated (sgan classifier only: absent for a classifier without a "
+                        "'fake' class); probs (N, K+1 for sgan, the last column 'fake'; N×K otherwise); "
+                        "names (one per probs column)")
     e.set_defaults(func=cmd_classify)
 
     x = sub.add_parser("export-float16", help="copy a checkpoint for shipping with float16 weights")

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from keras import ops
 
+from ganlab.checkpoints import shipped_names
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset, mnist_like
 from ganlab.data.labels import labelled_subset, semi_supervised
@@ -104,13 +105,63 @@ def test_classify_cli_round_trip(tmp_path):
     with np.load(tmp_path / "preds.npz") as p:
         assert p["labels"].shape == (5,) and p["probs"].shape == (5, 11)
         assert p["names"][-1] == "fake" and np.allclose(p["probs"].sum(1), 1, atol=1e-5)
-        assert (p["labels"] == p["probs"].argmax(1)).all()
+        assert (p["labels"] == p["probs"][:, :-1].argmax(1)).all()  # the digit it reads if the picture is real
+        np.testing.assert_allclose(p["p_fake"], p["probs"][:, -1])
     _cli("classify", "--checkpoint", "classifier-mnist", "--images", "x.npz", "--out", "cnn.npz", cwd=tmp_path)
     with np.load(tmp_path / "cnn.npz") as p:
-        assert p["labels"].shape == (5,) and p["probs"].shape == (5, 10)
+        assert p["labels"].shape == (5,) and p["probs"].shape == (5, 10) and "p_fake" not in p.files  # no fake class
     out = _cli("evaluate-sgan", "--checkpoint", "run", "--limit", "50", "--write-card", cwd=tmp_path)
     card = json.loads((tmp_path / "run" / "card.json").read_text())
     assert card["quality"]["sgan"]["test_images"] == 50 and "baseline" in out
+
+
+@needs_mnist
+@pytest.mark.skipif("sgan-mnist-100" not in shipped_names(), reason="shipped sgan-mnist-100 missing")
+def test_classify_labels_count_what_evaluate_sgan_counts(tmp_path, capsys):
+    """classify's labels on real test digits are right as often as evaluate-sgan says; p_fake beside them."""
+    from ganlab.cli import main
+    from ganlab.data.idx import load_idx_pair
+    from ganlab.evaluate.classify import sgan_test_accuracy
+
+    images, truth = (a[:2000] for a in load_idx_pair("mnist", "test", None))
+    np.savez(tmp_path / "test.npz", images=images)
+    assert main(["classify", "--checkpoint", "sgan-mnist-100", "--images", str(tmp_path / "test.npz"),
+                 "--out", str(tmp_path / "p.npz")]) == 0
+    summary = capsys.readouterr().out
+    measured = sgan_test_accuracy("sgan-mnist-100", limit=2000)
+    with np.load(tmp_path / "p.npz") as p:
+        assert p["labels"].shape == p["p_fake"].shape == (2000,) and p["probs"].shape == (2000, 11)
+        assert round(float((p["labels"] == truth).mean()), 4) == measured["classifier_accuracy"] > 0.95
+        called_fake = int((p["probs"].argmax(1) == 10).sum())
+        np.testing.assert_allclose(p["p_fake"], p["probs"][:, -1])
+    assert called_fake == measured["classifier_called_fake"] > 0
+    assert f"D calls {called_fake} of 2,000 ({100 * called_fake / 2000:.1f} %) fake" in summary
+    assert main(["classify", "--checkpoint", "sgan-mnist-100", "--images", str(tmp_path / "test.npz"),
+                 "--labels-with-fake", "--out", str(tmp_path / "k1.npz")]) == 0
+    with np.load(tmp_path / "k1.npz") as p:
+        assert (p["labels"] == 10).sum() == called_fake and (p["labels"] == p["probs"].argmax(1)).all()
+
+
+def test_classify_bad_images_get_a_message_not_a_traceback(tmp_path, capsys):
+    from ganlab.cli import main
+
+    digits = np.zeros((3, 28, 28), np.uint8)
+    bad = {"other.npz": {"pictures": digits}, "shape.npz": {"images": np.zeros((3, 32, 32), np.uint8)},
+           "flat.npz": {"images": np.zeros(784, np.uint8)}, "dtype.npz": {"images": digits.astype(np.int64)},
+           "nan.npz": {"images": np.full((3, 28, 28), np.nan, np.float32)}}
+    words = {"other.npz": "no array named 'images' (found pictures)", "shape.npz": "it reads 28×28 images",
+             "flat.npz": "N×H×W", "dtype.npz": "must be uint8", "nan.npz": "contain NaN"}
+    for name, arrays in bad.items():
+        np.savez(tmp_path / name, **arrays)
+    np.save(tmp_path / "bare.npy", digits)
+    (tmp_path / "text.npz").write_text("not numbers")
+    words.update({"bare.npy": "one bare array", "text.npz": "not an .npz file", "missing.npz": "no file"})
+    for name, expected in words.items():
+        code = main(["classify", "--checkpoint", "classifier-mnist", "--images", str(tmp_path / name),
+                     "--out", str(tmp_path / "o.npz")])
+        err = capsys.readouterr().err
+        assert code == 2 and expected in err and "Traceback" not in err, (name, err)
+    assert not (tmp_path / "o.npz").exists()
 
 
 @needs_mnist
@@ -191,6 +242,7 @@ def test_classify_panel_reads_an_uploaded_digit(tmp_path):
 JAX_SCRIPT = """
 import numpy as np
 from ganlab.checkpoints import load_generator
+from ganlab.checkpoints import shipped_names
 from ganlab.config import TrainConfig
 from ganlab.evaluate.classify import load_image_classifier
 from ganlab.train.session import TrainingSession
@@ -206,8 +258,8 @@ loaded = load_generator(path, with_discriminator=True)
 x = _blobs().x[:5]
 np.testing.assert_allclose(np.asarray(loaded.gan.class_probabilities(x)), np.asarray(s.gan.class_probabilities(x)),
                            atol=1e-5)
-labels, probs = load_image_classifier(path)(((x[..., 0] + 1) * 127.5).astype(np.uint8))
-assert probs.shape == (5, 4) and labels.shape == (5,)
+reading = load_image_classifier(path)(((x[..., 0] + 1) * 127.5).astype(np.uint8))
+assert reading.probs.shape == (5, 4) and reading.labels.shape == (5,) and reading.p_fake.shape == (5,)
 print("sgan on jax ok")
 """
 

@@ -29,6 +29,44 @@ MAX_UPLOAD_BYTES = 10 * 2**20  # an uploaded digit picture, checked before decod
 MAX_UPLOAD_PIXELS = 4096 * 4096
 
 
+@dataclass(frozen=True)
+class Reading:
+    """What a classifier reads in N images: the class each shows if it is real and, for an SGAN, how
+    likely D finds it generated. The one reading behind ``classify``, the Classify tab and
+    ``evaluate-sgan``."""
+
+    names: tuple[str, ...]  # one per probability column; an SGAN's last column is "fake"
+    probs: np.ndarray  # (N, len(names)) floats (float32 from a classifier), each row sums to 1
+    labels: np.ndarray  # (N,) int32: the most probable of the K classes ("fake" left out)
+    share: np.ndarray  # (N,): that class's share among the K classes, p(class | real)
+    p_fake: np.ndarray | None  # (N,): p(fake), D's probability that the picture is generated; None without
+
+    @property
+    def labels_with_fake(self) -> np.ndarray:
+        """(N,) int32: the most probable of all columns, so ``len(names) - 1`` (= K) where that is "fake"."""
+        return self.probs.argmax(1).astype(np.int32) if len(self.probs) else np.zeros(0, np.int32)
+
+    @property
+    def called_fake(self) -> int:
+        """How many pictures D calls fake: "fake" is the most probable of the K+1 columns (0 without)."""
+        return 0 if self.p_fake is None else int((self.labels_with_fake == len(self.names) - 1).sum())
+
+
+def read_classes(probs: np.ndarray, names: tuple[str, ...] | list[str]) -> Reading:
+    """The reading of (N, len(names)) probabilities: per picture the most probable class with "fake" (a
+    last column named ``FAKE``, if any) left out, its share among the classes, and p(fake)."""
+    names = tuple(names)
+    probs = np.asarray(probs)
+    probs = (probs if probs.dtype.kind == "f" else probs.astype(np.float32)).reshape(-1, len(names))
+    has_fake = len(names) > 1 and names[-1] == FAKE
+    classes = probs[:, :-1] if has_fake else probs
+    labels = classes.argmax(1).astype(np.int32) if len(classes) else np.zeros(0, np.int32)
+    best = np.take_along_axis(classes, labels[:, None], 1)[:, 0]
+    total = classes.sum(1)
+    share = np.divide(best, total, out=np.zeros_like(best), where=total > 0)
+    return Reading(names, probs, labels, share, probs[:, -1].copy() if has_fake else None)
+
+
 @dataclass
 class ImageClassifier:
     """Probabilities per class (and "fake" for an SGAN) for uint8 images; compiled inference."""
@@ -38,14 +76,16 @@ class ImageClassifier:
     probabilities: Callable[[np.ndarray], Any]  # float images (B, H, W, C) in [-1, 1] -> (B, len(names))
     shape: tuple[int, ...]  # (H, W, C) of one image
 
-    def __call__(self, images: np.ndarray, batch: int = 1000) -> tuple[np.ndarray, np.ndarray]:
-        """(labels (N,), probs (N, len(names))) for uint8 (N, H, W[, C]) images, 0 = background;
-        a label is the most probable column (for an SGAN this can be ``names.index("fake")``)."""
-        x = check_images(images, self.shape)
+    def __call__(self, images: np.ndarray, batch: int = 1000) -> Reading:
+        """What it reads in uint8 (N, H, W[, C]) images, 0 = background (see ``Reading``)."""
+        return self.read_unit_range(check_images(images, self.shape), batch)
+
+    def read_unit_range(self, x: np.ndarray, batch: int = 1000) -> Reading:
+        """What it reads in float32 images (N, H, W, C) in [-1, 1], as the datasets hold them."""
         probs = [np.asarray(keras.ops.convert_to_numpy(self.probabilities(x[i : i + batch])), np.float32)
                  for i in range(0, len(x), batch)]
-        out = np.concatenate(probs) if probs else np.zeros((0, len(self.names)), np.float32)
-        return out.argmax(1).astype(np.int32), out
+        return read_classes(np.concatenate(probs) if probs else np.zeros((0, len(self.names)), np.float32),
+                            self.names)
 
 
 def digit_reading(probs: dict[str, float]) -> tuple[str, float, float] | None:
@@ -53,20 +93,35 @@ def digit_reading(probs: dict[str, float]) -> tuple[str, float, float] | None:
     digits (p(digit | real): what the SGAN's test accuracy counts) and p(fake); None without "fake"."""
     if FAKE not in probs:
         return None
-    digits = {k: float(v) for k, v in probs.items() if k != FAKE}
-    best = max(digits, key=digits.__getitem__)
-    total = sum(digits.values())
-    return best, digits[best] / total if total > 0 else 0.0, float(probs[FAKE])
+    names = (*(k for k in probs if k != FAKE), FAKE)
+    reading = read_classes(np.array([[probs[k] for k in names]]), names)
+    return names[reading.labels[0]], float(reading.share[0]), float(reading.p_fake[0])
 
 
-def check_images(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """uint8 images (N, H, W) or (N, H, W, C) as float32 in [-1, 1] with a channel axis; a clear error
-    when their size does not fit the classifier."""
+def check_pixels(images: np.ndarray) -> np.ndarray:
+    """uint8 pictures (N, H, W) or (N, H, W, C) (one (H, W) picture becomes N = 1); ValueError with a
+    message for NaN, another dtype, another number of axes or no pictures."""
     images = np.asarray(images)
     if images.ndim == 2:
         images = images[None]
+    if images.dtype.kind in "fc" and np.isnan(images).any():
+        raise ValueError(f"The images contain NaN ({int(np.isnan(images).sum()):,} values): they must be uint8 "
+                         "pixels 0..255 (0 = background), as `generate` writes them.")
     if images.dtype != np.uint8:
-        raise ValueError(f"Images must be uint8 (0 = background, as `generate` writes them); got {images.dtype}.")
+        hint = " (values 0..255? convert them with .astype(np.uint8))" if images.dtype.kind in "iuf" else ""
+        raise ValueError(f"Images must be uint8 pixels 0..255 (0 = background, as `generate` writes them); "
+                         f"got {images.dtype}{hint}.")
+    if images.ndim not in (3, 4):
+        raise ValueError(f"Images must be an array N×H×W (or N×H×W×C); got shape {tuple(images.shape)}.")
+    if not len(images):
+        raise ValueError("There are no images to classify (the array holds 0 pictures).")
+    return images
+
+
+def check_images(images: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """uint8 images (``check_pixels``) as float32 in [-1, 1] with a channel axis; a clear error when
+    their size does not fit the classifier's ``shape`` (H, W, C)."""
+    images = check_pixels(images)
     x = to_unit_range(images)
     if tuple(x.shape[1:]) != tuple(shape):
         raise ValueError(f"Images of shape {tuple(images.shape[1:])} do not fit this classifier: it reads "
@@ -84,32 +139,42 @@ def load_image_classifier(name_or_path: str | os.PathLike, head: str = "classifi
                                lambda x: keras.ops.softmax(clf.features_and_logits(x)[1], axis=-1),
                                tuple(clf.model.input_shape[1:]))
     loaded = load_generator(folder, with_discriminator=True)
-    gan = loaded.gan
-    if head not in gan.class_heads:
-        raise CheckpointError(f"{name_or_path} is a {gan.name} checkpoint: it has no classifier "
+    if head not in loaded.gan.class_heads:
+        raise CheckpointError(f"{name_or_path} is a {loaded.gan.name} checkpoint: it has no classifier "
                               f"{head!r} (classifiers: sgan checkpoints, classifier-mnist, classifier-fashion).")
+    return gan_classifier(loaded, head)
+
+
+def gan_classifier(loaded: Any, head: str) -> ImageClassifier:
+    """One classifier head of a loaded GAN (``load_generator(..., with_discriminator=True)``); the
+    SGAN's "classifier" head has K+1 columns, the last "fake"."""
+    gan = loaded.gan
     names = tuple(loaded.card.get("class_names", ())) or tuple(str(i) for i in range(gan.spec.num_classes))
     if head == "classifier":
         names = (*names, FAKE)
     run = backend.compile_step(lambda x: gan.class_probabilities(x, head), list(gan.discriminator.variables))
-    return ImageClassifier(names, f"{folder.name} ({head})", run, tuple(gan.spec.data_shape))
+    return ImageClassifier(names, f"{Path(loaded.path).name} ({head})", run, tuple(gan.spec.data_shape))
 
 
 def sgan_test_accuracy(name_or_path: str | os.PathLike, data_dir: str | None = None,
                        limit: int | None = None) -> dict[str, Any]:
     """Test accuracy of an SGAN checkpoint's classifier and of its labels-only baseline on the
-    dataset's test split (all 10,000 MNIST test images unless ``limit``)."""
+    dataset's test split (all 10,000 MNIST test images unless ``limit``): the share of test images whose
+    reading (``read_classes``: the most probable digit, "fake" left out) is their digit; beside it, how
+    many real test images D calls fake."""
     loaded = load_generator(name_or_path, with_discriminator=True, model="sgan")
     test = mnist_like(loaded.card["dataset"], "test", data_dir, limit=limit)
-    pred = loaded.gan.predict_classes(test.x)
     options = loaded.gan.options  # the card's options over the model's defaults
     per_class = options.get("labels_per_class")
     result: dict[str, Any] = {"test_images": len(test.y), "split": f"{test.name} test set (never trained on)",
                               "labels_per_class": per_class,
                               "labels": per_class * loaded.gan.spec.num_classes if per_class else None,
                               "label_seed": options.get("label_seed"), "step": loaded.card.get("step")}
-    for head, p in pred.items():
-        result[f"{head}_accuracy"] = round(float((p == test.y).mean()), 4)
+    for head in loaded.gan.class_heads:
+        reading = gan_classifier(loaded, head).read_unit_range(test.x)
+        result[f"{head}_accuracy"] = round(float((reading.labels == test.y).mean()), 4)
+        if reading.p_fake is not None:
+            result[f"{head}_called_fake"] = reading.called_fake  # real test digits D calls fake
     return result
 
 

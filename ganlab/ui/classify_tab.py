@@ -33,7 +33,12 @@ class ClassifyTab:
             name: LazyModel(lambda c=choice: load_image_classifier(*c), name) for name, choice in CHOICES.items()}
 
     def classify(self, image: Any, which: str) -> tuple[dict[str, float], np.ndarray]:
-        """The probabilities (a label → probability dict) and the 28×28 picture the classifier read."""
+        """The probabilities (a label → probability dict) and the 28×28 picture the classifier read.
+
+        ``/classify``: a Label whose ``label`` is the most probable of all columns, so "fake" where D
+        calls the picture fake; the digit it reads if the picture is real (what the SGAN's test
+        accuracy and ``classify``'s ``labels`` count) is the most probable digit among the confidences,
+        shown under them by ``reading_text``."""
         loader = self.loaders.get(which)
         if loader is None:
             raise gr.Error(f"Unknown classifier {which!r}; choose one of: {', '.join(CHOICES)}.")
@@ -44,8 +49,8 @@ class ClassifyTab:
             digit = digit_image(image)
         except ValueError as e:
             raise gr.Error(str(e)) from None
-        _, probs = clf(digit[None])
-        return {name: float(p) for name, p in zip(clf.names, probs[0])}, digit
+        reading = clf(digit[None])
+        return {name: float(p) for name, p in zip(clf.names, reading.probs[0])}, digit
 
 
 def reading_text(probs: Any) -> str:
