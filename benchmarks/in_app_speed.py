@@ -21,7 +21,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from ganlab.config import TrainConfig
 from ganlab.train.session import TrainingSession
-from ganlab.ui.text import PRESETS
+from ganlab.ui.presets import PRESETS
 from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for
 
 # --preset: (Train-tab preset, dataset typed over it, what the rows say)
@@ -32,7 +32,7 @@ CHOICES = {"dcgan": ("Healthy: Fashion-MNIST (DCGAN, TF tutorial model)", "mnist
 def config_for(choice: str) -> TrainConfig:
     """The headless twin of what the Train tab runs for that preset (the dataset typed over it)."""
     preset, dataset, _ = CHOICES[choice]
-    fields = {**PRESETS[preset][0], "dataset": dataset, "steps": 10**6}
+    fields = {**PRESETS[preset].settings, "dataset": dataset, "steps": 10**6}
     return TrainConfig(**fields)
 
 

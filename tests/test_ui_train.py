@@ -170,14 +170,14 @@ def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     On the 'mode collapse' preset G piles its points on a blob or two; the alarm waits until G has
     trained COLLAPSE_AFTER steps (an untrained G's points all sit on one small patch too)."""
     from ganlab.train.diagnostics import COLLAPSE_AFTER
-    from ganlab.ui.text import PRESETS
+    from ganlab.ui.presets import PRESETS
     from ganlab.ui.train_tab import TrainForm
 
     name = "Broken: mode collapse on the ring"
     url, _ = app
     c = api_client(url)
     *form, note = c.predict(name, api_name="/preset")  # the form's boxes, in the API's order
-    assert form == [PRESETS[name][0][k] for k in TrainForm.names()] and "coverage alarm" in note
+    assert form == [PRESETS[name].settings[k] for k in TrainForm.names()] and "coverage alarm" in note
     out = c.predict(*form, api_name="/step")
     m = _metrics(c)
     assert m["step"] == 1 and m["quality"]["coverage"] < 0.5 and m["alarms"] == []  # not trained yet

@@ -27,7 +27,8 @@ import numpy as np
 
 from ganlab import backend, checkpoints
 from ganlab.config import TrainConfig
-from ganlab.data import Dataset, load_dataset
+from ganlab.data import Dataset
+from ganlab.data.cache import dataset_for
 from ganlab.losses import get_loss
 from ganlab.models import GAN, ModelSpec, get_model_class
 from ganlab.train.distributed import DataParallel
@@ -112,8 +113,7 @@ class TrainingSession:
         self.command = command
         self.parallel = parallel  # data-parallel over several devices (ganlab/train/distributed.py)
         cls = get_model_class(config.model)
-        loaded = dataset or load_dataset(config.dataset, config.data_dir, config.image_size,
-                                         seed=config.seed, limit=config.limit)
+        loaded = dataset if dataset is not None else dataset_for(config)
         self.dataset = cls.prepare_data(loaded, config.options)
         is_image = self.dataset.kind == "image"
         # Tiny 2D MLPs gain nothing from bf16 (measured ~600 steps/s either way): keep float32.

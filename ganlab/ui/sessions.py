@@ -18,34 +18,17 @@ import shutil
 import tempfile
 import threading
 import time
-import weakref
-from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ganlab.config import TrainConfig
-from ganlab.data import (
-    DATASET_ALIASES,
-    DATASETS,
-    TOY_2D,
-    DataError,
-    Dataset,
-    image_folder,
-    is_paired_folder,
-    load_dataset,
-)
-from ganlab.data.uploads import dataset_bytes, resolve_under_root
-from ganlab.train.diagnostics import HistoryColumns
+from ganlab.data import DataError, Dataset
+from ganlab.data.cache import DatasetCache
+from ganlab.data.uploads import dataset_bytes
 from ganlab.train.session import TrainingSession
 from ganlab.train.tensorboard import TensorBoardLogger
-from ganlab.ui.frames import LINGER_S
-
-if TYPE_CHECKING:
-    from ganlab.train.monitor import Monitor
-    from ganlab.ui.frames import LiveFrames
-    from ganlab.ui.plots import LiveBars, LiveCurves
 
 MB = 2**20
 # Documented in the README ("Sharing the app with a class").
@@ -63,40 +46,6 @@ class ServerBusy(RuntimeError):
     """Too many trainings are running on this server; the message says so plainly."""
 
 
-@dataclass(eq=False)
-class RunView:
-    """What the Train tab keeps for one run between updates, to redraw only what changed.
-
-    The pictures (frames, curves, bars) and the monitor are made on first use and live as long
-    as the run; ``close`` frees the figures' matplotlib memory and deletes the frame files.
-    """
-
-    requested: TrainConfig | None = None  # the form's settings the run was built from
-    watcher: object | None = None  # token of the live stream drawing this run (a newer one takes over)
-    drawn: tuple[int, str, bool] | None = None  # (records, status, compiling) at the last update
-    frames: LiveFrames | None = None  # the run's live pictures as PNG files
-    columns: HistoryColumns = field(default_factory=HistoryColumns)  # the history, column by column
-    curves: LiveCurves | None = None  # the loss / verdict figure
-    bars: LiveBars | None = None  # the classifier's samples-per-class figure
-    monitor: Monitor | None = None  # collapse measures (coverage, class shares); also read by /metrics
-    quality_reads: int = 0  # the classifier reading last drawn (Quality.reads)
-    quality_visible: bool | None = None  # whether the quality image is shown (None: not yet set)
-    explain_t: float = 0.0  # when the formula panel was last sent
-    pause_label: str | None = None  # the pause button's label last sent
-    closed: bool = False  # set by close(): an update that fails while drawing this run ends quietly
-    drawing: threading.Lock = field(default_factory=threading.Lock)  # held by a refresh drawing this run
-
-    def close(self) -> None:
-        """Free the live figures and delete the frame files. They stay referenced, closed: an update
-        still drawing the released run then fails, instead of making new ones that nobody closes."""
-        self.closed = True
-        for drawn in (self.curves, self.bars):
-            if drawn is not None:
-                drawn.close()
-        if self.frames is not None:
-            self.frames.close(linger=LINGER_S)  # the page may still be fetching the last frames
-
-
 @dataclass
 class Run:
     """One browser session's training: the session object, its thread and display state."""
@@ -105,7 +54,7 @@ class Run:
     thread: threading.Thread | None = None
     board: TensorBoardLogger | None = None  # TensorBoard logs of this run, when the session asked for them
     created: float = field(default_factory=time.time)
-    view: RunView = field(default_factory=RunView)  # what the tab last drew (to skip redraws)
+    view: Any = None  # the Train tab's display state of this run (closed with it: ui/train_view.RunView)
 
     @property
     def active(self) -> bool:
@@ -126,9 +75,8 @@ class SessionStore:
         self.data_root = Path(data_root).expanduser().resolve() if data_root else None
         self.max_steps, self.max_train_s, self.idle_timeout_s = max_steps, max_train_s, idle_timeout_s
         self.session_upload_bytes, self.server_upload_bytes = session_upload_bytes, server_upload_bytes
-        self.cache_bytes = cache_bytes
+        self.datasets = DatasetCache(cache_bytes, self.data_root)  # named sets loaded once, shared read-only
         self._lock = threading.Lock()
-        self._load_lock = threading.Lock()  # one dataset load at a time: two sessions never load two copies
         self._start_lock = threading.Lock()  # the max_runs check and the thread's start, as one
         self._controls: dict[str, threading.Lock] = {}  # sid -> lock taken by that session's controls
         self._runs: dict[str, Run] = {}
@@ -136,8 +84,6 @@ class SessionStore:
         self._uploads: dict[str, tuple[Dataset, int]] = {}  # sid -> (dataset, bytes)
         self._seen: dict[str, float] = {}  # sid -> time of its last request
         self._boards: set[str] = set()  # sessions that asked for TensorBoard logs
-        self._cache: OrderedDict[tuple, Dataset] = OrderedDict()  # LRU, bounded by cache_bytes
-        self._alive: weakref.WeakValueDictionary[tuple, Dataset] = weakref.WeakValueDictionary()  # in use
         self._upload_dir: Path | None = None
         self._reaper: threading.Thread | None = None
         self._closed = threading.Event()
@@ -219,47 +165,18 @@ class SessionStore:
 
     def dataset(self, config: TrainConfig, sid: str | None = None) -> Dataset:
         """The dataset a config names: this session's upload, or a named dataset / allowed server
-        folder loaded once per server and shared read-only (toys: one per seed, 160 KB each)."""
-        name = config.dataset.strip()
-        if name.startswith(UPLOAD_PREFIX):
+        folder loaded once per server and shared read-only (ganlab.data.cache)."""
+        if config.dataset.strip().startswith(UPLOAD_PREFIX):
             with self._lock:
                 upload = self._uploads.get(sid or "")
             if upload is None:
                 raise DataError("No uploaded data in this session: upload images or a .csv of points first.")
             return upload[0]
-        key_name = name.lower()
-        if key_name not in _NAMED:  # a server folder or file: only under --data-root
-            key_name = str(resolve_under_root(name, self.data_root))
-        key_name = DATASET_ALIASES.get(key_name, key_name)
-        seed = config.seed if key_name in TOY_2D else 0  # toys draw their points from the seed
-        key = (key_name, config.data_dir, config.image_size, seed, config.limit)
-        with self._load_lock:
-            with self._lock:
-                cached = self._cache.get(key) or self._alive.get(key)
-            if cached is None:
-                if key_name not in _NAMED and Path(key_name).is_dir() and not is_paired_folder(key_name):
-                    # a folder under --data-root: links inside it must not reach files elsewhere
-                    cached = image_folder(key_name, config.image_size, within=self.data_root)
-                else:
-                    cached = load_dataset(key_name, config.data_dir, config.image_size, seed=seed,
-                                          limit=config.limit)
-                for a in (cached.x, cached.y, cached.cond):
-                    if a is not None:
-                        a.flags.writeable = False  # shared by every session: nobody may change it
-            with self._lock:
-                self._alive[key] = cached
-                self._cache[key] = cached
-                self._cache.move_to_end(key)
-                total = sum(dataset_bytes(d) for d in self._cache.values())
-                while total > self.cache_bytes and len(self._cache) > 1:
-                    _, old = self._cache.popitem(last=False)  # still shared while a run uses it (_alive)
-                    total -= dataset_bytes(old)
-        return cached
+        return self.datasets.get(config)
 
     def cached_datasets(self) -> dict[tuple, int]:
         """Loaded datasets (kept or in use) and their bytes: for tests and the memory benchmark."""
-        with self._lock:
-            return {k: dataset_bytes(d) for k, d in self._alive.items()}
+        return self.datasets.loaded()
 
     def create(self, sid: str, config: TrainConfig) -> Run:
         """Build a new TrainingSession for this browser session, replacing (stopping) its old one."""
@@ -326,7 +243,8 @@ class SessionStore:
                 run.thread.join(timeout=10)
             if run.board is not None:
                 run.board.close()
-            run.view.close()  # live figures (curves, bars) hold matplotlib memory
+            if run.view is not None:
+                run.view.close()  # live figures (curves, bars) hold matplotlib memory
             del run
             free_memory()
 
@@ -420,9 +338,6 @@ class SessionStore:
         """Record a generator saved by this session (the Playground lists it at once)."""
         with self._lock:
             self._saved.setdefault(session_hash, {})[name] = Path(path)
-
-
-_NAMED = {*DATASETS, *DATASET_ALIASES}  # names load_dataset knows (anything else is a path)
 
 
 def _safe(sid: str) -> str:

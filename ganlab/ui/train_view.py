@@ -1,0 +1,201 @@
+"""The Train tab's live view of one run: what it keeps between updates (RunView) and how each
+panel is redrawn when something changed (curves, samples / 2D view, quality, status, formula).
+
+The numbers come from the core (TrainingSession, diagnostics, the collapse Monitor); this module
+draws them and sends only what changed, since re-configuring a component costs the browser CPU
+that a 2-core laptop's training needs.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field, fields
+from typing import Any
+
+import gradio as gr
+
+from ganlab.config import TrainConfig
+from ganlab.images import points_view
+from ganlab.train import diagnostics
+from ganlab.train.diagnostics import HistoryColumns
+from ganlab.train.monitor import EXTENT, Monitor, Quality
+from ganlab.train.session import StepMetrics, TrainingSession
+from ganlab.ui import plots, text
+from ganlab.ui.frames import LINGER_S, LiveFrames
+
+QUALITY_EVERY_S = 2.0  # the classifier's verdict and the formula panel
+
+
+@dataclass
+class LiveView:
+    """The live outputs by name. Handlers fill it with values, build() with the components; both
+    are turned into Gradio's positional outputs by ``outputs()``, so their order cannot drift."""
+
+    curves: Any = field(default_factory=gr.skip)  # losses and D's verdicts
+    view: Any = field(default_factory=gr.skip)  # samples, or the 2D view
+    quality: Any = field(default_factory=gr.skip)  # the classifier's samples-per-class bars
+    status: Any = field(default_factory=gr.skip)  # step, speed, time, status, device
+    reading: Any = field(default_factory=gr.skip)  # the state of the game in one line
+    alarms: Any = field(default_factory=gr.skip)
+    quality_text: Any = field(default_factory=gr.skip)  # coverage, or share read as the asked class
+    explain: Any = field(default_factory=gr.skip)  # the objective with this run's numbers
+    pause: Any = field(default_factory=gr.skip)  # the Pause / Resume button
+
+    def outputs(self) -> tuple:
+        """The fields in Gradio's output order."""
+        return tuple(getattr(self, f.name) for f in fields(self))
+
+
+@dataclass(eq=False)
+class RunView:
+    """What the Train tab keeps for one run between updates, to redraw only what changed.
+
+    The pictures (frames, curves, bars) and the monitor are made on first use and live as long
+    as the run; ``close`` frees the figures' matplotlib memory and deletes the frame files.
+    """
+
+    requested: TrainConfig | None = None  # the form's settings the run was built from
+    watcher: object | None = None  # token of the live stream drawing this run (a newer one takes over)
+    drawn: tuple[int, str, bool] | None = None  # (records, status, compiling) at the last update
+    frames: LiveFrames | None = None  # the run's live pictures as PNG files
+    columns: HistoryColumns = field(default_factory=HistoryColumns)  # the history, column by column
+    curves: plots.LiveCurves | None = None  # the loss / verdict figure
+    bars: plots.LiveBars | None = None  # the classifier's samples-per-class figure
+    monitor: Monitor | None = None  # collapse measures (coverage, class shares); also read by /metrics
+    quality_reads: int = 0  # the classifier reading last drawn (Quality.reads)
+    quality_visible: bool | None = None  # whether the quality image is shown (None: not yet set)
+    explain_t: float = 0.0  # when the formula panel was last sent
+    pause_label: str | None = None  # the pause button's label last sent
+    closed: bool = False  # set by close(): an update that fails while drawing this run ends quietly
+    drawing: threading.Lock = field(default_factory=threading.Lock)  # held by a refresh drawing this run
+
+    def close(self) -> None:
+        """Free the live figures and delete the frame files. They stay referenced, closed: an update
+        still drawing the released run then fails, instead of making new ones that nobody closes."""
+        self.closed = True
+        for drawn in (self.curves, self.bars):
+            if drawn is not None:
+                drawn.close()
+        if self.frames is not None:
+            self.frames.close(linger=LINGER_S)  # the page may still be fetching the last frames
+
+    # -- drawing ---------------------------------------------------------------------------
+    def redraw(self, s: TrainingSession, watch: Monitor, force: bool) -> LiveView:
+        """The panels that changed since the last update (call with ``drawing`` held); what is left
+        unset stays as it is on the screen (gr.skip())."""
+        out = LiveView()
+        history = list(s.history)
+        state = (len(history), s.status, s.compiling)
+        if not force and self.drawn == state:
+            return out
+        self.drawn = state
+        if self.frames is None:
+            self.frames = LiveFrames()  # the run's live pictures, deleted with the run
+        out.curves = self._curves(s, history)
+        samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
+        quality = watch.measure(samples, force=force)  # the classifier: every QUALITY_EVERY_S only
+        if watch.points_2d:
+            self._points(out, s, watch, samples, quality)
+        else:
+            out.view = self.frames.write("view", s.preview(samples))  # scaled up by the browser, pixelated
+            if quality.scores is not None:
+                self._scores(out, s, watch, quality)
+            elif quality.class_shares is not None:
+                self._class_bars(out, watch, quality)
+        found = watch.alarms(history, quality)
+        out.alarms = "\n".join(f"**ALARM — {a.kind.replace('_', ' ')}:** {a.message}" for a in found)
+        last = history[-1] if history else None
+        out.status = self._status(s, last)
+        out.reading = diagnostics.reading(history, s.gan.loss)
+        # a formula re-typeset by the browser: every 2 s is enough
+        if force or s.status != "running" or time.time() - self.explain_t >= QUALITY_EVERY_S:
+            self.explain_t = time.time()
+            out.explain = diagnostics.objective_text(s.config, last)
+        self._pause_button(out, s, force)
+        return out
+
+    def _curves(self, s: TrainingSession, history: list[StepMetrics]) -> Any:
+        """The losses / verdicts figure (a new one when the run shows a new term), or None."""
+        if not history:
+            return None
+        loss = s.gan.loss
+        cols = self.columns.update(history)
+        extras = tuple(k for k in cols if k not in diagnostics.CORE_COLUMNS)
+        x, series = diagnostics.downsample(cols["step"], {k: v for k, v in cols.items() if k != "step"})
+        if self.curves is None or not set(extras[:3]) <= self.curves.lines.keys():  # a new term: redraw
+            eq = loss.equilibrium_d_loss if loss.score == "probability" and loss.name != "hinge" else None
+            if self.curves is not None:
+                self.curves.close()
+            self.curves = plots.LiveCurves(eq, loss.score == "probability", extras)
+        return self.frames.write("curves", self.curves.update(x, series), palette=True)
+
+    def _points(self, out: LiveView, s: TrainingSession, watch: Monitor, samples: Any, quality: Quality) -> None:
+        """The 2D view (real points, fakes, D's heatmap) and its coverage line."""
+        out.view = self.frames.write("view", points_view(  # drawn at the box's size: no scaling
+            watch.real_points, samples, s.decision_surface(EXTENT, 48), EXTENT, size=420,
+            probability=s.gan.loss.score == "probability"))
+        out.quality_text = text.coverage_reading(quality.coverage, quality.on_data)
+        self._show_quality(out, None)
+
+    def _scores(self, out: LiveView, s: TrainingSession, watch: Monitor, quality: Quality) -> None:
+        """The model's own held-out scores (SGAN: test accuracy beside its baseline), when new."""
+        if quality.reads == self.quality_reads:
+            return
+        self.quality_reads = quality.reads
+        self._show_quality(out, self.frames.write("accuracy", accuracy_figure(watch.score_history), palette=True))
+        labelled = s.dataset.x_labelled
+        out.quality_text = accuracy_text(quality.scores, len(labelled) if labelled is not None else 0)
+
+    def _class_bars(self, out: LiveView, watch: Monitor, quality: Quality) -> None:
+        """The independent classifier's samples per class, and the share read as the asked class."""
+        if quality.reads == self.quality_reads:
+            return
+        self.quality_reads = quality.reads
+        if self.bars is None:
+            self.bars = plots.LiveBars(watch.class_names, "samples per class (read by the classifier)")
+        self._show_quality(out, self.frames.write("bars", self.bars.update(quality.class_shares), palette=True))
+        line = ""
+        if quality.asked_hit is not None:
+            line = f"**{100 * quality.asked_hit:.0f}%** of samples are read as the class they were asked for. "
+        out.quality_text = line + text.QUALITY_HELP
+
+    def _show_quality(self, out: LiveView, picture: Any) -> None:
+        """Put ``picture`` in the quality box (None hides it); (re)configure the box only on a change."""
+        visible = picture is not None
+        out.quality = picture if visible else gr.skip()
+        if self.quality_visible is not visible:
+            self.quality_visible = visible
+            out.quality = gr.Image(value=picture, visible=visible)
+
+    @staticmethod
+    def _status(s: TrainingSession, last: StepMetrics | None) -> str:
+        """Step, speed, time, what the run is doing and on which device."""
+        elapsed = time.strftime("%M:%S", time.gmtime(last.time)) if last else "00:00"
+        speed = f"{last.steps_per_sec:.1f}" if last else "–"
+        done = last.step if last else 0  # one snapshot: the step and its timing come from the same record
+        doing = text.COMPILING if s.compiling else s.status
+        return f"**Step {done} / {s.config.steps}** · **{speed} steps/s** · {elapsed} elapsed · *{doing}* · {s.device}"
+
+    def _pause_button(self, out: LiveView, s: TrainingSession, force: bool) -> None:
+        """The Pause / Resume label, sent only when it changed."""
+        label = "Resume" if s.status == "paused" or (s.pause_requested and s.status == "running") else "Pause"
+        if force or self.pause_label != label:
+            self.pause_label = label
+            out.pause = gr.Button(label)
+
+
+def accuracy_figure(history: list[tuple[int, dict[str, float]]]) -> Any:
+    """Test accuracy against step for every ``*_accuracy`` score of the run (SGAN vs its baseline)."""
+    steps = [step for step, _ in history]
+    keys = [k for k in (history[-1][1] if history else {}) if k.endswith("_accuracy")]
+    series = {text.SCORE_NAMES.get(k, k): [scores.get(k, float("nan")) for _, scores in history] for k in keys}
+    return plots.accuracy_plot(steps, series, "test accuracy (held-out images)")
+
+
+def accuracy_text(scores: dict[str, float], labels: int) -> str:
+    """One line: the classifier's and the baseline's test accuracy now, and what they are."""
+    parts = [f"{text.SCORE_NAMES.get(k, k)}: **{100 * v:.1f}%**" for k, v in scores.items() if k.endswith("_accuracy")]
+    images = int(scores.get("test_images", 0))
+    return (f"**Test accuracy** on {images:,} test images never trained on — " + " · ".join(parts)
+            + f". Both learn from the same {labels:,} labelled images; " + text.SGAN_HELP)
