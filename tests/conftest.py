@@ -40,6 +40,14 @@ def run_on_jax(script: str, expect: str, timeout: int = 600) -> str:
     return proc.stdout
 
 
+@pytest.hookimpl(tryfirst=True)  # before -m deselects
+def pytest_collection_modifyitems(items) -> None:
+    """Every browser test is slow too: ``pytest -m "not slow"`` (the fast tier) leaves them out."""
+    for item in items:
+        if item.get_closest_marker("browser") and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.fixture
 def tiny_images() -> Dataset:
     """64 labelled 28×28 images: class c is a bright bar at row 2c."""
