@@ -41,6 +41,7 @@ def max_diff(a: list[dict], b: list[dict], fields=FIELDS) -> float:
     return max(abs(x[f] - y[f]) for x, y in zip(a, b) for f in fields)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_two_devices_match_one(backend, tmp_path):
     r = check(backend, tmp_path)
@@ -113,6 +114,7 @@ def first_steps(folder) -> list[dict]:
         return [{k: float(row[k]) for k in FIELDS} for row in csv.DictReader(f)]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("backend", ["tensorflow", "jax"])
 def test_two_processes_match_one(backend, tmp_path):
     if backend == "jax":

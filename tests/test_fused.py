@@ -139,6 +139,7 @@ JAX_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_fused_steps_equal_single_steps_on_jax():
     assert "cgan same" in run_on_jax(JAX_SCRIPT, "run ok")
 

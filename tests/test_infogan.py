@@ -225,5 +225,6 @@ JAX_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_infogan_step_on_jax(tmp_path):
     run_on_jax(JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt")), "infogan jax ok")

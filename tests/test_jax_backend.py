@@ -38,6 +38,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_jax_backend_trains_every_model(tmp_path):
     out = run_on_jax(SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt")), "roundtrip ok")
     assert "wgan_gp ok" in out

@@ -245,5 +245,6 @@ JAX_SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_pix2pix_step_on_jax():
     run_on_jax(JAX_SCRIPT, "pix2pix jax ok")

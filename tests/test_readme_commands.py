@@ -331,6 +331,7 @@ def _params(kind: str) -> list:
             for d in DOCUMENTED if d.kind == kind]
 
 
+@pytest.mark.slow  # the README's commands: subprocesses, a served app
 @pytest.mark.parametrize("documented", _params("cli"))
 def test_documented_command_runs(documented: Documented, scratch: Scratch):
     proc = scratch.run(documented)
@@ -341,6 +342,7 @@ def test_documented_command_runs(documented: Documented, scratch: Scratch):
         f"\n--- stderr (end) ---\n{proc.stderr[-3000:]}")
 
 
+@pytest.mark.slow  # the README's commands: subprocesses, a served app
 @pytest.mark.parametrize("documented", _params("client"))
 def test_documented_client_snippet_runs(documented: Documented, scratch: Scratch, app_url: str,
                                         monkeypatch):
@@ -354,6 +356,7 @@ def test_documented_client_snippet_runs(documented: Documented, scratch: Scratch
         assert Path(v).is_file(), f"{k} = {v!r} is not a file"
 
 
+@pytest.mark.slow  # the README's commands: subprocesses, a served app
 def test_bench_times_every_shipped_generator(scratch: Scratch):
     """``bench``'s inference table has a row for every shipped generator, whatever it takes."""
     bench = next((d for d in DOCUMENTED if d.kind == "cli" and shrink(d.text, "")[0] == "bench"), None)

@@ -95,6 +95,7 @@ def _cli(*args: str, cwd) -> str:
     return out.stdout
 
 
+@pytest.mark.slow
 @needs_mnist
 def test_classify_cli_round_trip(tmp_path):
     options = [f"--option=hidden={json.dumps(TINY['hidden'])}", "--option=generator_hidden=[16]"]
@@ -264,5 +265,6 @@ print("sgan on jax ok")
 """
 
 
+@pytest.mark.slow
 def test_sgan_trains_saves_and_classifies_on_jax(tmp_path):
     run_on_jax(JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ckpt")), "sgan on jax ok")

@@ -225,5 +225,6 @@ print("srgan jax ok")
 """
 
 
+@pytest.mark.slow
 def test_srgan_on_jax(tmp_path):
     run_on_jax(JAX_SCRIPT.replace("JAXCKPT", str(tmp_path / "ck")), "srgan jax ok")

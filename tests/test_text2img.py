@@ -274,6 +274,7 @@ print("text2img on jax ok")
 """
 
 
+@pytest.mark.slow
 def test_trains_and_draws_on_jax(tmp_path):
     import os
     import subprocess
