@@ -17,7 +17,7 @@ from typing import Any
 import gradio as gr
 
 from ganlab.checkpoints import CheckpointError, write_history
-from ganlab.config import ConfigError
+from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import DATASETS, DataError
 from ganlab.evaluate.classifier import classifier_for, load_classifier
 from ganlab.losses import LOSSES
@@ -28,7 +28,7 @@ from ganlab.train.session import TrainingDiverged, TrainingStopped
 from ganlab.ui import text, upload_panel
 from ganlab.ui.presets import PRESETS
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
-from ganlab.ui.train_form import TrainForm, build_form, with_form
+from ganlab.ui.train_form import FormBase, TrainForm, build_form, form_class, with_form
 from ganlab.ui.train_view import QUALITY_EVERY_S, LiveView, RunView
 
 DATASET_INFO = {False: "or your own data: upload or draw it below",
@@ -308,13 +308,13 @@ def _repeat_unchanged(outputs: tuple, sent: list) -> tuple:
     return tuple(out)
 
 
-def apply_preset(name: str):
+def apply_preset(name: str, form: type[FormBase] = TrainForm):
     """Fill the controls from a preset and show what to watch for."""
     preset = PRESETS.get(name, next(iter(PRESETS.values())))
-    return (*preset.form_values(TrainForm.config_cls).values(), f"**Watch for:** {preset.note}")
+    return (*preset.form_values(form.config_cls).values(), f"**Watch for:** {preset.note}")
 
 
-def _settings_column(store: SessionStore) -> tuple[gr.Dropdown, gr.Markdown, dict[str, Any]]:
+def _settings_column(store: SessionStore, form_cls: type[FormBase]) -> tuple[gr.Dropdown, gr.Markdown, dict]:
     """The preset picker, its note and the settings form (made from the settings table)."""
     first = next(iter(PRESETS))
     preset = gr.Dropdown(list(PRESETS), value=first, label="Preset")
@@ -322,7 +322,7 @@ def _settings_column(store: SessionStore) -> tuple[gr.Dropdown, gr.Markdown, dic
     choices = {"model": list(REGISTRY), "dataset": list(DATASETS), "loss": list(LOSSES)}
     extra = {"dataset": {"allow_custom_value": True, "info": DATASET_INFO[store.data_root is not None]}}
     after = {"dataset": lambda box: upload_panel.build(store, box, list(DATASETS))}
-    form = build_form(PRESETS[first].form_values(TrainForm.config_cls), choices, extra, after)
+    form = build_form(PRESETS[first].form_values(form_cls.config_cls), choices, extra, after, form_cls)
     return preset, preset_note, form
 
 
@@ -334,7 +334,7 @@ def _buttons() -> dict[str, gr.Button]:
                 "reset": gr.Button("Reset", variant="stop"), "save": gr.Button("Save")}
 
 
-def _live_panels(form: dict[str, Any]) -> LiveView:
+def _live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> LiveView:
     """The live outputs (status, reading, alarms, curves, view, quality, formula) as components."""
     plain = dict(latex_delimiters=[])  # no formula scan in the browser at every update
     picture = dict(type="filepath", interactive=False, buttons=[], format="png")
@@ -348,7 +348,7 @@ def _live_panels(form: dict[str, Any]) -> LiveView:
             quality = gr.Image(label="Quality meter", elem_id="train-quality", height=220, **picture)
             quality_md = gr.Markdown(elem_id="train-quality-text", **plain)
     with gr.Accordion("How a GAN trains (with this run's numbers)", open=False):
-        first = TrainForm(**{name: box.value for name, box in form.items()})
+        first = form_cls(**{name: box.value for name, box in form.items()})
         explain = gr.Markdown(diagnostics.objective_text(first.config()),
                               latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
     with gr.Accordion("What the pictures mean", open=False):
@@ -376,25 +376,32 @@ def _downloads(tab: TrainTab, save: gr.Button) -> None:
     tb_btn.click(tab.tensorboard_zip, None, tb_file, api_name="tensorboard_zip")
 
 
-def build(store: SessionStore) -> None:
-    """Lay out the Train tab and wire its events."""
+def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> None:
+    """Lay out the Train tab and wire its events (the form has a box per form setting of ``config_cls``)."""
     tab = TrainTab(store)
+    form_cls = TrainForm if config_cls is TrainConfig else form_class(config_cls)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
-            preset, preset_note, form = _settings_column(store)
+            preset, preset_note, form = _settings_column(store, form_cls)
         with gr.Column(scale=3):
             buttons = _buttons()
-            panels = _live_panels(form)
+            panels = _live_panels(form, form_cls)
             _downloads(tab, buttons["save"])
     panels.pause = buttons["pause"]
     live = list(panels.outputs())
     watch = dict(fn=tab.watch, inputs=None, outputs=live, show_progress="hidden", api_visibility="private",
                  concurrency_limit=None)
-    preset.change(apply_preset, preset, [*form.values(), preset_note], api_name="preset")
-    buttons["start"].click(with_form(tab.start), inputs_kwargs=form, outputs=[panels.status, buttons["pause"]],
-                           api_name="start").then(**watch)
+
+    def preset_values(name: str):
+        """Fill the controls from a preset and show what to watch for."""
+        return apply_preset(name, form_cls)
+
+    preset.change(preset_values, preset, [*form.values(), preset_note], api_name="preset")
+    buttons["start"].click(with_form(tab.start, form_cls), inputs_kwargs=form,
+                           outputs=[panels.status, buttons["pause"]], api_name="start").then(**watch)
     buttons["pause"].click(tab.pause, None, buttons["pause"], api_name="pause").then(**watch)
     for name in ("step", "d_step", "g_step"):
-        buttons[name].click(with_form(getattr(tab, name)), inputs_kwargs=form, outputs=live, api_name=name)
+        buttons[name].click(with_form(getattr(tab, name), form_cls), inputs_kwargs=form, outputs=live,
+                            api_name=name)
     buttons["reset"].click(tab.reset, None, live, api_name="reset")
     gr.api(tab.metrics, api_name="metrics")
