@@ -21,7 +21,7 @@ import keras
 import numpy as np
 
 from ganlab import backend
-from ganlab.models import GAN, ModelSpec, get_model_class
+from ganlab.models import GAN, ModelSpec, generating_from, get_model_class, model_of
 
 FORMAT = "ganlab-checkpoint"
 VERSION = 1
@@ -255,14 +255,30 @@ def build_from_card(card: dict[str, Any], precision: str | None = None) -> GAN:
     return cls(spec, card.get("loss"), seed=0)
 
 
+def _check_model(card: dict[str, Any], name_or_path: str | os.PathLike, model: str | type[GAN] | None,
+                 generates_from: str | None) -> None:
+    """Raise CheckpointError when the card's model is not ``model`` or does not draw from ``generates_from``."""
+    cls = model_of(card)
+    if isinstance(model, type) and not (cls is not None and issubclass(cls, model)):
+        wanted = model.name
+    elif isinstance(model, str) and card.get("model") != model:
+        wanted = model
+    elif generates_from is not None and (cls is None or cls.generates_from != generates_from):
+        wanted = " or ".join(generating_from(generates_from)) or f"a model generating from {generates_from}"
+    else:
+        return
+    raise CheckpointError(f"{name_or_path} is a {card.get('model')} checkpoint, not {wanted}.")
+
+
 def load_generator(name_or_path: str | os.PathLike, precision: str | None = None,
-                   with_discriminator: bool = False, model: str | None = None) -> LoadedGenerator:
-    """Load a checkpoint's generator (and optionally its discriminator) for inference; ``model``:
-    refuse a checkpoint of another model with a clear message."""
+                   with_discriminator: bool = False, model: str | type[GAN] | None = None,
+                   generates_from: str | None = None) -> LoadedGenerator:
+    """Load a checkpoint's generator (and optionally its discriminator) for inference, refusing with a
+    clear message a checkpoint of another ``model`` (a model class: it or a subclass) or one whose
+    generator does not draw from ``generates_from`` ("sketch", "low_res", "text"; see GAN)."""
     folder = resolve(name_or_path)
     card = read_card(folder)
-    if model is not None and card.get("model") != model:
-        raise CheckpointError(f"{name_or_path} is a {card.get('model')} checkpoint, not {model}.")
+    _check_model(card, name_or_path, model, generates_from)
     gan = build_from_card(card, precision)
     load_keras_weights(gan.generator, folder / "generator.keras")
     if with_discriminator:

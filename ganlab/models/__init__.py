@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ganlab.models.base import GAN, ModelSpec
 from ganlab.models.cgan import ConditionalGAN
 from ganlab.models.dcgan import DCGAN
@@ -37,4 +39,17 @@ def get_model_class(name: str) -> type[GAN]:
     return REGISTRY[key]
 
 
-__all__ = ["GAN", "REGISTRY", "ModelSpec", "get_model_class", "register"]
+def model_of(card: dict[str, Any]) -> type[GAN] | None:
+    """The model class a checkpoint card names (None when it names none or an unknown one)."""
+    try:
+        return get_model_class(str(card.get("model") or ""))
+    except ValueError:
+        return None
+
+
+def generating_from(source: str) -> tuple[str, ...]:
+    """Names of the registered models whose generator draws from ``source`` (see GAN.generates_from)."""
+    return tuple(name for name, cls in REGISTRY.items() if cls.generates_from == source)
+
+
+__all__ = ["GAN", "REGISTRY", "ModelSpec", "generating_from", "get_model_class", "model_of", "register"]

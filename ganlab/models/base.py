@@ -62,6 +62,13 @@ class GAN:
     default_betas: ClassVar[tuple[float, float]] = (0.5, 0.999)
     default_batch_size: ClassVar[int] = 64
     default_options: ClassVar[dict[str, Any]] = {}
+    # -- what the layers above need to know (so that no one outside models/ compares model names) --
+    playable: ClassVar[bool] = True  # the Playground's seed, truncation and z sliders drive it
+    # What the generator draws from: "latent" (noise, plus classes or codes), "sketch" (an input image
+    # it translates), "low_res" (images it upscales 4×) or "text" (a typed sentence; noise and classes
+    # too, the classes read as one-word sentences).
+    generates_from: ClassVar[str] = "latent"
+    quality_key: ClassVar[str | None] = None  # where card["quality"] keeps this model's own measure
 
     def __init__(self, spec: ModelSpec, loss: str | None = None, seed: int = 0):
         kind = "image" if spec.is_image else "points"
@@ -94,6 +101,30 @@ class GAN:
                 "lr_g": cls.default_lr[0], "lr_d": cls.default_lr[1],
                 "beta1": cls.default_betas[0], "beta2": cls.default_betas[1],
                 "k": cls.default_k, "latent_dim": cls.latent_dim_for(is_image)}
+
+    @classmethod
+    def class_names(cls, card: dict[str, Any]) -> list[str]:
+        """Names of the classes a checkpoint of this model generates on request (empty if unconditional)."""
+        if not cls.conditional:
+            return []
+        names = [str(n) for n in card.get("class_names") or []]
+        n = int(card.get("num_classes") or 0)
+        return names if len(names) == n else [str(i) for i in range(n)]
+
+    @classmethod
+    def class_choices(cls, card: dict[str, Any]) -> list[tuple[str, int]]:
+        """(name, index) choices of a checkpoint's classes, for a class picker (empty if unconditional)."""
+        return [(name, i) for i, name in enumerate(cls.class_names(card))]
+
+    @classmethod
+    def own_quality(cls, quality: dict[str, Any] | None) -> dict[str, Any]:
+        """This model's own measure from a card's ``quality`` (empty when it has none or was not measured)."""
+        return dict((quality or {}).get(cls.quality_key) or {}) if cls.quality_key else {}
+
+    @classmethod
+    def quality_line(cls, quality: dict[str, Any] | None) -> str | None:
+        """The sentence a checkpoint card shows about this model's own measure; None when there is none."""
+        return None
 
     @classmethod
     def prepare_data(cls, dataset: Dataset, options: dict[str, Any]) -> Dataset:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import keras
 from keras import layers, ops
 
@@ -30,6 +32,14 @@ class InfoGAN(GAN):
     # 7×7 map) and in D's shared body (before the real/fake and Q heads)
     default_options = {"categories": 10, "continuous": 2, "mi_weight": 1.0, "cont_weight": 1.0,
                        "width": 1.0, "hidden": 0}
+    playable = False  # the Playground's InfoGAN panel shows its codes instead
+    quality_key = "infogan"  # ganlab.evaluate.infogan: category→digit accuracy, what each code does
+
+    @classmethod
+    def quality_line(cls, quality: dict[str, Any] | None) -> str | None:
+        """How often its category codes match the digits, by an independent classifier."""
+        acc = cls.own_quality(quality).get("accuracy")
+        return None if acc is None else f"its 10 category codes match 10 digits for {100 * acc:.1f}% of samples"
 
     @property
     def categories(self) -> int:

@@ -69,6 +69,9 @@ class Pix2Pix(GAN):
     default_betas = (0.5, 0.999)
     default_options = {"ngf": 32, "ndf": 32, "cap": 128, "depth": 6, "dropout": 0.5,
                        "l1_weight": 100.0, "adversarial_weight": 1.0, "in_channels": 1}
+    playable = False  # no z: the Sketch tab feeds it
+    generates_from = "sketch"
+    quality_key = "pix2pix"  # ganlab.evaluate.pix2pix: held-out L1, colourfulness, sharpness
 
     @classmethod
     def data_options(cls, dataset: Dataset, options: dict[str, Any]) -> dict[str, Any]:

@@ -86,6 +86,17 @@ class SemiSupervisedGAN(GAN):
     default_options = {"labels_per_class": 10, "label_seed": 0, "input_noise": 0.3, "hidden_noise": 0.5,
                        "hidden": [500, 250, 250], "generator_hidden": [500, 500],
                        "feature_matching": True, "unsupervised_weight": 1.0}
+    quality_key = "sgan"  # held_out_scores: its classifier's test accuracy and the baseline's
+
+    @classmethod
+    def quality_line(cls, quality: dict[str, Any] | None) -> str | None:
+        """How well its discriminator classifies held-out images, beside the labels-only baseline."""
+        sg = cls.own_quality(quality)
+        if "classifier_accuracy" not in sg:
+            return None
+        return (f"its discriminator, as a classifier, reads {100 * sg['classifier_accuracy']:.1f}% of "
+                f"{sg.get('test_images', 0):,.0f} test images right from {sg.get('labels', '?')} labels "
+                f"(the same network on the labels alone: {100 * sg.get('baseline_accuracy', 0):.1f}%)")
 
     def __init__(self, spec: ModelSpec, loss: str | None = None, seed: int = 0):
         if spec.num_classes < 2:

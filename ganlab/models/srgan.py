@@ -117,6 +117,9 @@ class SRGAN(GAN):
     default_options = {"ngf": 32, "ndf": 32, "blocks": 6, "batch_norm": False, "global_skip": True,
                        "content_weight": 1.0, "adversarial_weight": 1e-3,
                        "out_kernel": 3, "crop": 64}
+    playable = False  # no z: the Upscale tab feeds it
+    generates_from = "low_res"
+    quality_key = "superres"  # ganlab.evaluate.superres: held-out PSNR, SSIM, sharpness beside bicubic
 
     @classmethod
     def prepare_data(cls, dataset: Dataset, options: dict[str, Any]) -> Dataset:

@@ -160,6 +160,15 @@ class TextToImage(GAN):
     default_latent_dim = 64
     default_options = {"width": 0.5, "text_dim": 64, "attention_dim": 64,
                        "aux_weight": 0.3, "mode_seeking": 1.0, "caption_seed": 0}
+    generates_from = "text"  # a typed sentence (text_latent); in the Playground, noise and a class
+    quality_key = "text2img"  # ganlab.evaluate.text2img: digit accuracy per digit word, ordering, diversity
+
+    @classmethod
+    def quality_line(cls, quality: dict[str, Any] | None) -> str | None:
+        """How often its pictures show the digit typed, by an independent classifier."""
+        acc = cls.own_quality(quality).get("digit_accuracy")
+        return None if acc is None else (f"{100 * acc:.1f}% of its pictures read as the digit typed, "
+                                         "by an independent classifier")
 
     def __init__(self, spec: ModelSpec, loss: str | None = None, seed: int = 0):
         if spec.num_classes != 10 or tuple(spec.data_shape) != (28, 28, 1):
