@@ -17,6 +17,10 @@ pytestmark = [
 ]
 
 
+# the Playground's picture has arrived and is drawn
+DECODED = "() => { const i = document.querySelector('#pg-image img'); return i && i.complete && i.naturalWidth > 0; }"
+
+
 @pytest.fixture(scope="module")
 def app_url():
     from ganlab.ui import playground_tab
@@ -42,7 +46,10 @@ def test_dragging_a_direction_slider_changes_the_image(app_url, tmp_path):
         img.wait_for(state="visible", timeout=60_000)
         page.wait_for_function("() => document.querySelector('#pg-card').innerText.includes('steps')",
                                timeout=30_000)
-        page.wait_for_timeout(500)
+        # the page's load chain ends by labelling the directions (after the PCA); the picture is decoded
+        page.wait_for_function("() => !document.querySelector('#pg-dir-0').innerText.includes('(PCA)')",
+                               timeout=60_000)
+        page.wait_for_function(DECODED, timeout=30_000)
         before_src, before = img.get_attribute("src"), _pixels(img.screenshot())
         track = page.locator("#pg-dir-0 input[type=range]")
         box = track.bounding_box()
@@ -53,7 +60,7 @@ def test_dragging_a_direction_slider_changes_the_image(app_url, tmp_path):
         page.mouse.up()
         page.wait_for_function("(s) => document.querySelector('#pg-image img').src !== s", arg=before_src,
                                timeout=30_000)
-        page.wait_for_timeout(300)
+        page.wait_for_function(DECODED, timeout=30_000)
         after = _pixels(img.screenshot())
         value = float(page.locator("#pg-dir-0 input[type=number]").input_value())
         page.screenshot(path=str(tmp_path / "playground_e2e.png"))

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import math
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from ganlab.checkpoints import shipped_names
-from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, single_tab_app
+from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, single_tab_app, wait_for
 
 SHOTS = Path(__file__).resolve().parents[2] / "screenshots" / "tmp"
+# the Sketch tab's picture has arrived and is drawn
+DECODED = ("() => { const i = document.querySelector('#sketch-output img');"
+           " return !!i && i.complete && i.naturalWidth > 0; }")
 
 pytestmark = [
     pytest.mark.browser,
@@ -53,6 +57,20 @@ def _sketch_page(app_url: str):
             browser.close()
 
 
+def _wait_until_settled(page, out, quiet_s: float = 1.0) -> None:
+    """Wait until the picture is decoded and its src has not changed for ``quiet_s`` (each stroke's
+    ending asks for a picture; the last stroke's one has landed), at most 60 s."""
+    seen = {"src": None, "since": time.monotonic()}
+
+    def settled() -> bool:
+        src = out.get_attribute("src")
+        if src != seen["src"]:
+            seen.update(src=src, since=time.monotonic())
+        return bool(src) and page.evaluate(DECODED) and time.monotonic() - seen["since"] >= quiet_s
+
+    wait_for(settled, timeout=60, what="the sketch's picture to arrive and settle")
+
+
 def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
     with _sketch_page(app_url) as page:
         # The brush is selected for the student: the "select the draw tool" prompt goes away by itself.
@@ -70,7 +88,7 @@ def test_drawing_strokes_makes_a_picture(app_url, tmp_path):
                        for k in range(9)])  # smile
         out = page.locator("#sketch-output img")
         out.wait_for(state="visible", timeout=30_000)  # no button pressed: the stroke ending is enough
-        page.wait_for_timeout(1500)
+        _wait_until_settled(page, out)
         SHOTS.mkdir(parents=True, exist_ok=True)
         for folder in (tmp_path, SHOTS):
             page.screenshot(path=str(folder / "sketch_e2e.png"), full_page=True)

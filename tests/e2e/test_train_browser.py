@@ -24,7 +24,7 @@ def _src(page, elem_id: str) -> str | None:
 
 
 def test_train_ring_in_chromium(tmp_path):
-    with running_app(tmp_path) as (url, _store), playwright.sync_playwright() as pw:
+    with running_app(tmp_path) as (url, store), playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(url)
@@ -47,13 +47,15 @@ def test_train_ring_in_chromium(tmp_path):
             wait_for(lambda: "paused" in status.inner_text(), timeout=15)
         except TimeoutError:
             raise AssertionError(f"not paused; status: {status.inner_text()!r}") from None
-        time.sleep(1.0)  # let the last in-flight step land
 
         def step_shown() -> int:
             return int(status.inner_text().split("Step ")[1].split(" /")[0])
 
+        session = next(iter(store._runs.values())).session
+        wait_for(lambda: session.status == "paused" and step_shown() == session.step_count, timeout=30,
+                 what="the page to show the paused run's last step")
         frozen = step_shown()
-        time.sleep(1.5)
+        time.sleep(1.5)  # the stillness is what is tested: paused, the page's step count stays put for 1.5 s
         assert step_shown() == frozen, "training continued after Pause"
         assert page.get_by_role("button", name="Resume").is_visible()
         SHOTS.mkdir(parents=True, exist_ok=True)
