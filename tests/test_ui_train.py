@@ -245,7 +245,7 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
         def slow_update(*args):
             inside[0] += 1
             most[0] = max(most[0], inside[0])
-            time.sleep(0.05)
+            time.sleep(0.05)  # a slow drawing: the overlap this test looks for
             try:
                 return update(*args)
             finally:

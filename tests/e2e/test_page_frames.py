@@ -21,7 +21,7 @@ COUNT_FRAMES = """(() => { window.__frames = 0; const raf = window.requestAnimat
 
 def frames_per_second(page, seconds: float = 3.0) -> float:
     page.evaluate("() => { window.__frames = 0; }")
-    time.sleep(seconds)
+    time.sleep(seconds)  # the window the frames are counted over
     return page.evaluate("() => window.__frames") / seconds
 
 
