@@ -11,6 +11,7 @@ import pytest
 
 from ganlab.checkpoints import read_card, shipped_names
 from ganlab.config import ConfigError, check_number
+from ganlab.explore.directions import pca_directions
 from ganlab.explore.playground import (
     MAX_OFFSET,
     Playground,
@@ -20,7 +21,6 @@ from ganlab.explore.playground import (
     gif_bytes,
     latent_record,
     parse_offsets,
-    pca_directions,
 )
 from ganlab.sampling import latents, slerp, truncate
 

@@ -26,6 +26,7 @@ from ganlab.checkpoints import load_generator
 from ganlab.data import Dataset, mnist_like
 from ganlab.data.labels import labelled_only
 from ganlab.evaluate.classifier import Classifier, build_classifier
+from ganlab.models.cgan import ConditionalGAN
 from ganlab.sampling import Sampler
 
 CONDITIONS = ("real", "real + generated", "generated only")
@@ -90,7 +91,7 @@ def augmentation_experiment(checkpoint: str, data_dir: str | None = None, genera
                             steps: int = 2000, seeds: tuple[int, ...] = (0, 1, 2),
                             test_limit: int | None = None) -> AugmentationResult:
     """Run the three conditions for one cGAN checkpoint trained with ``--labels-per-class``."""
-    loaded = load_generator(checkpoint, model="cgan")
+    loaded = load_generator(checkpoint, model=ConditionalGAN)
     real = labelled_training_set(loaded.card, data_dir)
     test = mnist_like(loaded.card["dataset"], "test", data_dir, limit=test_limit)
     classes = np.repeat(np.arange(real.num_classes, dtype=np.int32), generated_per_class)

@@ -169,12 +169,13 @@ def evaluate_generator(gan, classifier: Classifier, real: Dataset | None = None,
 
 
 def run_quality(gan, dataset: Dataset, named: str) -> dict[str, Any] | None:
-    """What a finished run's card records: the model's own held-out scores if it has any (SGAN: its
-    classifier's test accuracy), else the shipped classifier of the dataset ``named`` (as the run's
-    config names it: a folder called mnist is not MNIST) reading its samples; None without either."""
+    """What a finished run's card records: the model's own held-out scores if it has any, under its
+    ``quality_key`` (SGAN: its classifier's test accuracy), else the shipped classifier of the dataset
+    ``named`` (as the run's config names it: a folder called mnist is not MNIST) reading its samples;
+    None without either."""
     scores = gan.held_out_scores(dataset, limit=None)
     if scores:
-        return {"sgan": scores}
+        return {gan.quality_key: scores}
     name = classifier_for(named) if gan.spec.is_image else None
     if name is None:
         return None

@@ -17,6 +17,8 @@ import numpy as np
 
 from ganlab.checkpoints import LoadedGenerator, load_generator, read_card, shipped_names
 from ganlab.images import to_uint8, upscale
+from ganlab.models import model_of
+from ganlab.models.infogan import InfoGAN
 from ganlab.sampling import Sampler, latents
 
 FIGURE_VALUES = (-2.0, -1.0, 0.0, 1.0, 2.0)  # beyond the training range [-1, 1] at both ends
@@ -59,8 +61,9 @@ class InfoGANModel:
 
 
 def is_infogan(card: dict[str, Any]) -> bool:
-    """True when a checkpoint card describes an InfoGAN."""
-    return card.get("model") == "infogan"
+    """True when a checkpoint card describes an InfoGAN (or a model built on it)."""
+    cls = model_of(card)
+    return cls is not None and issubclass(cls, InfoGAN)
 
 
 def load_infogan(name_or_path: str | os.PathLike) -> InfoGANModel:
@@ -93,7 +96,7 @@ def infogan_checkpoints(extra: dict[str, Path] | None = None) -> dict[str, str]:
 # -- card helpers ---------------------------------------------------------------------------
 def infogan_quality(card: dict[str, Any]) -> dict[str, Any]:
     """The measured InfoGAN section of a card (empty if never measured)."""
-    return dict((card.get("quality") or {}).get("infogan") or {})
+    return InfoGAN.own_quality(card.get("quality"))
 
 
 def code_meanings(card: dict[str, Any], continuous: int = 2) -> list[str]:

@@ -4,17 +4,7 @@ Loaded generators are cached per server (read-only), each with a compiled Sample
 image costs a few milliseconds. Everything a handler receives is validated here, with messages a
 student understands (``ConfigError``).
 
-Latent "directions" follow GANSpace (Härkönen et al. 2020): run 1,000 random z through the
-generator, take the activations of its *first hidden layer* (after the first nonlinearity), find
-their principal components, and regress z onto the PCA coordinates to get one latent direction per
-component. Why that layer: it is the earliest place where the generator has mixed z into the
-features that every later layer draws from, it exists in every generator (no classifier needed, so
-it also works for a model trained today on any dataset), and the GANSpace paper found early layers
-give the most global, "semantic" edits. Measured on the shipped models, a unit step along the first
-directions changes the image 2.5-3.5× more than a unit step along a raw z entry (see
-``Directions.effect``); classifier features or raw pixels as PCA input gave similar edits, so we
-keep the model-agnostic choice. For conditional models the features are centred per class, so the
-directions describe style within a class (thickness, slant, width), not the class itself.
+Latent "directions" (GANSpace) are computed in ``ganlab.explore.directions``.
 """
 
 from __future__ import annotations
@@ -36,31 +26,13 @@ import numpy as np
 from ganlab import backend
 from ganlab.checkpoints import CheckpointError, load_generator, read_card, resolve, shipped_names
 from ganlab.config import MAX_SEED, ConfigError, check_number
+from ganlab.explore.directions import N_DIRECTIONS, PCA_SAMPLES, Directions, compute_directions, sample_images
 from ganlab.images import grid, to_uint8, upscale
-from ganlab.models import REGISTRY
+from ganlab.models import model_of
 from ganlab.sampling import Sampler, latents, slerp, truncate
 
 MAX_OFFSET = 10.0  # largest |offset| accepted for a latent entry or a direction (z entries are ~N(0, 1))
 DISPLAY = 336  # pixels of the large image (28 px × 12, nearest neighbour)
-N_DIRECTIONS = 5
-PCA_SAMPLES = 1000
-NOT_PLAYABLE = ("pix2pix", "srgan", "infogan")  # pix2pix, srgan: no z; InfoGAN has its own panel (codes, not classes)
-
-
-@dataclass
-class Directions:
-    """GANSpace directions of one generator, and how much they change the picture."""
-
-    vectors: np.ndarray  # (k, latent_dim) unit vectors
-    explained: np.ndarray  # share of the (within-class) feature variance per component
-    effect: np.ndarray  # mean |Δ grey level| per pixel (0-255) for a +2 step along each direction
-    raw_effect: float  # the same for a +2 step along one raw z entry (mean over the first entries)
-    layer: str  # the layer whose activations were analysed
-
-    def label(self, i: int) -> str:
-        """Slider label, e.g. 'direction 1 · 9% of variance · 3.1× a raw entry'."""
-        ratio = self.effect[i] / max(self.raw_effect, 1e-6)
-        return f"direction {i + 1} · {100 * self.explained[i]:.0f}% of variance · {ratio:.1f}× a raw entry"
 
 
 @dataclass
@@ -90,11 +62,7 @@ class Loaded:
     @property
     def class_names(self) -> list[str]:
         """Class names from the card (empty for unconditional models)."""
-        if not self.conditional:
-            return []
-        names = list(self.card.get("class_names") or [])
-        n = int(self.gan.spec.num_classes)
-        return names if len(names) == n else [str(i) for i in range(n)]
+        return type(self.gan).class_names(self.card)
 
 
 @dataclass
@@ -109,8 +77,9 @@ class Render:
 
 # -- catalogue ---------------------------------------------------------------------------------
 def playable(card: dict) -> bool:
-    """Generators this tab can show: image GANs driven by z (not pix2pix, not 2D points)."""
-    return card.get("model") not in NOT_PLAYABLE and len(card.get("data_shape", [])) == 3
+    """Generators this tab can show: image GANs driven by z (GAN.playable; not 2D points)."""
+    cls = model_of(card)
+    return cls is not None and cls.playable and len(card.get("data_shape", [])) == 3
 
 
 def catalogue(saved: dict[str, Path] | None = None) -> dict[str, Path]:
@@ -134,7 +103,7 @@ def catalogue(saved: dict[str, Path] | None = None) -> dict[str, Path]:
 
 def model_kind(model: str) -> str:
     """What kind of GAN a model name is, in a few words: its summary's first clause ('conditional DCGAN')."""
-    cls = REGISTRY.get(model)
+    cls = model_of({"model": model})
     return re.split(r"[:;(]", cls.summary)[0].strip() if cls is not None else "GAN"
 
 
@@ -149,16 +118,10 @@ def card_line(card: dict) -> str:
         ref = q.get("frechet_distance_real_vs_real")
         bits.append(f"Fréchet distance {q['frechet_distance']:.1f}" + (f" (real vs real {ref:.1f}; lower is better)"
                                                                           if ref else " (lower is better)"))
-    if "classifier_accuracy" in q.get("sgan", {}):
-        sg = q["sgan"]
-        bits.append(f"its discriminator, as a classifier, reads {100 * sg['classifier_accuracy']:.1f}% of "
-                    f"{sg.get('test_images', 0):,.0f} test images right from {sg.get('labels', '?')} labels "
-                    f"(the same network on the labels alone: {100 * sg.get('baseline_accuracy', 0):.1f}%)")
-    if "digit_accuracy" in q.get("text2img", {}):
-        bits.append(f"{100 * q['text2img']['digit_accuracy']:.1f}% of its pictures read as the digit typed, "
-                    "by an independent classifier")
-    if "accuracy" in q.get("infogan", {}):
-        bits.append(f"its 10 category codes match 10 digits for {100 * q['infogan']['accuracy']:.1f}% of samples")
+    cls = model_of(card)
+    own = cls.quality_line(q) if cls is not None else None
+    if own:
+        bits.append(own)
     if len(bits) == 1:
         bits.append("quality not measured yet")
     return " · ".join(bits)
@@ -188,42 +151,6 @@ def parse_offsets(value: Any, name: str, max_len: int) -> list[float]:
     if len(values) > max_len:
         raise ConfigError(f"{name} has {len(values)} numbers but this model takes at most {max_len}.")
     return [check_number(f"{name}[{i}]", v, -MAX_OFFSET, MAX_OFFSET) for i, v in enumerate(values)]
-
-
-# -- latent-space maths (pure functions) ---------------------------------------------------------
-def pca_directions(features: np.ndarray, z: np.ndarray, k: int = N_DIRECTIONS,
-                   groups: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """GANSpace: top-k principal components of ``features`` (N, F), mapped to latent directions.
-
-    Returns unit vectors (k, D) such that moving z along vector i moves the features mostly along
-    component i (least-squares regression of z on the normalised PCA coordinates), and the share
-    of variance per component. ``groups`` (e.g. class labels) are centred separately. The SVD runs
-    on the N×N Gram matrix, so F can be large.
-    """
-    f = np.asarray(features, np.float32).reshape(len(features), -1).copy()
-    if groups is None:
-        f -= f.mean(0)
-    else:
-        for g in np.unique(groups):
-            f[groups == g] -= f[groups == g].mean(0)
-    gram = (f @ f.T).astype(np.float64)
-    evals, evecs = np.linalg.eigh(gram)
-    order = np.argsort(evals)[::-1]
-    evals, evecs = np.clip(evals[order], 0, None), evecs[:, order]
-    k = int(min(k, np.sum(evals > evals[0] * 1e-9)))
-    coords = evecs[:, :k] * math.sqrt(len(f))  # unit-variance PCA coordinates
-    w, *_ = np.linalg.lstsq(coords, np.asarray(z, np.float64), rcond=None)  # z ≈ coords @ w
-    w /= np.linalg.norm(w, axis=1, keepdims=True) + 1e-12
-    w *= np.sign(w[np.arange(k), np.abs(w).argmax(1)])[:, None]  # deterministic sign
-    return w.astype(np.float32), (evals[:k] / max(evals.sum(), 1e-12)).astype(np.float32)
-
-
-def feature_layer(generator: keras.Model) -> keras.layers.Layer | None:
-    """The generator's first nonlinearity (GANSpace's early layer), or None for a one-layer model."""
-    for layer in generator.layers:
-        if type(layer).__name__ in ("LeakyReLU", "ReLU", "Activation", "ELU", "PReLU"):
-            return layer
-    return None
 
 
 # -- the cache and the image functions -----------------------------------------------------------
@@ -307,10 +234,7 @@ class Playground:
     # -- images -------------------------------------------------------------------------------
     def _run(self, loaded: Loaded, z: np.ndarray, labels: np.ndarray | None = None) -> np.ndarray:
         """uint8 images (N, H, W[, C]) for latents z (N, D) and labels."""
-        latent = {"z": np.asarray(z, np.float32)}
-        if loaded.conditional:
-            latent["label"] = np.asarray(labels, np.int32)
-        return to_uint8(loaded.sampler(latent))
+        return sample_images(loaded.sampler, z, labels if loaded.conditional else None)
 
     def image(self, loaded: Loaded, seed: Any, cls: Any, truncation: Any, offsets: Any = (),
               directions: Any = (), strict: bool = True) -> Render:
@@ -358,39 +282,9 @@ class Playground:
         """GANSpace directions of this generator (computed once, about a second on 2 CPU cores)."""
         with loaded.lock:
             if loaded.directions is None:
-                loaded.directions = self._compute_directions(loaded, k, samples)
+                loaded.directions = compute_directions(loaded.gan, loaded.sampler, k, samples)
             return loaded.directions
 
-    def _compute_directions(self, loaded: Loaded, k: int, samples: int) -> Directions:
-        gan = loaded.gan
-        z = latents(samples, loaded.latent_dim, seed=12345)
-        inputs: dict[str, np.ndarray] = {"z": z}
-        groups = None
-        if loaded.conditional:
-            groups = np.arange(samples, dtype=np.int32) % gan.spec.num_classes
-            inputs["label"] = groups
-        layer = feature_layer(gan.generator)
-        if layer is None:
-            feats, name = loaded.sampler(inputs), "output"
-        else:
-            model = keras.Model(gan.generator.inputs, layer.output)
-            run = backend.compile_step(lambda x: keras.ops.cast(model(x, training=False), "float32"),
-                                       list(model.variables))
-            feats = np.concatenate([keras.ops.convert_to_numpy(run(gan.generator_inputs(
-                {key: v[i : i + 250] for key, v in inputs.items()}))) for i in range(0, samples, 250)])
-            name = layer.name
-        vectors, explained = pca_directions(feats, z, k, groups)
-        # How much the picture changes per direction, against raw z entries (shown on the sliders).
-        base_z = latents(64, loaded.latent_dim, seed=999)
-        labels = np.arange(64) % gan.spec.num_classes if loaded.conditional else None
-        base = self._run(loaded, base_z, labels).astype(np.float32)
-
-        def change(v: np.ndarray) -> float:
-            return float(np.abs(self._run(loaded, base_z + 2.0 * v[None], labels) - base).mean())
-
-        eye = np.eye(loaded.latent_dim, dtype=np.float32)
-        raw = float(np.mean([change(eye[i]) for i in range(min(8, loaded.latent_dim))]))
-        return Directions(vectors, explained, np.array([change(v) for v in vectors], np.float32), raw, name)
 
 
 def _class_morph(gan: Any) -> tuple[Callable | None, np.ndarray | None]:

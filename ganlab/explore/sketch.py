@@ -199,7 +199,7 @@ class SketchModel:
     @classmethod
     def load(cls, name_or_path: str = DEFAULT_CHECKPOINT) -> SketchModel:
         """Load a pix2pix checkpoint (folder or shipped name) with its discriminator."""
-        return cls(load_generator(name_or_path, with_discriminator=True, model="pix2pix"))
+        return cls(load_generator(name_or_path, with_discriminator=True, generates_from="sketch"))
 
     def _input(self, sketch: np.ndarray) -> np.ndarray:
         x = sketch.astype(np.float32)[None, ..., None] / 127.5 - 1.0

@@ -13,6 +13,7 @@ from ganlab import backend
 from ganlab.checkpoints import LoadedGenerator, load_generator
 from ganlab.data.captions import CaptionError, parse, vocabulary_text
 from ganlab.images import to_uint8, upscale
+from ganlab.models import generating_from
 from ganlab.sampling import latents
 
 DEFAULT_CHECKPOINT = "text2img-mnist"
@@ -40,8 +41,9 @@ class TextModel:
     """A loaded text2img generator with compiled inference of images and attention weights."""
 
     def __init__(self, loaded: LoadedGenerator):
-        if loaded.gan.name != "text2img":
-            raise ValueError(f"{loaded.path} is a {loaded.gan.name} checkpoint, not text2img.")
+        if loaded.gan.generates_from != "text":
+            raise ValueError(f"{loaded.path} is a {loaded.gan.name} checkpoint, not "
+                             f"{' or '.join(generating_from('text'))}.")
         self.loaded, self.gan = loaded, loaded.gan
         self._run = backend.compile_step(lambda latent: self.gan.attention(latent),
                                          list(self.gan.generator.variables))
@@ -49,7 +51,7 @@ class TextModel:
     @classmethod
     def load(cls, name_or_path: str | os.PathLike = DEFAULT_CHECKPOINT) -> TextModel:
         """Load a checkpoint folder or shipped name."""
-        return cls(load_generator(name_or_path, model="text2img"))
+        return cls(load_generator(name_or_path, generates_from="text"))
 
     def draw(self, text: str, seed: int = 0, count: int = 1) -> Drawn:
         """``count`` images of one sentence, noise from ``seed`` as ``generate --seed`` draws it (image i

@@ -143,7 +143,7 @@ class UpscaleModel:
     @classmethod
     def load(cls, name_or_path: str = DEFAULT_CHECKPOINT) -> UpscaleModel:
         """Load an SRGAN checkpoint (folder or shipped name) with its discriminator."""
-        return cls(load_generator(name_or_path, with_discriminator=True, model="srgan"))
+        return cls(load_generator(name_or_path, with_discriminator=True, generates_from="low_res"))
 
     def upscale(self, rgb: np.ndarray) -> np.ndarray:
         """uint8 (4h, 4w, 3) for a uint8 (h, w, 3) image (edge-padded to a multiple of PAD, then cropped)."""

@@ -13,6 +13,7 @@ import random
 import re
 import tempfile
 import threading
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,7 @@ from ganlab.explore.playground import (
     strip,
 )
 from ganlab.images import upscale
+from ganlab.models import model_of
 from ganlab.ui import infogan_panel
 from ganlab.ui.outputs import shown_image
 from ganlab.ui.sessions import SessionStore
@@ -183,108 +185,171 @@ class PlaygroundTab:
         return self._strip_and_gif(seq, f"{_slug(name)}-classes-{class_a}-{class_b}-seed{int(seed)}")
 
 
+@dataclass
+class View:
+    """The tab's components by name: the layout helpers fill it, ``_wire`` connects them."""
+
+    model: Any = None
+    refresh: Any = None
+    card: Any = None
+    classes: Any = None
+    seed: Any = None
+    rand: Any = None
+    trunc: Any = None
+    image: Any = None
+    dl_btn: Any = None
+    dl_files: Any = None
+    raw: list = field(default_factory=list)
+    dirs: list = field(default_factory=list)
+    reset: Any = None
+    n_seeds: Any = None
+    grid_seed: Any = None
+    grid_btn: Any = None
+    grid_img: Any = None
+    seed_a: Any = None
+    seed_b: Any = None
+    frames: Any = None
+    interp_btn: Any = None
+    morph_box: Any = None
+    class_a: Any = None
+    class_b: Any = None
+    morph_btn: Any = None
+    strip_img: Any = None
+    gif_file: Any = None
+    api_inputs: list = field(default_factory=list)
+    api_out: Any = None
+    api_btn: Any = None
+
+
 def build(store: SessionStore | None) -> None:
     """Lay out the Playground tab and wire its events (call inside a Blocks / Tab context)."""
     tab = PlaygroundTab(store)
     names = list(catalogue())
     first = "cgan-mnist" if "cgan-mnist" in names else (names[0] if names else None)
     start_classes = _class_choices(first)
-
-    # -- layout ------------------------------------------------------------------------------
     if not names:
         gr.Markdown("**No generators found in assets/.** Train one in the Train tab, save it, then press ↻.",
                     elem_id="pg-empty")
+    v = View()
     with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=300):
-            with gr.Row():
-                model = gr.Dropdown(names, value=first, label="Generator", scale=5, elem_id="pg-model")
-                refresh = gr.Button("↻", scale=1, min_width=44, elem_id="pg-refresh")
-            card = gr.Markdown(elem_id="pg-card")
-            classes = gr.Dropdown(start_classes, label="Class", visible=bool(start_classes), elem_id="pg-class",
-                                  allow_custom_value=True)
-            with gr.Row():
-                seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1, elem_id="pg-seed",
-                                 scale=2)
-                rand = gr.Button("Random seed", scale=1, elem_id="pg-random")
-            trunc = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Truncation", elem_id="pg-trunc")
-            gr.Markdown(TRUNCATION_HELP)
-        with gr.Column(scale=4, min_width=360):
-            image = shown_image(label="Generated (nearest-neighbour upscaled, no blur)", type="numpy",
-                                interactive=False, height=400, format="png", elem_id="pg-image",
-                                buttons=["download", "fullscreen"])
-            dl_btn = gr.Button("Download PNG + latent vector", elem_id="pg-download")
-            dl_files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="pg-files",
-                               height=120)
-        with gr.Column(scale=3, min_width=280):
-            raw = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0, step=0.1, label=f"z[{i}]", elem_id=f"pg-raw-{i}")
-                   for i in range(RAW_SLIDERS)]
-            dirs = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0, step=0.1, label=f"direction {i + 1} (PCA)",
-                              elem_id=f"pg-dir-{i}") for i in range(N_DIRECTIONS)]
-            reset = gr.Button("Reset sliders", elem_id="pg-reset")
-            gr.Markdown(SLIDERS_HELP)
-    with gr.Accordion("Class × seed grid", open=False):
-        with gr.Row():
-            n_seeds = gr.Slider(4, 8, value=6, step=1, label="Seeds (columns)")
-            grid_seed = gr.Number(0, label="First seed", precision=0, minimum=0)
-            grid_btn = gr.Button("Make grid", elem_id="pg-grid-btn")
-        grid_img = shown_image(label="rows = classes (top: first class), columns = seeds; uses the truncation above",
-                               type="numpy", interactive=False, format="png", elem_id="pg-grid")
-    with gr.Accordion("Interpolation", open=False):
-        with gr.Row():
-            seed_a = gr.Number(0, label="From seed", precision=0, minimum=0)
-            seed_b = gr.Number(1, label="To seed", precision=0, minimum=0)
-            frames = gr.Slider(4, 24, value=10, step=1, label="Frames")
-            interp_btn = gr.Button("Interpolate seeds (slerp)", elem_id="pg-interp-btn")
-        with gr.Group(visible=False) as morph_box:
-            with gr.Row():
-                class_a = gr.Dropdown(start_classes, label="From class", allow_custom_value=True)
-                class_b = gr.Dropdown(start_classes, label="To class", allow_custom_value=True)
-                morph_btn = gr.Button("Morph classes (seed above)", elem_id="pg-morph-btn")
-            gr.Markdown(CLASS_MORPH_HELP)
-        strip_img = shown_image(label="frames, left to right", type="numpy", interactive=False, format="png",
-                                elem_id="pg-strip")
-        gif_file = gr.File(label="GIF (plays forward and back)", interactive=False, elem_id="pg-gif")
+        _settings_column(v, names, first, start_classes)
+        _image_column(v)
+        _sliders_column(v)
+    _grid_accordion(v)
+    _interpolation_accordion(v, start_classes)
     with gr.Accordion("InfoGAN: codes that mean something", open=False):
         infogan_panel.build(store)
-    # Inputs of the scripted `generate` endpoint (hidden; teachers call it with gradio_client).
-    with gr.Row(visible=False):
-        api_model = gr.Textbox(first or "", label="model")
-        api_seed = gr.Number(0, label="seed", precision=0)
-        api_class = gr.Textbox("", label="class")
-        api_trunc = gr.Number(1.0, label="truncation")
-        api_offsets = gr.JSON([], label="offsets")
-        api_dirs = gr.JSON([], label="directions")
-        api_out = shown_image(type="numpy", format="png", label="image")
-        api_btn = gr.Button()
+    _api_inputs(v, first)
+    _wire(tab, v, first)
 
-    # -- events ------------------------------------------------------------------------------
-    view = [model, seed, classes, trunc, *raw, *dirs]
+
+def _settings_column(v: View, names: list[str], first: str | None, start_classes: list) -> None:
+    """Left column: generator picker, its card line, class, seed and truncation."""
+    with gr.Column(scale=3, min_width=300):
+        with gr.Row():
+            v.model = gr.Dropdown(names, value=first, label="Generator", scale=5, elem_id="pg-model")
+            v.refresh = gr.Button("↻", scale=1, min_width=44, elem_id="pg-refresh")
+        v.card = gr.Markdown(elem_id="pg-card")
+        v.classes = gr.Dropdown(start_classes, label="Class", visible=bool(start_classes), elem_id="pg-class",
+                                allow_custom_value=True)
+        with gr.Row():
+            v.seed = gr.Number(0, label="Seed", precision=0, minimum=0, maximum=2**31 - 1, elem_id="pg-seed",
+                               scale=2)
+            v.rand = gr.Button("Random seed", scale=1, elem_id="pg-random")
+        v.trunc = gr.Slider(0.05, 1.0, value=1.0, step=0.05, label="Truncation", elem_id="pg-trunc")
+        gr.Markdown(TRUNCATION_HELP)
+
+
+def _image_column(v: View) -> None:
+    """Middle column: the large image and its downloads."""
+    with gr.Column(scale=4, min_width=360):
+        v.image = shown_image(label="Generated (nearest-neighbour upscaled, no blur)", type="numpy",
+                              interactive=False, height=400, format="png", elem_id="pg-image",
+                              buttons=["download", "fullscreen"])
+        v.dl_btn = gr.Button("Download PNG + latent vector", elem_id="pg-download")
+        v.dl_files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="pg-files",
+                             height=120)
+
+
+def _sliders_column(v: View) -> None:
+    """Right column: raw z sliders and PCA direction sliders."""
+    with gr.Column(scale=3, min_width=280):
+        v.raw = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0, step=0.1, label=f"z[{i}]", elem_id=f"pg-raw-{i}")
+                 for i in range(RAW_SLIDERS)]
+        v.dirs = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0, step=0.1, label=f"direction {i + 1} (PCA)",
+                            elem_id=f"pg-dir-{i}") for i in range(N_DIRECTIONS)]
+        v.reset = gr.Button("Reset sliders", elem_id="pg-reset")
+        gr.Markdown(SLIDERS_HELP)
+
+
+def _grid_accordion(v: View) -> None:
+    """The class × seed grid."""
+    with gr.Accordion("Class × seed grid", open=False):
+        with gr.Row():
+            v.n_seeds = gr.Slider(4, 8, value=6, step=1, label="Seeds (columns)")
+            v.grid_seed = gr.Number(0, label="First seed", precision=0, minimum=0)
+            v.grid_btn = gr.Button("Make grid", elem_id="pg-grid-btn")
+        v.grid_img = shown_image(label="rows = classes (top: first class), columns = seeds; uses the truncation "
+                                 "above", type="numpy", interactive=False, format="png", elem_id="pg-grid")
+
+
+def _interpolation_accordion(v: View, start_classes: list) -> None:
+    """Seed interpolation, and class morphing for conditional models."""
+    with gr.Accordion("Interpolation", open=False):
+        with gr.Row():
+            v.seed_a = gr.Number(0, label="From seed", precision=0, minimum=0)
+            v.seed_b = gr.Number(1, label="To seed", precision=0, minimum=0)
+            v.frames = gr.Slider(4, 24, value=10, step=1, label="Frames")
+            v.interp_btn = gr.Button("Interpolate seeds (slerp)", elem_id="pg-interp-btn")
+        with gr.Group(visible=False) as v.morph_box:
+            with gr.Row():
+                v.class_a = gr.Dropdown(start_classes, label="From class", allow_custom_value=True)
+                v.class_b = gr.Dropdown(start_classes, label="To class", allow_custom_value=True)
+                v.morph_btn = gr.Button("Morph classes (seed above)", elem_id="pg-morph-btn")
+            gr.Markdown(CLASS_MORPH_HELP)
+        v.strip_img = shown_image(label="frames, left to right", type="numpy", interactive=False, format="png",
+                                  elem_id="pg-strip")
+        v.gif_file = gr.File(label="GIF (plays forward and back)", interactive=False, elem_id="pg-gif")
+
+
+def _api_inputs(v: View, first: str | None) -> None:
+    """Inputs of the scripted ``generate`` endpoint (hidden; teachers call it with gradio_client)."""
+    with gr.Row(visible=False):
+        v.api_inputs = [gr.Textbox(first or "", label="model"), gr.Number(0, label="seed", precision=0),
+                        gr.Textbox("", label="class"), gr.Number(1.0, label="truncation"),
+                        gr.JSON([], label="offsets"), gr.JSON([], label="directions")]
+        v.api_out = shown_image(type="numpy", format="png", label="image")
+        v.api_btn = gr.Button()
+
+
+def _wire(tab: PlaygroundTab, v: View, first: str | None) -> None:
+    """Connect the components' events to the tab's handlers."""
+    view = [v.model, v.seed, v.classes, v.trunc, *v.raw, *v.dirs]
     fast = {"show_progress": "hidden", "api_visibility": "private"}
-    picked = [card, classes, morph_box, class_a, class_b, *raw, *dirs]
-    refresh.click(tab.refresh_models, model, model, api_visibility="private")
-    (model.change(tab.pick, model, picked, api_visibility="private")
-     .then(tab.render, view, image, **fast)
-     .then(tab.direction_labels, model, dirs, **fast))
-    for control in (seed, classes):
-        control.change(tab.render, view, image, trigger_mode="always_last", **fast)
-    for slider in (trunc, *raw, *dirs):  # only the final value of a drag is sent
-        slider.release(tab.render, view, image, trigger_mode="always_last", **fast)
-    rand.click(lambda: random.randint(0, 99_999), None, seed, api_visibility="private")
-    reset.click(lambda: [0.0] * (RAW_SLIDERS + N_DIRECTIONS), None, [*raw, *dirs], api_visibility="private",
-                queue=False).then(tab.render, view, image, **fast)
-    dl_btn.click(tab.downloads, view, dl_files, api_visibility="undocumented")
-    grid_btn.click(tab.class_grid, [model, n_seeds, trunc, grid_seed], grid_img, api_name="class_grid")
-    interp_btn.click(tab.interpolate, [model, seed_a, seed_b, classes, trunc, frames], [strip_img, gif_file],
-                     api_name="interpolate")
-    morph_btn.click(tab.morph, [model, seed, class_a, class_b, trunc, frames], [strip_img, gif_file],
-                    api_name="interpolate_classes")
-    api_btn.click(tab.generate, [api_model, api_seed, api_class, api_trunc, api_offsets, api_dirs], api_out,
-                  api_name="generate")
+    picked = [v.card, v.classes, v.morph_box, v.class_a, v.class_b, *v.raw, *v.dirs]
+    v.refresh.click(tab.refresh_models, v.model, v.model, api_visibility="private")
+    (v.model.change(tab.pick, v.model, picked, api_visibility="private")
+     .then(tab.render, view, v.image, **fast)
+     .then(tab.direction_labels, v.model, v.dirs, **fast))
+    for control in (v.seed, v.classes):
+        control.change(tab.render, view, v.image, trigger_mode="always_last", **fast)
+    for slider in (v.trunc, *v.raw, *v.dirs):  # only the final value of a drag is sent
+        slider.release(tab.render, view, v.image, trigger_mode="always_last", **fast)
+    v.rand.click(lambda: random.randint(0, 99_999), None, v.seed, api_visibility="private")
+    v.reset.click(lambda: [0.0] * (RAW_SLIDERS + N_DIRECTIONS), None, [*v.raw, *v.dirs], api_visibility="private",
+                  queue=False).then(tab.render, view, v.image, **fast)
+    v.dl_btn.click(tab.downloads, view, v.dl_files, api_visibility="undocumented")
+    v.grid_btn.click(tab.class_grid, [v.model, v.n_seeds, v.trunc, v.grid_seed], v.grid_img, api_name="class_grid")
+    v.interp_btn.click(tab.interpolate, [v.model, v.seed_a, v.seed_b, v.classes, v.trunc, v.frames],
+                       [v.strip_img, v.gif_file], api_name="interpolate")
+    v.morph_btn.click(tab.morph, [v.model, v.seed, v.class_a, v.class_b, v.trunc, v.frames],
+                      [v.strip_img, v.gif_file], api_name="interpolate_classes")
+    v.api_btn.click(tab.generate, v.api_inputs, v.api_out, api_name="generate")
     demo = _current_blocks()
     if demo is not None and first is not None:
-        (demo.load(tab.pick, model, picked, api_visibility="private")
-         .then(tab.render, view, image, **fast)
-         .then(tab.direction_labels, model, dirs, **fast))
+        (demo.load(tab.pick, v.model, picked, api_visibility="private")
+         .then(tab.render, view, v.image, **fast)
+         .then(tab.direction_labels, v.model, v.dirs, **fast))
 
 
 def _class_choices(name: str | None) -> list[tuple[str, int]]:
@@ -292,7 +357,8 @@ def _class_choices(name: str | None) -> list[tuple[str, int]]:
     if name is None:
         return []
     card = read_card(resolve(name))
-    return [(n, i) for i, n in enumerate(card.get("class_names") or [])] if card.get("model") == "cgan" else []
+    cls = model_of(card)
+    return cls.class_choices(card) if cls is not None else []
 
 
 def _current_blocks() -> gr.Blocks | None:
