@@ -102,3 +102,63 @@ def test_generate_pix2pix_translates_held_out_sketches_and_files(tmp_path):
     with np.load(out2) as g:
         assert g["images"].shape == (1, 128, 128, 3)
         assert np.abs(g["images"][0].astype(int) - images[0].astype(int)).mean() < 8  # same sketch, same picture
+
+
+def test_train_flags_are_made_from_the_settings_table():
+    """Every TrainConfig setting is a train flag with its aliases and default; a new field gets one too."""
+    import argparse
+    from dataclasses import dataclass
+
+    from ganlab.cli import build_parser
+    from ganlab.cli.train import add_setting_arguments, config_from_args
+    from ganlab.config import TrainConfig, setting, settings
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+    train = {f: a for a in sub.choices["train"]._actions for f in a.option_strings}
+    for s in settings():
+        for flag in (s.flag, *s.aliases):
+            assert train[flag].dest == s.name and train[flag].default == (s.default if s.type is not dict else [])
+    assert train["--d-steps"] is train["--k"] and train["--precision"].choices == ("auto", "float32",
+                                                                                     "mixed_bfloat16", "mixed_float16")
+    assert "64 for all" not in train["--batch-size"].help and "the model's" in train["--batch-size"].help
+    args = sub.choices["train"].parse_args(["--d-steps", "3", "--option", "width=0.5", "--labels-per-class", "4",
+                                            "--xla", "--lr-g", "0.002"])
+    config = config_from_args(args)
+    assert (config.k, config.xla, config.lr_g) == (3, True, 0.002)
+    assert config.options == {"width": 0.5, "labels_per_class": 4}
+
+    @dataclass(frozen=True)
+    class WithWarmup(TrainConfig):
+        warmup: int = setting(5, "Warm-up", "steps before D trains", lo=0)
+
+    parser = argparse.ArgumentParser()
+    add_setting_arguments(parser, WithWarmup)
+    assert config_from_args(parser.parse_args(["--warmup", "7"]), WithWarmup).warmup == 7
+    assert config_from_args(parser.parse_args([]), WithWarmup).warmup == 5
+
+
+def test_resume_keeps_the_cards_options_under_new_ones(tmp_path, capsys):
+    """--resume with --option changes that option; the card's other options stay (else the weights would not fit)."""
+    import json
+
+    out = tmp_path / "ring"
+    common = ["--model", "vanilla", "--dataset", "ring", "--batch-size", "16", "--quiet", "--no-eval"]
+    assert main(["train", *common, "--steps", "2", "--option", "hidden=8", "--out", str(out)]) == 0
+    assert main(["train", *common, "--steps", "4", "--resume", str(out), "--option", "note=2",
+                 "--out", str(out)]) == 0
+    card = json.loads((out / "card.json").read_text())
+    assert card["config"]["options"] == {"hidden": 8, "note": 2} and card["step"] == 4
+    assert "; then python -m ganlab train" in card["command"]
+
+
+def test_one_helper_writes_quality_into_a_card(tmp_path):
+    import json
+
+    from ganlab.cli.common import write_quality
+
+    (tmp_path / "card.json").write_text(json.dumps({"format": "ganlab-checkpoint", "quality": {"fd": 1.0}}))
+    write_quality(tmp_path, {"sgan": {"classifier_accuracy": 0.9}})
+    assert json.loads((tmp_path / "card.json").read_text())["quality"] == {
+        "fd": 1.0, "sgan": {"classifier_accuracy": 0.9}}
+    write_quality(tmp_path, {"class_accuracy": 0.5}, replace=True)
+    assert json.loads((tmp_path / "card.json").read_text())["quality"] == {"class_accuracy": 0.5}

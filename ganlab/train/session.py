@@ -373,9 +373,13 @@ class TrainingSession:
     @classmethod
     def resume_from(cls, path: str | Path, dataset: Dataset | None = None,
                     parallel: DataParallel | None = None, **overrides: Any) -> TrainingSession:
-        """Rebuild a session from a checkpoint: weights, optimizer state, step and history."""
+        """Rebuild a session from a checkpoint: weights, optimizer state, step and history; ``overrides``
+        change config fields (``options`` go over the card's, e.g. SRGAN from its SRResNet baseline:
+        ``options={"adversarial_weight": 0.001}``)."""
         folder = checkpoints.resolve(path)
         card = checkpoints.read_card(folder)
+        if "options" in overrides:
+            overrides = {**overrides, "options": {**card["config"].get("options", {}), **overrides["options"]}}
         config = TrainConfig.from_dict({**card["config"], "precision": "auto", **overrides})
         session = cls(config, dataset=dataset, command=card.get("command"), parallel=parallel)
         checkpoints.load_keras_weights(session.gan.generator, folder / "generator.keras")
