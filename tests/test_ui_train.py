@@ -213,7 +213,7 @@ def test_watcher_ends_quietly_when_reset_frees_the_run_mid_draw(tmp_path):
         stream = tab.watch(request)
         first = next(stream)  # the first update draws everything and creates the run's frames
         assert any(isinstance(v, str) and v.endswith(".png") for v in first)
-        run.view.close()  # what release() does, while this watcher may be between two updates
+        run.display.close()  # what release() does, while this watcher may be between two updates
         rest = list(stream)  # the next drawing finds figures and frames closed: before the fix an error
         assert rest[-1] == LiveView().outputs()  # the stream's closing no-op update
     finally:
@@ -240,7 +240,7 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
     try:
         wait_for(lambda: run.session.step_count > 0, what="the run's first step")
         tab.refresh(request, force=True)  # makes the figures
-        update = run.view.curves.update
+        update = run.display.curves.update
 
         def slow_update(*args):
             inside[0] += 1
@@ -251,7 +251,7 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
             finally:
                 inside[0] -= 1
 
-        run.view.curves.update = slow_update
+        run.display.curves.update = slow_update
         threads = [threading.Thread(target=lambda: [tab.refresh(request, force=True) for _ in range(5)])
                    for _ in range(2)]
         for t in threads:
@@ -325,6 +325,6 @@ def test_watcher_and_metrics_asking_first_share_one_monitor(tmp_path, monkeypatc
         for t in threads:
             t.join(120)
         assert not any(t.is_alive() for t in threads), "asking for the monitor did not end within 120 s"
-        assert len(made) == 1 and got[0] is got[1] is run.view.monitor
+        assert len(made) == 1 and got[0] is got[1] is run.display.monitor
     finally:
         store.release("one-monitor")

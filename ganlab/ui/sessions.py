@@ -54,7 +54,7 @@ class Run:
     thread: threading.Thread | None = None
     board: TensorBoardLogger | None = None  # TensorBoard logs of this run, when the session asked for them
     created: float = field(default_factory=time.time)
-    view: Any = None  # the Train tab's display state of this run (closed with it: ui/train_view.RunView)
+    display: Any = None  # the Train tab's display state of this run, closed with it (train_view.RunDisplay)
 
     @property
     def active(self) -> bool:
@@ -243,8 +243,8 @@ class SessionStore:
                 run.thread.join(timeout=10)
             if run.board is not None:
                 run.board.close()
-            if run.view is not None:
-                run.view.close()  # live figures (curves, bars) hold matplotlib memory
+            if run.display is not None:
+                run.display.close()  # live figures (curves, bars) hold matplotlib memory
             del run
             free_memory()
 

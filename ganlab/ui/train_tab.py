@@ -29,7 +29,7 @@ from ganlab.ui import text, upload_panel
 from ganlab.ui.presets import PRESETS
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 from ganlab.ui.train_form import FormBase, TrainForm, build_form, form_class, with_form
-from ganlab.ui.train_view import QUALITY_EVERY_S, LiveView, RunView
+from ganlab.ui.train_view import QUALITY_EVERY_S, LiveView, RunDisplay
 
 DATASET_INFO = {False: "or your own data: upload or draw it below",
                 True: "or your own data below, or type a folder under the server's data root"}
@@ -61,33 +61,33 @@ class TrainTab:
                     self._classifiers[name] = None
             return self._classifiers[name]
 
-    def _view(self, run: Run) -> RunView:
+    def _display(self, run: Run) -> RunDisplay:
         """This run's display state, made on first use (a run built outside the tab has none yet)."""
-        if run.view is None:
+        if run.display is None:
             with self._lazy:
-                if run.view is None:
-                    run.view = RunView()
-        return run.view
+                if run.display is None:
+                    run.display = RunDisplay()
+        return run.display
 
     def _monitor(self, run: Run) -> Monitor:
         """This run's collapse monitor (with the dataset's classifier, if there is one)."""
-        view = self._view(run)
-        if view.monitor is None:
+        display = self._display(run)
+        if display.monitor is None:
             s = run.session
             clf = None if s.spec.data_shape == (2,) else self._classifier(s.config.dataset)
             with self._lazy:  # the watcher and /metrics may both ask first: one Monitor, not two
-                if view.monitor is None:
-                    view.monitor = Monitor(s, clf.predict if clf else None, clf.class_names if clf else (),
+                if display.monitor is None:
+                    display.monitor = Monitor(s, clf.predict if clf else None, clf.class_names if clf else (),
                                            every_s=QUALITY_EVERY_S, extent=EXTENT)
-        return view.monitor
+        return display.monitor
 
     def _ensure_run(self, sid: str, form: TrainForm) -> Run:
         """This session's run for these settings: reuse it if the settings match, else build anew."""
         config = form.config()
         run = self.store.get(sid)
-        if run is None or self._view(run).requested != config or run.session.stopped:
+        if run is None or self._display(run).requested != config or run.session.stopped:
             run = self.store.create(sid, config)
-            self._view(run).requested = config
+            self._display(run).requested = config
         return run
 
     # -- events ----------------------------------------------------------------------------
@@ -154,7 +154,7 @@ class TrainTab:
         sid = _sid(request)
         with self.store.control(sid):  # after a Start still building its run: that run is the one reset
             self.store.release(sid, keep_saved=True)
-        return LiveView(curves=None, view=None, quality=None, status="Reset: press Start for a fresh run.",
+        return LiveView(curves=None, picture=None, quality=None, status="Reset: press Start for a fresh run.",
                         reading=diagnostics.reading([], LOSSES["non_saturating"]), alarms="",
                         quality_text="", pause=gr.Button("Pause")).outputs()
 
@@ -231,23 +231,23 @@ class TrainTab:
         run = self.store.get(sid)
         if run is None:
             return
-        token, view = object(), self._view(run)
-        view.watcher = token
+        token, display = object(), self._display(run)
+        display.watcher = token
         sent = list(LiveView().outputs())
         first = True
         while True:
             t0 = time.perf_counter()
             _yield_cpu_to_training()
             going = run.active and run.session.status in ("ready", "running")
-            if view.watcher is not token:
+            if display.watcher is not token:
                 break  # superseded (Pause, Resume, Start start a new watcher): the newer one draws
             try:
                 update = self.refresh(request, force=first)
             except Exception:
-                if view.closed:  # Reset (or a closed tab) freed the run's figures and frames
+                if display.closed:  # Reset (or a closed tab) freed the run's figures and frames
                     break  # while this update was drawing them: nothing left to show
                 raise
-            if self.store.get(sid) is not run or view.watcher is not token:
+            if self.store.get(sid) is not run or display.watcher is not token:
                 break  # superseded while drawing: the newer watcher shows this state
             yield _repeat_unchanged(update.outputs(), sent)
             first = False
@@ -264,9 +264,9 @@ class TrainTab:
         run = self.store.get(_sid(request))
         if run is None:
             return LiveView()
-        view = self._view(run)
-        with view.drawing:  # one drawing at a time: two watchers meet on Pause (the new one starts
-            return view.redraw(run.session, self._monitor(run), force)  # while the old may still draw)
+        display = self._display(run)
+        with display.drawing:  # one drawing at a time: two watchers meet on Pause (the new one starts
+            return display.redraw(run.session, self._monitor(run), force)  # while the old may still draw)
 
 
 def safe_name(text: str) -> str:
@@ -353,27 +353,36 @@ def _live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> LiveView:
                               latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
     with gr.Accordion("What the pictures mean", open=False):
         gr.Markdown(text.CURVES_HELP + "\n\n" + text.TWO_D_HELP + "\n\n" + text.SAMPLES_HELP)
-    return LiveView(curves=curves, view=view, quality=quality, status=status, reading=reading, alarms=alarms,
+    return LiveView(curves=curves, picture=view, quality=quality, status=status, reading=reading, alarms=alarms,
                     quality_text=quality_md, explain=explain)
 
 
 def _downloads(tab: TrainTab, save: gr.Button) -> None:
-    """The history CSV, the saved checkpoint's zip and the TensorBoard logs, with their events."""
-    with gr.Row():
-        csv_btn = gr.Button("Download the full per-step record (CSV)")
-        csv_file = gr.File(label="history.csv", interactive=False)
-        saved_file = gr.File(label="Saved checkpoint (zip)", interactive=False)
-    saved_md = gr.Markdown()
-    with gr.Row():
+    """One downloads row (the CSV, the saved checkpoint's zip, the TensorBoard logs): each file box
+    stays hidden until it has something to download."""
+    with gr.Row(elem_id="train-downloads"):
+        csv_btn = gr.Button("Download the per-step record (CSV)", size="sm")
         tb_box = gr.Checkbox(False, label="Write TensorBoard logs",
                              info="every step's numbers, the samples every 100 steps, the settings")
-        tb_btn = gr.Button("Download TensorBoard logs (zip)")
-        tb_file = gr.File(label="tensorboard.zip", interactive=False)
-    tb_md = gr.Markdown()
-    save.click(tab.save, None, [saved_file, saved_md], api_name="save")
-    csv_btn.click(tab.history_csv, None, csv_file, api_name="history_csv")
+        tb_btn = gr.Button("Download TensorBoard logs (zip)", size="sm")
+    with gr.Row():
+        csv_file = gr.File(label="history.csv", interactive=False, visible=False)
+        saved_file = gr.File(label="Saved checkpoint (zip)", interactive=False, visible=False)
+        tb_file = gr.File(label="tensorboard.zip", interactive=False, visible=False)
+    saved_md, tb_md = gr.Markdown(), gr.Markdown()
+    shown = dict(fn=_shown, show_progress="hidden", api_visibility="private")
+    save.click(tab.save, None, [saved_file, saved_md], api_name="save").then(
+        inputs=saved_file, outputs=saved_file, **shown)
+    csv_btn.click(tab.history_csv, None, csv_file, api_name="history_csv").then(
+        inputs=csv_file, outputs=csv_file, **shown)
     tb_box.change(tab.tensorboard, tb_box, tb_md, api_name="tensorboard")
-    tb_btn.click(tab.tensorboard_zip, None, tb_file, api_name="tensorboard_zip")
+    tb_btn.click(tab.tensorboard_zip, None, tb_file, api_name="tensorboard_zip").then(
+        inputs=tb_file, outputs=tb_file, **shown)
+
+
+def _shown(path: str | None):
+    """A file box shown when it holds a file, hidden when it is empty."""
+    return gr.File(visible=path is not None)
 
 
 def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> None:

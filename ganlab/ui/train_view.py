@@ -1,4 +1,4 @@
-"""The Train tab's live view of one run: what it keeps between updates (RunView) and how each
+"""The Train tab's live view of one run: what it keeps between updates (RunDisplay) and how each
 panel is redrawn when something changed (curves, samples / 2D view, quality, status, formula).
 
 The numbers come from the core (TrainingSession, diagnostics, the collapse Monitor); this module
@@ -33,7 +33,7 @@ class LiveView:
     are turned into Gradio's positional outputs by ``outputs()``, so their order cannot drift."""
 
     curves: Any = field(default_factory=gr.skip)  # losses and D's verdicts
-    view: Any = field(default_factory=gr.skip)  # samples, or the 2D view
+    picture: Any = field(default_factory=gr.skip)  # samples, or the 2D view
     quality: Any = field(default_factory=gr.skip)  # the classifier's samples-per-class bars
     status: Any = field(default_factory=gr.skip)  # step, speed, time, status, device
     reading: Any = field(default_factory=gr.skip)  # the state of the game in one line
@@ -48,7 +48,7 @@ class LiveView:
 
 
 @dataclass(eq=False)
-class RunView:
+class RunDisplay:
     """What the Train tab keeps for one run between updates, to redraw only what changed.
 
     The pictures (frames, curves, bars) and the monitor are made on first use and live as long
@@ -98,7 +98,7 @@ class RunView:
         if watch.points_2d:
             self._points(out, s, watch, samples, quality)
         else:
-            out.view = self.frames.write("view", s.preview(samples))  # scaled up by the browser, pixelated
+            out.picture = self.frames.write("view", s.preview(samples))  # scaled up by the browser, pixelated
             if quality.scores is not None:
                 self._scores(out, s, watch, quality)
             elif quality.class_shares is not None:
@@ -132,7 +132,7 @@ class RunView:
 
     def _points(self, out: LiveView, s: TrainingSession, watch: Monitor, samples: Any, quality: Quality) -> None:
         """The 2D view (real points, fakes, D's heatmap) and its coverage line."""
-        out.view = self.frames.write("view", points_view(  # drawn at the box's size: no scaling
+        out.picture = self.frames.write("view", points_view(  # drawn at the box's size: no scaling
             watch.real_points, samples, s.decision_surface(EXTENT, 48), EXTENT, size=420,
             probability=s.gan.loss.score == "probability"))
         out.quality_text = text.coverage_reading(quality.coverage, quality.on_data)
