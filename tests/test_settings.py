@@ -50,3 +50,17 @@ def test_a_new_setting_is_a_parameter_of_the_train_api():
         params = [p["parameter_name"] for p in api[endpoint]["parameters"]]
         assert params == [*(s.name for s in form_settings()), "wiggle"], endpoint
     assert len(api["/preset"]["returns"]) == len(form_settings()) + 2  # every box, wiggle too, and the note
+
+
+def test_a_new_setting_is_a_flag_of_the_train_command():
+    import argparse
+
+    from ganlab.cli.train import add_setting_arguments, config_from_args
+
+    parser = argparse.ArgumentParser()
+    add_setting_arguments(parser, Dummy)
+    assert "--wiggle" in parser.format_help() and "how much to wiggle" in parser.format_help()
+    args = parser.parse_args(["--model", "vanilla", "--dataset", "ring", "--wiggle", "4", "--d-steps", "2"])
+    config = config_from_args(args, Dummy)
+    assert config == Dummy(model="vanilla", dataset="ring", wiggle=4, k=2)
+    assert config_from_args(parser.parse_args([]), Dummy).wiggle == 3
