@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from ganlab.checkpoints import CheckpointError, load_generator, shipped_names
 from ganlab.models import REGISTRY, generating_from, model_of
 from ganlab.models.base import GAN
+from ganlab.models.pix2pix import Pix2Pix
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "ganlab"
@@ -100,3 +102,11 @@ def test_each_input_kind_names_its_models():
     assert "text2img" in generating_from("text") and "srgan" not in generating_from("sketch")
     assert model_of({"model": "no-such-model"}) is None and model_of({}) is None
     assert REGISTRY["cgan"].class_choices({"class_names": ["x"], "num_classes": 2}) == [("0", 0), ("1", 1)]
+
+
+@pytest.mark.skipif("cgan-mnist" not in shipped_names(), reason="assets/cgan-mnist is missing")
+def test_load_generator_refuses_by_capability_with_the_models_name():
+    with pytest.raises(CheckpointError, match="cgan-mnist is a cgan checkpoint, not srgan"):
+        load_generator("cgan-mnist", generates_from="low_res")
+    with pytest.raises(CheckpointError, match="cgan-mnist is a cgan checkpoint, not pix2pix"):
+        load_generator("cgan-mnist", model=Pix2Pix)
