@@ -63,7 +63,6 @@ def test_the_scan_finds_each_kind_of_check():
     assert [line for line, _ in model_name_checks(code, names)] == [2, 3, 4, 5]
 
 
-@pytest.mark.xfail(strict=False, reason="evaluate/classify.py (its owner): load_generator(model=\"sgan\")")
 def test_no_model_name_is_compared_outside_models():
     names = set(REGISTRY)
     offenders = [f"{path.relative_to(ROOT)}:{line}: {what}"

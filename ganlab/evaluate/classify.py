@@ -23,6 +23,7 @@ from ganlab.data import mnist_like
 from ganlab.data.uploads import load_image
 from ganlab.evaluate.classifier import load_classifier
 from ganlab.images import to_unit_range
+from ganlab.models.sgan import SemiSupervisedGAN
 
 FAKE = "fake"
 MAX_UPLOAD_BYTES = 10 * 2**20  # an uploaded digit picture, checked before decoding
@@ -162,7 +163,7 @@ def sgan_test_accuracy(name_or_path: str | os.PathLike, data_dir: str | None = N
     dataset's test split (all 10,000 MNIST test images unless ``limit``): the share of test images whose
     reading (``read_classes``: the most probable digit, "fake" left out) is their digit; beside it, how
     many real test images D calls fake."""
-    loaded = load_generator(name_or_path, with_discriminator=True, model="sgan")
+    loaded = load_generator(name_or_path, with_discriminator=True, model=SemiSupervisedGAN)
     test = mnist_like(loaded.card["dataset"], "test", data_dir, limit=limit)
     options = loaded.gan.options  # the card's options over the model's defaults
     per_class = options.get("labels_per_class")
