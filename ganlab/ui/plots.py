@@ -79,6 +79,26 @@ class LiveCurves:
         ax2.grid(alpha=0.25)
         self.fig.tight_layout()
         self.background = None
+        self.marks: tuple[tuple[int, str], ...] = ()
+        self._mark_artists: list = []
+
+    def set_marks(self, marks: list[tuple[int, str]]) -> None:
+        """Vertical lines at these steps, each with a short label (settings changed while training,
+        a fork); drawn into the background, so the figure is laid out anew when they change."""
+        marks = tuple(marks)
+        if marks == self.marks:
+            return
+        for artist in self._mark_artists:
+            artist.remove()
+        self._mark_artists = []
+        for step, label in marks:
+            for ax in (self.ax1, self.ax2):
+                self._mark_artists.append(ax.axvline(step, color="#b45309", lw=1.0, ls="--", alpha=0.9))
+            self._mark_artists.append(self.ax1.annotate(
+                label, (step, 1.0), xycoords=("data", "axes fraction"), xytext=(2, -2), textcoords="offset points",
+                fontsize=7, color="#b45309", va="top", rotation=90))
+        self.marks = marks
+        self.background = None  # the marks live in the background: draw it again
 
     @staticmethod
     def _y_limits(current: tuple[float, float], values: list[np.ndarray]) -> tuple[float, float] | None:
@@ -166,16 +186,23 @@ class LiveBars:
 
 def accuracy_plot(steps: list[int], series: dict[str, list[float]], title: str) -> np.ndarray:
     """Accuracy (0..1) against step, one line per named series (drawn anew: it changes every few seconds)."""
+    return series_plot(steps, series, title, (0.0, 1.0), "lower right")
+
+
+def series_plot(steps: list[int], series: dict[str, list[float]], title: str,
+                ylim: tuple[float, float] | None = None, legend: str = "best") -> np.ndarray:
+    """Named series against step in a small figure (drawn anew: it changes every few seconds)."""
     fig = _figure((4.8, 2.6), 80)
     ax = fig.subplots()
     for (name, values), color in zip(series.items(), (G_COLOR, "#888", D_COLOR, REAL)):
         ax.plot(steps, values, color=color, lw=1.6, marker="o" if len(steps) < 3 else None, label=name)
-    ax.set_ylim(0, 1.0)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
     ax.set_xlim(0, max(_nice_ceiling(max(steps, default=1) * 1.1), 10.0))
     ax.set_xlabel("step", fontsize=8)
     ax.set_title(title, fontsize=9)
     ax.grid(alpha=0.25)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc=legend)
     fig.tight_layout()
     fig.canvas.draw()
     image = _rgb(fig.canvas)
