@@ -1,0 +1,79 @@
+"""Projection into a generator, nearest training images and named directions (issue #28); each test cheap."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from ganlab.checkpoints import shipped_names
+
+pytestmark = pytest.mark.skipif("cgan-mnist" not in shipped_names(),
+                                reason="assets/cgan-mnist is missing (the shipped conditional generator)")
+
+
+@pytest.fixture(scope="module")
+def projector():
+    from ganlab.explore.project import load_projector
+
+    return load_projector("cgan-mnist")
+
+
+def _own_sample(projector, seed: int = 3, label: int = 7) -> np.ndarray:
+    from ganlab.images import to_uint8
+    from ganlab.sampling import latents
+
+    z = latents(1, projector.dim, seed)
+    return to_uint8(projector._draw(z, np.array([label], np.int32)).numpy())[0]
+
+
+def test_a_projection_of_gs_own_sample_recovers_it(projector):
+    target = _own_sample(projector)
+    seen = []
+    p = projector(target, label=7, steps=100, restarts=2, progress=lambda f, _: seen.append(f))
+    assert p.image.shape == target.shape == (28, 28) and p.image.dtype == np.uint8
+    assert p.label == 7 and p.label_name == "7" and p.z.shape == (projector.dim,)
+    assert p.pixel_distance < 0.06, p.pixel_distance  # RMS on 0..1; two different real 7s: ~0.3
+    assert p.feature_distance is not None and p.feature_distance < 2.0
+    assert seen[-1] == 1.0 and "G can draw this" in p.verdict()
+    assert p.difference.shape == (28, 28, 3)
+
+
+@pytest.mark.parametrize("image, message", [
+    (np.zeros((28, 28), np.uint8), "empty"),
+    (np.full((28, 28), np.nan, np.float32), "NaN"),
+    (np.zeros((5,), np.uint8), "shape"),
+    (np.zeros((28, 28, 7), np.uint8), "shape"),
+    (np.full((28, 28), 200, np.int64), "uint8"),
+    (None, "Draw"),
+    ({"composite": np.zeros((280, 280, 4), np.uint8)}, "empty"),  # an untouched Sketchpad canvas
+    ("/no/such/file.png", "could not be read"),
+])
+def test_bad_pictures_get_a_clear_message(image, message):
+    from ganlab.explore.project import ProjectionError, prepare_target
+
+    with pytest.raises(ProjectionError, match=message):
+        prepare_target(image, (28, 28, 1))
+
+
+def test_a_drawing_is_framed_like_the_data(tmp_path):
+    from PIL import Image
+
+    from ganlab.explore.project import prepare_target
+
+    canvas = np.zeros((280, 280, 4), np.uint8)
+    canvas[60:220, 130:150] = (0, 0, 0, 255)  # a black "1" on a transparent canvas
+    digit = prepare_target({"composite": canvas}, (28, 28, 1))
+    assert digit.shape == (28, 28) and digit[:4].max() == 0 and digit[14, 14] > 200
+    path = tmp_path / "one.png"
+    Image.fromarray(255 - canvas[..., 3]).save(path)  # the same as a dark-on-white upload
+    assert np.abs(prepare_target(str(path), (28, 28, 1)).astype(int) - digit).mean() < 3
+    assert prepare_target(str(path), (28, 28, 1), digits=False).shape == (28, 28)
+
+
+def test_a_class_out_of_range_and_a_wrong_size_are_refused(projector):
+    from ganlab.explore.project import ProjectionError
+
+    with pytest.raises(ProjectionError, match="out of range"):
+        projector(np.zeros((28, 28), np.uint8), label=12)
+    with pytest.raises(ProjectionError, match="model's size"):
+        projector(np.zeros((32, 32), np.uint8))
