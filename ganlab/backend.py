@@ -31,10 +31,44 @@ _check_backend()
 if BACKEND == "tensorflow":
     import tensorflow as tf
 
-    def compile_step(fn: Callable, state: Sequence[keras.Variable], xla: bool = False) -> Callable:
-        """Compile a stateful step that reads and updates Keras variables (tf.function)."""
+    def _open(value: Any, dims: int) -> Any:
+        """TensorSpecs for ``value`` (an array or a dict of arrays) with its first ``dims`` axes left open."""
+        return tf.nest.map_structure(
+            lambda a: tf.TensorSpec([None] * dims + list(a.shape[dims:]), tf.as_dtype(a.dtype)), value)
+
+    def compile_step(fn: Callable, state: Sequence[keras.Variable], xla: bool = False,
+                     relax: Sequence[int] | None = None) -> Callable:
+        """Compile a stateful step that reads and updates Keras variables (tf.function).
+
+        ``relax`` (one count per argument): leave that many leading axes of each argument open, so
+        one trace serves every length along them (a train step's k D batches: any k, no retrace)."""
         del state  # TF variables are updated in place by the graph.
-        return tf.function(fn, jit_compile=xla, reduce_retracing=True)
+        if relax is None:
+            return tf.function(fn, jit_compile=xla, reduce_retracing=True)
+        compiled: list = []  # traced on the first call, with the relaxed axes open
+
+        @functools.wraps(fn)
+        def call(*args):
+            if not compiled:
+                specs = [_open(a, dims) for a, dims in zip(args, relax)]
+                compiled.append(tf.function(fn, input_signature=specs, jit_compile=xla))
+            return compiled[0](*args)
+
+        return call
+
+    def repeat(fn: Callable[[Any], Any], n: Any) -> None:
+        """Run ``fn(i)`` for i in range(n) inside a compiled step, for its updates of variables; a
+        graph loop when n is only known when the step runs (one program for every n)."""
+        if isinstance(n, (int, np.integer)):
+            for i in range(int(n)):
+                fn(i)
+            return
+
+        def body(i):
+            fn(i)
+            return (i + 1,)
+
+        tf.while_loop(lambda i: i < n, body, (tf.constant(0),))
 
     def grad(
         fn: Callable[..., tuple[Any, Any]],
@@ -71,7 +105,7 @@ if BACKEND == "tensorflow":
         """Compile ``call(source, index)``: ``fn(source, index[i])`` for every i along index's first axis
         (at most max_steps), in one graph (a tf.while_loop), returning each output stacked along a new
         first axis. ``call.compiles()`` counts the traces so far."""
-        del state, max_steps  # one trace with the lengths left open serves every length
+        del state, max_steps  # one trace with the lengths left open (steps, and k per step) serves them all
 
         def loop(source, index):
             first = fn(source, index[0])  # step 0 outside the loop: it gives the outputs' structure
@@ -91,10 +125,8 @@ if BACKEND == "tensorflow":
 
         def call(source, index):
             if not compiled:
-                relaxed = lambda a: tf.TensorSpec([None, *a.shape[1:]], tf.as_dtype(a.dtype))
-                compiled.append(tf.function(loop, input_signature=[tf.nest.map_structure(relaxed, source),
-                                                                   relaxed(index)],
-                                            jit_compile=xla, autograph=False))
+                specs = [_open(source, 1), _open(index, max(np.ndim(index) - 1, 1))]
+                compiled.append(tf.function(loop, input_signature=specs, jit_compile=xla, autograph=False))
             return compiled[0](source, index)
 
         call.compiles = lambda: compiled[0].experimental_get_tracing_count() if compiled else 0
@@ -120,9 +152,13 @@ else:  # jax
     def _changed(scope: keras.StatelessScope, skip: set[int]) -> dict[int, Any]:
         return {k: v for k, v in scope.state_mapping.items() if k not in skip}
 
-    def compile_step(fn: Callable, state: Sequence[keras.Variable], xla: bool = True) -> Callable:
-        """Compile a stateful step with jax.jit: variables go in as values and come out updated."""
-        del xla  # jit always compiles with XLA on JAX.
+    def compile_step(fn: Callable, state: Sequence[keras.Variable], xla: bool = True,
+                     relax: Sequence[int] | None = None) -> Callable:
+        """Compile a stateful step with jax.jit: variables go in as values and come out updated.
+
+        ``relax`` is accepted for TensorFlow's sake: XLA shapes are static, so a new length (another
+        k) compiles once more, and jit keeps every program it compiled."""
+        del xla, relax  # jit always compiles with XLA on JAX.
         state = list(state)
 
         def pure(values, *args):
@@ -178,6 +214,11 @@ else:  # jax
     def input_gradient(fn: Callable[[Any], Any], x: Any) -> Any:
         """Gradient of ``sum(fn(x))`` with respect to ``x``, itself differentiable (for penalties)."""
         return jax.grad(lambda t: keras.ops.sum(fn(t)))(x)
+
+    def repeat(fn: Callable[[Any], Any], n: Any) -> None:
+        """Run ``fn(i)`` for i in range(n) inside a compiled step (n is static under jit: unrolled)."""
+        for i in range(int(n)):
+            fn(i)
 
     def compile_loop(fn: Callable, state: Sequence[keras.Variable], xla: bool = True,
                      max_steps: int = 256) -> Callable:

@@ -6,9 +6,11 @@ they average over all elements, so PatchGAN outputs (N, H, W, 1) work as well as
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
+import keras
 from keras import ops
 
 
@@ -119,3 +121,74 @@ def get_loss(name: str) -> LossPair:
     if key not in LOSSES:
         raise ValueError(f"Unknown loss {name!r}. Choose one of: {', '.join(LOSSES)}.")
     return LOSSES[key]
+
+
+class LossSwitch:
+    """The loss pairs a model allows, behind one runtime choice, so a loss can change while a run trains.
+
+    It reads like a LossPair (``name``, ``score``, ``discriminator``, ``generator``, ``scores`` of the
+    chosen pair). A compiled step computes only the chosen pair (``keras.ops.switch`` on an int
+    variable): :meth:`choose` takes effect at the next call, with no new program. Compiled functions
+    that call the loss must carry :attr:`variables` in their state (JAX passes variables as values).
+    """
+
+    def __init__(self, names: Sequence[str], current: str):
+        self.choices = tuple(get_loss(n) for n in names)
+        self.current = get_loss(current)
+        self._index = keras.Variable(self._position(self.current.name), dtype="int32", trainable=False,
+                                     name="loss_choice")
+
+    def _position(self, name: str) -> int:
+        names = [p.name for p in self.choices]
+        if name not in names:
+            raise ValueError(f"Loss {name!r} does not fit this model (choose {', '.join(names)}).")
+        return names.index(name)
+
+    def choose(self, name: str) -> LossPair:
+        """Switch to the loss ``name`` (an alias is fine) for the next compiled call; returns its pair."""
+        pair = get_loss(name)
+        self._index.assign(self._position(pair.name))
+        self.current = pair
+        return pair
+
+    @property
+    def variables(self) -> list:
+        """The variable holding the choice (for the state of compiled functions)."""
+        return [self._index]
+
+    @property
+    def name(self) -> str:
+        """The chosen loss's name."""
+        return self.current.name
+
+    @property
+    def score(self) -> str:
+        """How to read D's outputs under the chosen loss: "probability" or "raw"."""
+        return self.current.score
+
+    @property
+    def equilibrium_d_loss(self) -> float | None:
+        """D's loss at the equilibrium under the chosen loss."""
+        return self.current.equilibrium_d_loss
+
+    @property
+    def summary(self) -> str:
+        """One line on the chosen loss."""
+        return self.current.summary
+
+    def _pick(self, fns: list[Callable], *args: Any) -> Any:
+        if len(set(fns)) == 1:  # one choice (or all alike): no switch in the program
+            return fns[0](*args)
+        return ops.switch(self._index.value, fns, *args)
+
+    def discriminator(self, real: Any, fake: Any) -> Any:
+        """The chosen pair's discriminator loss."""
+        return self._pick([p.discriminator for p in self.choices], real, fake)
+
+    def generator(self, fake: Any) -> Any:
+        """The chosen pair's generator loss."""
+        return self._pick([p.generator for p in self.choices], fake)
+
+    def scores(self, outputs: Any) -> Any:
+        """Mean D score on a batch, read as the chosen pair reads it."""
+        return self._pick([p.scores for p in self.choices], outputs)

@@ -156,14 +156,65 @@ def coverage_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: i
     """Coverage and its other half, from one 2D histogram: the share of well-populated real-data cells
     that also hold generated points, and the share of generated points that land in those cells (a wide
     cloud of fakes reaches every region but mostly falls where there is no data)."""
+    return _coverage(histogram_2d(real, extent, bins), histogram_2d(fake, extent, bins), len(real), len(fake),
+                     min_share)
+
+
+def histogram_2d(points: np.ndarray, extent: float, bins: int) -> np.ndarray:
+    """Counts of ``points`` (N, 2) in bins×bins equal cells over [-extent, extent]², indexed [x, y]."""
     edges = np.linspace(-extent, extent, bins + 1)
-    h_real, _, _ = np.histogram2d(real[:, 0], real[:, 1], bins=(edges, edges))
-    h_fake, _, _ = np.histogram2d(fake[:, 0], fake[:, 1], bins=(edges, edges))
-    occupied = h_real > min_share * len(real)
-    on_data = float(h_fake[occupied].sum() / max(len(fake), 1))
+    return np.histogram2d(points[:, 0], points[:, 1], bins=(edges, edges))[0]
+
+
+def _coverage(h_real: np.ndarray, h_fake: np.ndarray, n_real: int, n_fake: int,
+              min_share: float) -> tuple[float, float]:
+    occupied = h_real > min_share * n_real
+    on_data = float(h_fake[occupied].sum() / max(n_fake, 1))  # fakes outside the grid count as off the data
     if not occupied.any():
         return 1.0, on_data
     return float((h_fake[occupied] > 0).mean()), on_data
+
+
+DIVERGENCE_EPS = 1e-6  # probability floor of a cell, so KL stays finite where G puts nothing
+
+
+def _smoothed(h: np.ndarray, sigma: float, eps: float) -> np.ndarray:
+    """A histogram blurred by a Gaussian of ``sigma`` cells, floored at ``eps`` and normalised."""
+    n = h.shape[0]
+    offsets = np.arange(n)[:, None] - np.arange(n)[None, :]
+    blur = np.exp(-0.5 * (offsets / sigma) ** 2) if sigma > 0 else (offsets == 0).astype(float)
+    p = blur @ h @ blur.T
+    p = p / max(p.sum(), 1e-12) + eps
+    return p / p.sum()
+
+
+def _divergences(h_real: np.ndarray, h_fake: np.ndarray, sigma: float, eps: float) -> tuple[float, float]:
+    p, q = _smoothed(h_real, sigma, eps), _smoothed(h_fake, sigma, eps)
+    m = 0.5 * (p + q)
+    kl = float(np.sum(p * np.log2(p / q)))
+    js = float(0.5 * np.sum(p * np.log2(p / m)) + 0.5 * np.sum(q * np.log2(q / m)))
+    return max(kl, 0.0), min(max(js, 0.0), 1.0)
+
+
+def divergence_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: int = 36,
+                  sigma: float = 1.0, eps: float = DIVERGENCE_EPS) -> tuple[float, float]:
+    """KL(real ‖ fake) and the Jensen-Shannon divergence between real and generated points, in bits
+    (JS in [0, 1]: 0 = the same distribution, 1 = no overlap), estimated as GAN Lab does on a grid:
+    2D histograms over [-extent, extent]² (bins×bins cells), blurred by a Gaussian of ``sigma`` cells,
+    each cell floored at ``eps``. With a few hundred points a side even identical distributions give
+    a small JS (sampling noise: ~0.01 bits for 600 vs 512 ring points)."""
+    return _divergences(histogram_2d(real, extent, bins), histogram_2d(fake, extent, bins), sigma, eps)
+
+
+def quality_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: int = 12, fine: int = 3,
+               min_share: float = 0.01) -> dict[str, float]:
+    """Coverage and on-data share (``coverage_2d`` on bins×bins cells) and KL / JS (``divergence_2d`` on
+    cells ``fine`` times smaller), from one pair of fine histograms: a coarse cell is fine×fine fine ones."""
+    h_real, h_fake = histogram_2d(real, extent, bins * fine), histogram_2d(fake, extent, bins * fine)
+    coarse = lambda h: h.reshape(bins, fine, bins, fine).sum(axis=(1, 3))
+    coverage, on_data = _coverage(coarse(h_real), coarse(h_fake), len(real), len(fake), min_share)
+    kl, js = _divergences(h_real, h_fake, 1.0, DIVERGENCE_EPS)
+    return {"coverage": coverage, "on_data": on_data, "kl": kl, "js": js}
 
 
 def objective_text(config, last=None) -> str:

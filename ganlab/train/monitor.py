@@ -1,6 +1,7 @@
 """Watching a live run for mode collapse: one computation for the Train tab and ``/metrics``.
 
-2D data: the share of the real data's regions that G's points reach (coverage). Image data with
+2D data: the share of the real data's regions that G's points reach (coverage), and KL / JS between
+real and generated points on a grid (GAN Lab's divergence reading, in bits). Image data with
 a classifier: the share of G's samples read as each class, and for conditional models the share
 read as the class that was asked for. Models that carry their own classifier (SGAN) add its
 held-out numbers (test accuracy beside the labels-only baseline's), kept per reading.
@@ -33,6 +34,8 @@ class Quality:
 
     coverage: float | None = None  # 2D data: share of real-data regions that fakes reach
     on_data: float | None = None  # 2D data: share of fakes that land in those regions
+    kl: float | None = None  # 2D data: KL(real ‖ fake) on a grid, in bits (diagnostics.divergence_2d)
+    js: float | None = None  # 2D data: Jensen-Shannon divergence on a grid, in bits (0 = same, 1 = apart)
     class_shares: np.ndarray | None = None  # image data: share of samples read as each class
     asked_hit: float | None = None  # conditional models: share read as the class asked for
     reads: int = 0  # how many times the classifier has read samples (a new reading bumps it)
@@ -41,8 +44,14 @@ class Quality:
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON values."""
         shares = None if self.class_shares is None else [float(v) for v in self.class_shares]
-        return {"coverage": self.coverage, "on_data": self.on_data, "class_shares": shares, "asked_hit": self.asked_hit,
-                "scores": self.scores}
+        return {"coverage": self.coverage, "on_data": self.on_data, "kl": self.kl, "js": self.js,
+                "class_shares": shares, "asked_hit": self.asked_hit, "scores": self.scores}
+
+
+def real_points(session: TrainingSession, count: int = REAL_POINTS) -> np.ndarray:
+    """The real points a 2D view draws and measures against: ``count`` fixed picks from the data."""
+    x = session.dataset.x
+    return x[np.random.default_rng(0).choice(len(x), min(count, len(x)), replace=False)]
 
 
 class Monitor:
@@ -51,8 +60,8 @@ class Monitor:
     A measure needs G's samples, a forward pass taken from training (~9 ms for the 512 points of
     a 2D run on a busy 2-core laptop), and the classifier's reading another. So the measures are
     renewed at most every ``every_s`` seconds (or when ``force``), and between renewals the last
-    ones stand; only coverage, cheap once the samples are there, is renewed at every call that
-    brings samples (the live view draws them twice a second anyway).
+    ones stand; only the 2D measures (coverage, KL / JS: ~1 ms once the samples are there) are renewed
+    at every call that brings samples (the live view draws them twice a second anyway).
     """
 
     def __init__(self, session: TrainingSession, predict: Callable[[np.ndarray], np.ndarray] | None = None,
@@ -65,9 +74,7 @@ class Monitor:
         self.points_2d = session.spec.data_shape == (2,)
         self.real_points: np.ndarray | None = None
         if self.points_2d:
-            x = session.dataset.x
-            pick = np.random.default_rng(0).choice(len(x), min(REAL_POINTS, len(x)), replace=False)
-            self.real_points = x[pick]
+            self.real_points = real_points(session)
         self.quality = Quality()
         self.score_history: list[tuple[int, dict[str, float]]] = []  # (step, scores) per reading
         self._measured_at = -float("inf")
@@ -82,8 +89,7 @@ class Monitor:
             if self.points_2d and (due or samples is not None):
                 self._measured_at = now
                 samples = s.samples() if samples is None else samples
-                coverage, on_data = diagnostics.coverage_2d(self.real_points, samples, self.extent)
-                self.quality = replace(self.quality, coverage=coverage, on_data=on_data)
+                self.quality = replace(self.quality, **diagnostics.quality_2d(self.real_points, samples, self.extent))
             elif not self.points_2d and due and (self.predict is not None or s.gan.class_heads):
                 self._measured_at = now
                 shares = hit = None

@@ -29,7 +29,7 @@ from ganlab import backend, checkpoints
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset
 from ganlab.data.cache import dataset_for
-from ganlab.losses import get_loss
+from ganlab.losses import LossSwitch, get_loss
 from ganlab.models import GAN, ModelSpec, get_model_class
 from ganlab.train.distributed import DataParallel
 from ganlab.train.steps import StepFunctions
@@ -44,6 +44,16 @@ class TrainingDiverged(RuntimeError):
 
 class TrainingStopped(RuntimeError):
     """The session was stopped (or diverged) and cannot take more steps."""
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    """A setting changed while the run trained: from the step after ``step`` on, ``name`` is ``new``."""
+
+    step: int
+    name: str  # lr_g, lr_d, k or loss
+    old: float | int | str
+    new: float | int | str
 
 
 @dataclass
@@ -128,9 +138,10 @@ class TrainingSession:
             with _BUILD_LOCK:
                 keras.utils.set_random_seed(c.seed)
                 self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
+            self.gan.loss = LossSwitch(cls.losses, c.loss)  # a loss may change while it trains
             self.g_opt = keras.optimizers.Adam(learning_rate(c.lr_g, c), beta_1=c.beta1, beta_2=c.beta2)
             self.d_opt = keras.optimizers.Adam(learning_rate(c.lr_d, c, c.k), beta_1=c.beta1, beta_2=c.beta2)
-            self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.k, c.xla, MAX_CHUNK)
+            self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.xla, MAX_CHUNK)
         self._rows = self.dataset.index_sampler(c.batch_size, c.seed)
         self._place = None  # data-parallel: puts each step's inputs on the devices
         if parallel is not None:  # the same step, run by the backend's engine over the devices, one per call
@@ -153,6 +164,7 @@ class TrainingSession:
         self.compiling = False  # True during a call that first compiles its program (seconds, once)
         self._compiled: set[str] = set()  # the kinds of single step already compiled
         self.stop_reason = ""
+        self.changes: list[SettingChange] = []  # settings changed while it trained (the card keeps them)
         self._elapsed = 0.0
         self._recent: deque[tuple[float, int]] = deque(maxlen=21)
         self._lock = threading.RLock()
@@ -235,13 +247,33 @@ class TrainingSession:
         """True once stopped or diverged."""
         return self._stop.is_set()
 
-    def set_learning_rates(self, lr_g: float | None = None, lr_d: float | None = None) -> None:
-        """Change learning rates between steps (the optimizers keep their state)."""
-        with self._lock:
-            if lr_g is not None:
-                self.g_opt.learning_rate.assign(float(lr_g))
-            if lr_d is not None:
-                self.d_opt.learning_rate.assign(float(lr_d))
+    def set_learning_rates(self, lr_g: float | None = None, lr_d: float | None = None) -> list[SettingChange]:
+        """Change learning rates between steps (the optimizers keep their state); see change_settings."""
+        return self.change_settings(lr_g=lr_g, lr_d=lr_d)
+
+    def change_settings(self, lr_g: float | None = None, lr_d: float | None = None, k: int | None = None,
+                        loss: str | None = None) -> list[SettingChange]:
+        """Change learning rates, k (D updates per step) or the loss (one the model allows) while the
+        run trains: they take effect at the next call, with no new program (see steps.py). Each change
+        is recorded in ``changes`` (and the saved card); returns the new ones. None leaves a setting."""
+        asked = {k_: v for k_, v in {"lr_g": lr_g, "lr_d": lr_d, "k": k, "loss": loss}.items() if v is not None}
+        if "loss" in asked:
+            asked["loss"] = get_loss(str(asked["loss"])).name  # canonical; unknown names raise here
+        config = self.config.with_updates(**asked)  # validated (ConfigError with the field's name)
+        if self.config.lr_decay_start is not None and {"lr_g", "lr_d"} & asked.keys():
+            raise ValueError("This run's learning rates follow a decay schedule (lr_decay_start): they cannot "
+                             "be changed while it trains. Press Reset to train with other rates.")
+        with self._lock:  # between two calls
+            if "loss" in asked and asked["loss"] != self.gan.loss.name:
+                self.gan.loss.choose(asked["loss"])  # raises (the model's choices) before anything changes
+            for name, opt in (("lr_g", self.g_opt), ("lr_d", self.d_opt)):
+                if name in asked:
+                    opt.learning_rate.assign(float(getattr(config, name)))
+            made = [SettingChange(self.step_count, n, getattr(self.config, n), getattr(config, n))
+                    for n in asked if getattr(config, n) != getattr(self.config, n)]
+            self.config = config
+            self.changes.extend(made)
+            return made
 
     # -- stepping --------------------------------------------------------------------------
     def _inputs(self, n: int, per_step: int) -> tuple[dict, np.ndarray]:
@@ -325,6 +357,25 @@ class TrainingSession:
             raise TrainingDiverged(self.stop_reason)
         return record
 
+    def step_in_phases(self, observe: Callable[[str, int, dict], None]) -> StepMetrics:
+        """One train step, exactly step("train")'s (same phases, same random numbers), run phase by
+        phase: ``observe(phase, i, outputs)`` sees each one (StepFunctions.run_phases) while D and G stand
+        between them. Raises TrainingStopped on a stopped or diverged run."""
+        if self._stop.is_set():
+            raise TrainingStopped(f"This run has ended ({self.stop_reason or 'stopped'}): press Start or "
+                                  "Reset to begin a new one, then step through it.")
+        if self.parallel is not None:
+            raise ValueError("A step in slow motion runs on one device; this run is data-parallel.")
+        source, rows = self._inputs(1, self.config.k)
+        with self._lock:
+            t0 = time.perf_counter()
+            values = self.fns.run_phases(source, rows[0], observe)
+            record = self._append({k: np.asarray(v)[None] for k, v in values.items()}, "train",
+                                  time.perf_counter() - t0)[-1]
+        if self.status == "diverged":
+            raise TrainingDiverged(self.stop_reason)
+        return record
+
     def steps(self, n: int) -> list[StepMetrics]:
         """n train steps in one compiled call, one record each (raises like step() on divergence)."""
         records = self._advance(n)
@@ -365,6 +416,7 @@ class TrainingSession:
         with self._lock:
             card = checkpoints.make_card(self.gan, self.config.to_dict(), self.class_names, self.step_count,
                                          self.command, self.config.dataset, quality, self.dataset.credit)
+            card["changes"] = [asdict(c) for c in self.changes]  # settings changed while it trained
             if self.parallel is not None:
                 card["data_parallel"] = self.parallel.as_dict(self.config.batch_size)
             return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt,
