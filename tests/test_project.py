@@ -77,3 +77,41 @@ def test_a_class_out_of_range_and_a_wrong_size_are_refused(projector):
         projector(np.zeros((28, 28), np.uint8), label=12)
     with pytest.raises(ProjectionError, match="model's size"):
         projector(np.zeros((32, 32), np.uint8))
+
+
+# -- is it copying? -------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def index():
+    from ganlab.explore.nearest import build_index
+    from tests.conftest import have_mnist
+
+    if not have_mnist():
+        pytest.skip("MNIST not found (set GANLAB_DATA_DIR)")
+    return build_index("mnist", limit=1500, held_out=40)
+
+
+def test_nearest_training_images_are_exact_and_set_against_held_out_images(index):
+    from ganlab.explore.nearest import NearestError
+
+    sample = index.images[17].copy()
+    sample[10:12, 10:14] = 255  # a near-copy of training image 17
+    found = index.query(sample)
+    assert found.pixels.indices[0] == 17 and found.features.indices[0] == 17
+    flat = index.images.reshape(len(index.images), -1).astype(np.float32)
+    brute = np.sqrt(((flat - sample.reshape(-1).astype(np.float32)) ** 2).mean(1)) / 255
+    assert np.array_equal(found.pixels.indices, np.argsort(brute)[:5])
+    assert np.allclose(found.pixels.distances, np.sort(brute)[:5], atol=1e-5)
+    assert found.pixels.images.shape == (5, 28, 28)
+    assert list(found.pixels.labels) == list(index.labels[found.pixels.indices])
+    assert 0 < found.pixels.reference_low < found.pixels.reference and found.features.reference > 0
+    assert "near-copy" in found.summary()
+    assert 2000 < index.nbytes / len(index.images) < 2200  # 784 + 4·196 + 4·128 bytes per image: 125 MB for 60,000
+    with pytest.raises(NearestError, match="uint8"):
+        index.query(np.zeros((28, 28), np.float32))
+
+
+def test_a_dataset_without_a_training_copy_has_no_index():
+    from ganlab.explore.nearest import NearestError, build_index
+
+    with pytest.raises(NearestError, match="no training-set index"):
+        build_index("my-uploads")
