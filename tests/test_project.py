@@ -115,3 +115,77 @@ def test_a_dataset_without_a_training_copy_has_no_index():
 
     with pytest.raises(NearestError, match="no training-set index"):
         build_index("my-uploads")
+
+
+# -- named directions -------------------------------------------------------------------------------
+def test_a_named_direction_round_trips_through_json_and_moves_z():
+    from ganlab.explore import named_directions as nd
+
+    pca = np.eye(4, 8, dtype=np.float32) * 3
+    thick = nd.from_pca(pca, 1, "thickness", 0.12)
+    assert np.allclose(thick.vector, np.eye(8)[1]) and "PCA direction 2, 12%" in thick.source
+    slant = nd.from_difference(np.zeros(8), np.full(8, 2.0), "slant → right")
+    text = nd.to_json([thick, slant], "cgan-mnist", 8)
+    back = nd.parse(text, 8)
+    assert [d.name for d in back] == ["thickness", "slant → right"]
+    assert np.allclose(back[1].vector, slant.vector, atol=1e-6)
+    moved = nd.apply(np.zeros((3, 8)), thick, [-1, 0, 2])
+    assert moved.shape == (3, 3, 8) and moved[0, 2, 1] == 2.0
+    session = nd.added(nd.added([], thick), slant)
+    assert [d.name for d in nd.added(session, nd.from_pca(pca, 0, "thickness"))] == ["slant → right", "thickness"]
+
+
+def _file(**changes) -> str:
+    import json
+
+    data = {"format": "ganlab-directions", "version": 1, "model": "m", "latent_dim": 3,
+            "directions": [{"name": "thickness", "vector": [1, 0, 0]}]}
+    data.update(changes)
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("text, message", [
+    ("{not json", "not valid JSON"),
+    ('["a list"]', "Not a directions file"),
+    (_file(version=2), "version"),
+    (_file(latent_dim=64), "this model's z has 3"),
+    (_file(directions=[]), "no directions"),
+    (_file(directions=[{"name": "x", "vector": [1, 0]}]), "has 2 numbers"),
+    (_file(directions=[{"name": "x", "vector": [1, "a", 0]}]), "numbers only"),
+    (_file(directions=[{"name": "x", "vector": [0, 0, 0]}]), "zero"),
+    (_file().replace("[1, 0, 0]", "[NaN, 0, 1]"), "not valid JSON"),
+    (_file(directions=[{"name": "", "vector": [1, 0, 0]}]), "name"),
+    (_file(directions=[{"name": "<script>", "vector": [1, 0, 0]}]), "name is 1-40"),
+    (_file(directions=[{"name": "x", "vector": [1, 0, 0]}] * 17), "at most 16"),
+    (" " * 300_000, "at most 256 KB"),
+])
+def test_a_bad_directions_file_is_refused_with_a_message(text, message):
+    from ganlab.explore.named_directions import DirectionError, parse
+
+    with pytest.raises(DirectionError, match=message):
+        parse(text, 3)
+
+
+def test_an_oversized_upload_is_refused_before_it_is_read(tmp_path):
+    from ganlab.explore.named_directions import DirectionError, read
+
+    big = tmp_path / "big.json"
+    big.write_bytes(b" " * 300_000)
+    with pytest.raises(DirectionError, match="at most 256 KB"):
+        read(big, 3)
+
+
+def test_the_measures_grow_along_what_they_name():
+    from ganlab.explore import named_directions as nd
+
+    thin, thick = np.zeros((1, 28, 28), np.uint8), np.zeros((1, 28, 28), np.uint8)
+    thin[0, 4:24, 13:15], thick[0, 4:24, 11:17] = 255, 255
+    lean = np.zeros((1, 28, 28), np.uint8)
+    for r in range(4, 24):
+        lean[0, r, 14 + (24 - r) // 3] = 255  # top to the right
+    assert nd.ink_area(thick)[0] > nd.ink_area(thin)[0] and nd.width(thick)[0] > nd.width(thin)[0]
+    assert nd.slant(lean)[0] > 0.2 > abs(nd.slant(thin)[0])
+    share, change = nd.monotonic_share(nd.ink_area, lambda z: np.stack([thin[0], thick[0]] * (len(z) // 2)),
+                                       np.zeros((2, 3)), nd.NamedDirection("x", np.ones(3, np.float32) / 3 ** 0.5),
+                                       [0.0, 1.0])
+    assert share == 1.0 and change > 0
