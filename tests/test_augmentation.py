@@ -26,6 +26,7 @@ def test_labelled_only_keeps_the_same_fixed_choice_as_the_semi_supervised_split(
     assert len(data.x) == len(tiny_images.x)  # the given dataset is not changed
 
 
+@pytest.mark.slow  # a cGAN training and the augmentation experiment
 @needs_mnist
 def test_cgan_on_few_labels_trains_on_exactly_them_and_the_experiment_finds_them_again(tmp_path, capsys):
     config = TrainConfig(model="cgan", dataset="mnist", steps=2, batch_size=8, limit=500,

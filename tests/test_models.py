@@ -27,6 +27,7 @@ def _options(model: str) -> dict:
     return {"vanilla": {}, "pix2pix": PIX2PIX_TINY, "sgan": SGAN_TINY}.get(model, {"width": 0.25})
 
 
+@pytest.mark.slow  # every model × every loss: ~40 small trainings (each model also steps in its own file)
 @pytest.mark.parametrize(("model", "loss"), CASES)
 def test_model_loss_step_shapes(model, loss, tiny_images, tiny_points):
     cls = get_model_class(model)

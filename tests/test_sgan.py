@@ -165,6 +165,7 @@ def test_classify_bad_images_get_a_message_not_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "o.npz").exists()
 
 
+@pytest.mark.slow  # trains on the served app
 @needs_mnist
 def test_few_labels_preset_shows_test_accuracy_beside_the_baseline(tmp_path):
     pytest.importorskip("gradio_client")

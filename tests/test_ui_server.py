@@ -57,6 +57,7 @@ def _metrics(c: Client) -> dict:
     return c.predict(api_name="/metrics")
 
 
+@pytest.mark.slow  # trains on the served app
 def test_server_paths_refused_without_scanning(app):
     url, _store, base = app
     c = api_client(url)
@@ -89,6 +90,7 @@ def _zip(tmp_path: Path, name: str, entries: dict[str, bytes]) -> Path:
     return path
 
 
+@pytest.mark.slow  # trains on the served app
 def test_upload_zip_with_classes_and_train(app, tmp_path):
     url, store, _ = app
     make_images(tmp_path / "pets", classes=("cat", "dog"), per_class=6)
@@ -162,6 +164,7 @@ def test_sketch_bomb_and_corrupt_uploads(app, tmp_path):
         c.predict(handle_file(str(corrupt)), api_name="/sketch")
 
 
+@pytest.mark.slow  # two MNIST trainings on the served app
 @needs_mnist
 def test_memory_shared_dataset_and_freed_runs(app):
     from ganlab.train.session import TrainingSession
@@ -211,6 +214,7 @@ def _served(args: list[str], env: dict[str, str]):
             proc.kill()
 
 
+@pytest.mark.slow  # two python app.py subprocesses
 def test_app_honours_gradio_environment_and_auth():
     """GRADIO_SERVER_NAME / _PORT are obeyed (127.0.0.2: a loopback address that is not the default),
     GANLAB_AUTH puts a login in front; then --host / --port override the environment."""

@@ -39,6 +39,7 @@ def test_form_blank_boxes_leave_the_config_defaults():
     assert (c.batch_size, c.seed) == (TrainConfig().batch_size, TrainConfig().seed)
 
 
+@pytest.mark.slow  # trains on the served app
 def test_start_read_pause_step_save_reset(app):
     url, store = app
     c = api_client(url)
@@ -72,6 +73,7 @@ def test_start_read_pause_step_save_reset(app):
     assert store.saved_models(c.session_hash)  # saved generators survive a reset
 
 
+@pytest.mark.slow  # trains on the served app
 def test_two_sessions_train_different_models_in_isolation(app):
     url, _ = app
     a, b = api_client(url), api_client(url)
@@ -88,6 +90,7 @@ def test_two_sessions_train_different_models_in_isolation(app):
     a.predict(api_name="/reset")
 
 
+@pytest.mark.slow  # trains on the served app
 def test_busy_server_says_so(app):
     url, _ = app
     clients = [api_client(url) for _ in range(3)]
@@ -116,6 +119,7 @@ def test_bad_values_get_clear_messages_and_server_keeps_serving(app, field, valu
     assert _metrics(c)["status"] == "none"
 
 
+@pytest.mark.slow  # trains on the served app
 def test_text_in_a_number_box_is_refused_and_the_server_keeps_serving(app):
     """The browser's number boxes cannot hold text; through the API, Gradio refuses it before our code."""
     from gradio_client.exceptions import AppError
@@ -138,6 +142,7 @@ def test_model_and_data_mismatch_is_explained(app):
     assert "needs image data" in status
 
 
+@pytest.mark.slow  # builds pix2pix and OpenMoji on the served app
 def test_pix2pix_step_shows_input_target_output_rows(app):
     """pix2pix in the Train tab: one step, then the view holds held-out sketches, targets, outputs."""
     import numpy as np
@@ -165,6 +170,7 @@ def test_pix2pix_step_shows_input_target_output_rows(app):
     c.predict(api_name="/reset")
 
 
+@pytest.mark.slow  # trains on the served app
 def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     """One alarms computation: /metrics carries the collapse alarm (coverage) the live view shows.
     On the 'mode collapse' preset G piles its points on a blob or two; the alarm waits until G has

@@ -103,6 +103,7 @@ def test_sketch_picture_is_shrunk_and_upscaled(checkpoint):
     assert sr is not None and "Sketch-tab picture" in message and "32×32 → 128×128" in message
 
 
+@pytest.mark.slow  # the whole app, an SRGAN training
 def test_whole_app_has_the_upscale_tab_and_srgan_trains_in_the_train_tab(tmp_path):
     """The full app builds with the Upscale tab; srgan in the Train tab: one step, input/target/output rows."""
     from ganlab.data.paired import openmoji_file
