@@ -189,3 +189,44 @@ def test_the_measures_grow_along_what_they_name():
                                        np.zeros((2, 3)), nd.NamedDirection("x", np.ones(3, np.float32) / 3 ** 0.5),
                                        [0.0, 1.0])
     assert share == 1.0 and change > 0
+
+
+# -- the command line ---------------------------------------------------------------------------------
+def test_the_project_command_writes_z_the_projection_and_the_class(tmp_path, projector, capsys, monkeypatch):
+    from PIL import Image
+
+    from ganlab.cli import main
+    from ganlab.explore import project
+
+    monkeypatch.setattr(project, "load_projector", lambda name: projector)  # loaded and compiled once per module
+
+    Image.fromarray(_own_sample(projector, seed=5, label=3)).save(tmp_path / "three.png")
+    out = tmp_path / "z.npz"
+    code = main(["project", "--checkpoint", "cgan-mnist", "--image", str(tmp_path / "three.png"), "--out", str(out),
+                 "--label", "3", "--steps", "50", "--restarts", "2"])
+    assert code == 0 and "pixel distance" in capsys.readouterr().out
+    with np.load(out) as npz:
+        assert npz["z"].shape == (1, 64) and npz["z"].dtype == np.float32
+        assert npz["image"].shape == (1, 28, 28) and npz["image"].dtype == np.uint8
+        assert list(npz["label"]) == [3] and "codes" not in npz.files and float(npz["pixel_distance"]) < 0.1
+    assert main(["project", "--checkpoint", "cgan-mnist", "--image", str(tmp_path / "none.png"),
+                 "--out", str(out)]) == 2
+    assert "could not be read" in capsys.readouterr().err
+
+
+def test_the_shipped_directions_are_valid_and_do_what_they_are_named(projector):
+    from ganlab.checkpoints import resolve
+    from ganlab.explore import named_directions as nd
+    from ganlab.images import to_uint8
+    from ganlab.sampling import latents
+
+    shipped = nd.shipped(resolve("cgan-mnist"), 64)
+    assert [d.name for d in shipped] == ["thickness", "slant", "width"]
+    assert all(d.check["monotonic_share"] >= 0.9 and d.check["seeds"] == 100 for d in shipped)
+    z, labels = latents(10, 64, seed=11), np.arange(10, dtype=np.int32)  # a quick re-check on 10 seeds
+
+    def render(path):
+        return to_uint8(projector._draw(path, np.repeat(labels, 3)).numpy())
+
+    share, _ = nd.monotonic_share(nd.ink_area, render, z, shipped[0], [-2.0, 0.0, 2.0])
+    assert share >= 0.8

@@ -1,4 +1,4 @@
-"""Command line: ``python -m ganlab train | generate | evaluate | evaluate-infogan | evaluate-pix2pix |
+"""Command line: ``python -m ganlab train | generate | project | evaluate | evaluate-infogan | evaluate-pix2pix |
 evaluate-srgan | evaluate-sgan | evaluate-augmentation | evaluate-text2img | classify | train-classifier |
 export | export-float16 | bench``.
 

@@ -98,8 +98,15 @@ def prepare_target(image: Any, shape: tuple[int, ...], digits: bool = True) -> n
     are (``digit_image``) — else the whole picture resized, dark-on-light inverted.
     """
     h, w, c = (*shape[:2], shape[2] if len(shape) > 2 else 1)
+    if isinstance(image, (str, os.PathLike)):  # an upload: size and pixel count checked before decoding
+        try:
+            image = load_image(image, "RGBA", max_bytes=MAX_UPLOAD_BYTES, max_pixels=MAX_UPLOAD_PIXELS)
+        except ValueError as e:
+            raise ProjectionError(str(e)) from None
     if isinstance(image, (np.ndarray, list)):
         arr = _checked_array(np.asarray(image))
+        if arr.shape[:2] == (h, w) and arr.dtype == np.uint8 and c == 1 and arr.ndim == 3:
+            arr = _grey(arr)  # a picture file of the model's size, e.g. a PNG of a sample
         if arr.shape[:2] == (h, w) and (arr.ndim == 2 or arr.shape[2] == c):
             if arr.dtype != np.uint8:
                 raise ProjectionError(f"A {h}×{w} picture must be uint8 pixels 0..255 (as `generate` writes "
@@ -114,6 +121,20 @@ def prepare_target(image: Any, shape: tuple[int, ...], digits: bool = True) -> n
         except ValueError as e:
             raise ProjectionError(str(e)) from None
     return _resized(image, h, w, c)
+
+
+def _grey(image: np.ndarray) -> np.ndarray:
+    """Grey levels (uint8, 0 = background) of a grey, RGB or RGBA picture: transparent areas become
+    background, light backgrounds are inverted (as ``digit_image`` reads a drawing)."""
+    if image.ndim == 2:
+        return image
+    grey = image[..., :3].astype(np.float32).mean(-1)
+    if image.shape[-1] == 4:
+        alpha = image[..., 3] / 255.0
+        opaque = grey[alpha > 0.5]
+        dark_ink = opaque.size > 0 and opaque.mean() < 128  # dark strokes: put them on white, else on black
+        grey = grey * alpha + 255 * (1 - alpha) if dark_ink else grey * alpha
+    return (255 - grey if np.median(grey) > 127 else grey).round().astype(np.uint8)
 
 
 def _checked_array(arr: np.ndarray) -> np.ndarray:
@@ -132,28 +153,20 @@ def _checked_array(arr: np.ndarray) -> np.ndarray:
 
 
 def _resized(image: Any, h: int, w: int, c: int) -> np.ndarray:
-    """A drawing or upload resized whole to h×w (grey or RGB), light backgrounds inverted."""
+    """A drawing or array resized whole to h×w (grey: ``_grey``; RGB: transparency onto white)."""
     from PIL import Image
 
     if isinstance(image, dict):
         image = image.get("composite") if image.get("composite") is not None else image.get("background")
     if image is None:
         raise ProjectionError("Draw a picture or upload one first.")
-    if isinstance(image, (str, os.PathLike)):
-        image = load_image(image, "RGBA", max_bytes=MAX_UPLOAD_BYTES, max_pixels=MAX_UPLOAD_PIXELS)
-    arr = _checked_array(np.asarray(image)).astype(np.float32)
-    if arr.ndim == 3 and arr.shape[-1] == 4:  # transparent canvas: composite onto white
+    arr = _checked_array(np.asarray(image)).astype(np.float32).clip(0, 255)
+    if c == 1 and (arr := _grey(arr).astype(np.float32)).max() <= 40:
+        raise ProjectionError("The picture is empty (no ink): draw or upload something first.")
+    if c > 1 and arr.ndim == 3 and arr.shape[-1] == 4:
         arr = arr[..., :3] * (arr[..., 3:] / 255) + 255 * (1 - arr[..., 3:] / 255)
-    if c == 1:
-        arr = arr.mean(-1) if arr.ndim == 3 else arr
-        if np.median(arr) > 127:
-            arr = 255 - arr
-        if float(arr.max()) <= 40:
-            raise ProjectionError("The picture is empty (no ink): draw or upload something first.")
-    elif arr.ndim == 2:
-        arr = np.repeat(arr[..., None], 3, -1)
-    pic = Image.fromarray(arr.clip(0, 255).astype(np.uint8))
-    return np.asarray(pic.resize((w, h), Image.Resampling.LANCZOS), np.uint8)
+    arr = np.repeat(arr[..., None], 3, -1) if c > 1 and arr.ndim == 2 else arr
+    return np.asarray(Image.fromarray(arr.astype(np.uint8)).resize((w, h), Image.Resampling.LANCZOS), np.uint8)
 
 
 # -- distances, the difference map, the verdict -----------------------------------------------------
@@ -165,12 +178,12 @@ def pixel_distance(a: np.ndarray, b: np.ndarray) -> float:
 
 def difference_map(target: np.ndarray, projection: np.ndarray) -> np.ndarray:
     """RGB uint8: red = the target's ink the projection lacks, blue = ink G added, white = both."""
-    t = _grey(target).astype(np.float32)
-    p = _grey(projection).astype(np.float32)
+    t = _luma(target).astype(np.float32)
+    p = _luma(projection).astype(np.float32)
     return np.stack([t, np.minimum(t, p), p], -1).astype(np.uint8)
 
 
-def _grey(image: np.ndarray) -> np.ndarray:
+def _luma(image: np.ndarray) -> np.ndarray:
     return image.mean(-1) if image.ndim == 3 else image
 
 
@@ -250,7 +263,7 @@ class Projection:
 
 def verdict(p: Projection) -> str:
     """One sentence on the projection, read from its difference map and set against the references."""
-    t, q = _grey(p.target) / 255.0, _grey(p.image) / 255.0
+    t, q = _luma(p.target) / 255.0, _luma(p.image) / 255.0
     missing, extra = (t > INK) & (q <= INK), (q > INK) & (t <= INK)
     ink_t, ink_q, off = int((t > INK).sum()), int((q > INK).sum()), int(missing.sum() + extra.sum())
     length, usual = p.z_length, 1 + 3 / math.sqrt(2 * len(p.z))  # ||z||/sqrt(D) of N(0, I): 1 ± 1/sqrt(2D)
@@ -284,8 +297,8 @@ class Projector:
     """Compiled projection into one generator (stateless calls: sessions may share it)."""
 
     def __init__(self, gan: Any, classifier: Classifier | None = None, class_names: list[str] | None = None,
-                 reference: Reference | None = None) -> None:
-        self.gan, self.layout = gan, latent_layout(gan)
+                 reference: Reference | None = None, digits: bool = True) -> None:
+        self.gan, self.layout, self.digits = gan, latent_layout(gan), digits  # digits: framing of drawings
         self.shape = tuple(gan.spec.data_shape)
         self.dim = int(gan.spec.latent_dim)
         self.features = feature_model(classifier, self.shape)
@@ -434,4 +447,4 @@ def load_projector(name_or_path: str | os.PathLike) -> Projector:
     loaded = load_generator(name_or_path, precision="float32")
     name = classifier_for(str(loaded.card.get("dataset"))) if loaded.gan.spec.is_image else None
     return Projector(loaded.gan, load_classifier(name) if name else None, loaded.card.get("class_names"),
-                     read_reference(loaded.path))
+                     read_reference(loaded.path), digits=loaded.card.get("dataset") == "mnist")
