@@ -177,9 +177,13 @@ class LossSwitch:
         return self.current.summary
 
     def _pick(self, fns: list[Callable], *args: Any) -> Any:
-        if len(set(fns)) == 1:  # one choice (or all alike): no switch in the program
-            return fns[0](*args)
-        return ops.switch(self._index.value, fns, *args)
+        unique = list(dict.fromkeys(fns))  # minimax and non-saturating share D's loss
+        if len(unique) == 1:  # one choice (or all alike): no switch in the program
+            return unique[0](*args)
+        branch = self._index.value
+        if len(unique) < len(fns):
+            branch = ops.take(ops.convert_to_tensor([unique.index(f) for f in fns], "int32"), branch)
+        return ops.switch(branch, unique, *args)
 
     def discriminator(self, real: Any, fake: Any) -> Any:
         """The chosen pair's discriminator loss."""
@@ -190,5 +194,12 @@ class LossSwitch:
         return self._pick([p.generator for p in self.choices], fake)
 
     def scores(self, outputs: Any) -> Any:
-        """Mean D score on a batch, read as the chosen pair reads it."""
-        return self._pick([p.scores for p in self.choices], outputs)
+        """Mean D score on a batch, read as the chosen pair reads it (a metric: no gradient flows here,
+        so both readings are computed and one is kept, without a branch)."""
+        kinds = {p.score for p in self.choices}
+        if len(kinds) == 1:
+            return self.choices[0].scores(outputs)
+        outputs = ops.cast(outputs, "float32")
+        probability = ops.take(ops.convert_to_tensor([p.score == "probability" for p in self.choices]),
+                               self._index.value)
+        return ops.where(probability, _mean(ops.sigmoid(outputs)), _mean(outputs))

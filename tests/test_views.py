@@ -184,12 +184,14 @@ def test_settings_change_at_the_next_call_without_a_new_program(tmp_path):
 
 def test_a_loss_switch_changes_a_compiled_function_in_place():
     switch = LossSwitch(["minimax", "non_saturating", "least_squares", "hinge"], "non_saturating")
-    fn = backend.compile_step(lambda x: switch.generator(x), switch.variables)
+    fn = backend.compile_step(lambda x: (switch.generator(x), switch.discriminator(x, -x), switch.scores(x)),
+                              switch.variables)
     x = np.array([[0.3], [-1.2]], np.float32)
     for name in ("non_saturating", "least_squares", "hinge", "minimax"):
         switch.choose(name)
-        expected = np.asarray(switch.current.generator(x))
-        assert float(np.asarray(fn(x))) == pytest.approx(float(expected), rel=1e-6), name
+        pair = switch.current
+        expected = [pair.generator(x), pair.discriminator(x, -x), pair.scores(x)]
+        np.testing.assert_allclose([np.asarray(v) for v in fn(x)], [np.asarray(v) for v in expected], rtol=1e-6)
 
 
 JAX_SCRIPT = textwrap.dedent("""
