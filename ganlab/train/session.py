@@ -26,7 +26,7 @@ import keras
 import numpy as np
 
 from ganlab import backend, checkpoints
-from ganlab.config import TrainConfig
+from ganlab.config import TrainConfig, settings
 from ganlab.data import Dataset
 from ganlab.data.cache import dataset_for
 from ganlab.losses import LossSwitch, get_loss
@@ -78,10 +78,14 @@ class StepMetrics:
 
     @classmethod
     def from_dict(cls, row: dict[str, Any]) -> StepMetrics:
-        """Inverse of :meth:`as_dict`: the named fields, and every other column as an extra."""
+        """Inverse of :meth:`as_dict`: the named fields, and every other column as an extra (the
+        settings columns of a run changed while it trained are settings, not measures: left out)."""
         named = {f.name for f in fields(cls)} - {"extras"}
         return cls(**{k: row[k] for k in named if k in row},
-                   extras={k: v for k, v in row.items() if k not in named})
+                   extras={k: v for k, v in row.items() if k not in named and k not in LIVE_SETTINGS})
+
+
+LIVE_SETTINGS = tuple(s.name for s in settings() if s.live)  # lr_g, lr_d, k, loss: may change while it trains
 
 
 CORE_FIELDS = ("d_loss", "g_loss", "d_real", "d_fake")
@@ -419,8 +423,22 @@ class TrainingSession:
             card["changes"] = [asdict(c) for c in self.changes]  # settings changed while it trained
             if self.parallel is not None:
                 card["data_parallel"] = self.parallel.as_dict(self.config.batch_size)
-            return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt,
-                                                [r.as_dict() for r in self.history], card)
+            return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt, self.history_rows(), card)
+
+    def history_rows(self) -> list[dict[str, Any]]:
+        """The per-step records as rows for history.csv; when settings changed while it trained, each
+        row also says the settings in force at that step (lr_g, lr_d, k, loss)."""
+        rows = [r.as_dict() for r in list(self.history)]
+        if not self.changes:
+            return rows
+        first = {n: next((c.old for c in self.changes if c.name == n), getattr(self.config, n)) for n in LIVE_SETTINGS}
+        current, pending = dict(first), sorted(self.changes, key=lambda c: c.step)
+        for row in rows:
+            while pending and pending[0].step < row["step"]:
+                change = pending.pop(0)
+                current[change.name] = change.new
+            row.update(current)
+        return rows
 
     @classmethod
     def resume_from(cls, path: str | Path, dataset: Dataset | None = None,

@@ -14,10 +14,42 @@ is winning and G learns little.
 TWO_D_HELP = ("**2D view.** Green: real data. Purple: G's points. Background: D's verdict at each "
               "place: green = \"real\", purple = \"fake\", white = \"can't tell\" (0.5).")
 
+LAYERS_HELP = """
+**The 2D view's layers** (tick them beside the view; after GAN Lab, Kahng et al. 2018):
+- *D's heatmap* — what D says at every place. G's fakes move toward green.
+- *G's manifold* — G applied to a square grid of latent space (two latent entries varied, the others 0):
+  the mesh shows how G stretches and folds noise onto the data. In a mode collapse it folds onto one blob.
+- *Gradient arrows* — on each fake, −∂L_G/∂x: the direction and strength of G's next push on it, for this
+  run's loss. They point uphill on D's map. With the minimax loss they shrink where D is sure a point is
+  fake — that is why G learns so little when D wins.
+- *Trails* — where the fakes were at the last few updates.
+
+**The model graph** — noise z → G → fakes → D ← real data → the two losses, with the latest numbers.
+In slow motion the part being updated is lit.
+
+**Step in slow motion** — one training step, phase by phase: the batch; each of D's k updates (D's map
+before | after); G's update (the fakes move along their arrows). The same step as *Step*, only shown.
+
+**Divergence** (the plot beside a 2D view) — the Jensen-Shannon divergence between the real points and
+the fakes, from histograms on the heatmap's grid: 1 bit = no overlap, 0 = the same spread. It falls as G
+covers the data; it stays high in a collapse even when the losses look calm.
+
+**Change it while it trains** — the learning rates, k and the loss take effect at once while a run
+trains; each change is marked on the curves (dashed line) and kept in the CSV and the saved card.
+"""
+
 def coverage_reading(coverage: float, on_data: float) -> str:
     """The 2D run's two collapse measures in a sentence (Markdown)."""
     return (f"**Coverage:** fakes reach {100 * coverage:.0f}% of the regions where real data lies, and "
             f"{100 * on_data:.0f}% of the fakes land in them (the rest fall where there is no real data).")
+
+
+def divergence_reading(js: float | None, kl: float | None) -> str:
+    """KL and JS between the real and the fake points in a sentence (Markdown)."""
+    if js is None or kl is None:
+        return ""
+    return (f"**Divergence** on the heatmap's grid: JS = {js:.2f} bits (0: the fakes are spread like the data, "
+            f"1: no overlap at all), KL(real‖fake) = {kl:.2f} bits.")
 
 
 SAMPLES_HELP = ("**Samples** from a fixed set of latent vectors z, so you see the *same* fakes "
@@ -38,3 +70,16 @@ CREDITS_NOTE = ("MNIST: Yann LeCun & Corinna Cortes, CC BY-SA 3.0 · Fashion-MNI
 
 # the status line while a call first compiles its program (the live view has nothing new meanwhile)
 COMPILING = "compiling the training program (first time only: a few seconds, longer for big models)"
+
+
+WHY_HELP = ("**Where G is pushed, what D looks at** (image models). *Top:* four fixed fakes, and under each "
+            "the signed gradient of G's loss on its pixels, −∂L_G/∂x: **red** where G's next update is told to "
+            "add ink (brighten), **blue** where to remove it — D's opinion, turned into instructions. "
+            "*Bottom:* a real image and a fake, each beside D's **saliency** |∂D/∂x|: the darker, the more D's "
+            "verdict depends on that pixel. All maps of one kind share one colour scale.")
+
+
+def pictures_help() -> str:
+    """Every view of the Train tab explained, for its "What the pictures mean" panel."""
+    return "\n\n".join((CURVES_HELP, TWO_D_HELP, LAYERS_HELP, SAMPLES_HELP, "**Quality meter.** " + QUALITY_HELP,
+                        WHY_HELP))

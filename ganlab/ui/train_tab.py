@@ -25,7 +25,7 @@ from ganlab.models import REGISTRY
 from ganlab.train import diagnostics
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingStopped
-from ganlab.ui import text, upload_panel
+from ganlab.ui import text, train_why, upload_panel
 from ganlab.ui.presets import PRESETS
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 from ganlab.ui.train_form import FormBase, TrainForm, build_form, form_class, with_form
@@ -60,6 +60,15 @@ class TrainTab:
                 except (CheckpointError, OSError, ValueError):
                     self._classifiers[name] = None
             return self._classifiers[name]
+
+    @staticmethod
+    def sid(request: gr.Request | None) -> str:
+        """The caller's session id."""
+        return _sid(request)
+
+    def display_of(self, run: Run) -> RunDisplay:
+        """This run's display state (made on first use)."""
+        return self._display(run)
 
     def _display(self, run: Run) -> RunDisplay:
         """This run's display state, made on first use (a run built outside the tab has none yet)."""
@@ -132,17 +141,23 @@ class TrainTab:
         """One generator update only."""
         return self._single_step("g", form, request)
 
+    def run_for_step(self, sid: str, form: TrainForm) -> Run:
+        """This session's run, made from the form if there is none (or it ended), paused if it trains
+        (call with the session's controls held)."""
+        run = self.store.get(sid)
+        if run is None or run.session.stopped:
+            run = self._ensure_run(sid, form)
+        if run.active:
+            run.session.pause()
+        self._display(run).slow = None  # a normal step leaves slow motion
+        return run
+
     def _single_step(self, kind: str, form: TrainForm, request: gr.Request):
         """One step (train / D-only / G-only); pauses a background run first."""
         sid = _sid(request)
         try:
             with self.store.control(sid):
-                run = self.store.get(sid)
-                if run is None or run.session.stopped:
-                    run = self._ensure_run(sid, form)
-                if run.active:
-                    run.session.pause()
-                run.session.step(kind)
+                self.run_for_step(sid, form).session.step(kind)
         except (ConfigError, DataError, ValueError) as e:
             gr.Warning(str(e))
         except (TrainingDiverged, TrainingStopped) as e:
@@ -181,7 +196,7 @@ class TrainTab:
             return None
         out = self.store.save_dir(_sid(request)) / "history.csv"  # deleted with the session
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_history(out, [r.as_dict() for r in list(run.session.history)])  # the checkpoint's CSV format
+        write_history(out, run.session.history_rows())  # the checkpoint's CSV format
         return str(out)
 
     def tensorboard(self, on: bool, request: gr.Request) -> str:
@@ -334,27 +349,35 @@ def _buttons() -> dict[str, gr.Button]:
                 "reset": gr.Button("Reset", variant="stop"), "save": gr.Button("Save")}
 
 
-def _live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> LiveView:
-    """The live outputs (status, reading, alarms, curves, view, quality, formula) as components."""
+def _live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> tuple[LiveView, dict[str, Any]]:
+    """The live outputs (status, reading, alarms, curves, view, graph, layers, quality, formula) as
+    components, and the slow-motion controls."""
     plain = dict(latex_delimiters=[])  # no formula scan in the browser at every update
     picture = dict(type="filepath", interactive=False, buttons=[], format="png")
     status = gr.Markdown("Pick a preset or settings, then press **Start**.", elem_id="train-status", **plain)
     reading = gr.Markdown(diagnostics.reading([], LOSSES["non_saturating"]), elem_id="train-reading", **plain)
     alarms = gr.Markdown(elem_id="train-alarms", **plain)
+    controls = train_why.build_controls()
     curves = gr.Image(label="Losses and D's verdicts (every step)", elem_id="train-curves", height=280, **picture)
     with gr.Row():
         view = gr.Image(label="Samples / 2D view", elem_id="train-view", height=420, **picture)
         with gr.Column():
+            side = train_why.build_side()
             quality = gr.Image(label="Quality meter", elem_id="train-quality", height=220, **picture)
             quality_md = gr.Markdown(elem_id="train-quality-text", **plain)
+    with gr.Accordion("Where G is pushed, what D looks at (image models)", open=False):
+        why = gr.Image(label="G's push on four fakes; D's saliency on a real and a fake", elem_id="train-why",
+                       **picture)
+        gr.Markdown(text.WHY_HELP)
     with gr.Accordion("How a GAN trains (with this run's numbers)", open=False):
         first = form_cls(**{name: box.value for name, box in form.items()})
         explain = gr.Markdown(diagnostics.objective_text(first.config()),
                               latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
     with gr.Accordion("What the pictures mean", open=False):
-        gr.Markdown(text.CURVES_HELP + "\n\n" + text.TWO_D_HELP + "\n\n" + text.SAMPLES_HELP)
-    return LiveView(curves=curves, picture=view, quality=quality, status=status, reading=reading, alarms=alarms,
-                    quality_text=quality_md, explain=explain)
+        gr.Markdown(text.pictures_help())
+    live = LiveView(curves=curves, picture=view, quality=quality, status=status, reading=reading, alarms=alarms,
+                    quality_text=quality_md, explain=explain, legend=side["legend"], graph=side["graph"], why=why)
+    return live, {**controls, **side}
 
 
 def _downloads(tab: TrainTab, save: gr.Button) -> None:
@@ -394,7 +417,7 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> N
             preset, preset_note, form = _settings_column(store, form_cls)
         with gr.Column(scale=3):
             buttons = _buttons()
-            panels = _live_panels(form, form_cls)
+            panels, extra = _live_panels(form, form_cls)
             _downloads(tab, buttons["save"])
     panels.pause = buttons["pause"]
     live = list(panels.outputs())
@@ -413,4 +436,5 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> N
         buttons[name].click(with_form(getattr(tab, name), form_cls), inputs_kwargs=form, outputs=live,
                             api_name=name)
     buttons["reset"].click(tab.reset, None, live, api_name="reset")
+    train_why.wire(train_why.WhyViews(tab), form, form_cls, extra, extra, panels.picture, panels.status)
     gr.api(tab.metrics, api_name="metrics")

@@ -10,21 +10,27 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import gradio as gr
+import numpy as np
 
 from ganlab.config import TrainConfig
-from ganlab.images import points_view
-from ganlab.train import diagnostics
+from ganlab.train import diagnostics, views
 from ganlab.train.diagnostics import HistoryColumns
-from ganlab.train.monitor import EXTENT, Monitor, Quality
+from ganlab.train.monitor import Monitor, Quality
+from ganlab.train.saliency import ImageGradientProbe
 from ganlab.train.session import StepMetrics, TrainingSession
 from ganlab.ui import plots, text
 from ganlab.ui.frames import LINGER_S, LiveFrames
+from ganlab.ui.image_why import why_picture
+from ganlab.ui.model_graph import model_graph
+from ganlab.ui.view_2d import DEFAULT_LAYERS, draw_view_2d, legend
 
-QUALITY_EVERY_S = 2.0  # the classifier's verdict and the formula panel
+QUALITY_EVERY_S = 2.0  # the classifier's verdict, the formula panel, the graph's numbers, the gradient maps
+TRAIL_LENGTH = 6  # refreshes of the fakes' past positions drawn as trails
 
 
 @dataclass
@@ -41,6 +47,9 @@ class LiveView:
     quality_text: Any = field(default_factory=gr.skip)  # coverage, or share read as the asked class
     explain: Any = field(default_factory=gr.skip)  # the objective with this run's numbers
     pause: Any = field(default_factory=gr.skip)  # the Pause / Resume button
+    legend: Any = field(default_factory=gr.skip)  # what the 2D view's colours and arrows are
+    graph: Any = field(default_factory=gr.skip)  # the model overview graph with this run's numbers
+    why: Any = field(default_factory=gr.skip)  # image GANs: G's push and D's saliency maps
 
     def outputs(self) -> tuple:
         """The fields in Gradio's output order."""
@@ -69,6 +78,13 @@ class RunDisplay:
     pause_label: str | None = None  # the pause button's label last sent
     closed: bool = False  # set by close(): an update that fails while drawing this run ends quietly
     drawing: threading.Lock = field(default_factory=threading.Lock)  # held by a refresh drawing this run
+    layers: tuple[str, ...] = DEFAULT_LAYERS  # the 2D view's layers the student ticked
+    trails: deque = field(default_factory=lambda: deque(maxlen=TRAIL_LENGTH))  # the fakes at past refreshes
+    divergence: list[tuple[int, float, float]] = field(default_factory=list)  # (step, JS, KL) per refresh
+    slow: Any = None  # the slow-motion step being shown (ui/train_why.py), or None
+    phase: int = 0  # the phase of ``slow`` on the screen
+    probe: ImageGradientProbe | None = None  # image GANs: the compiled gradient maps (made on first use)
+    why_t: float = 0.0  # when the graph and the gradient maps were last sent
 
     def close(self) -> None:
         """Free the live figures and delete the frame files. They stay referenced, closed: an update
@@ -93,16 +109,20 @@ class RunDisplay:
         if self.frames is None:
             self.frames = LiveFrames()  # the run's live pictures, deleted with the run
         out.curves = self._curves(s, history)
-        samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
-        quality = watch.measure(samples, force=force)  # the classifier: every QUALITY_EVERY_S only
+        slow_due = force or s.status != "running" or time.time() - self.why_t >= QUALITY_EVERY_S
         if watch.points_2d:
-            self._points(out, s, watch, samples, quality)
+            self._points(out, s, watch, force, slow_due)
         else:
+            samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
+            quality = watch.measure(samples, force=force)  # the classifier: every QUALITY_EVERY_S only
             out.picture = self.frames.write("view", s.preview(samples))  # scaled up by the browser, pixelated
             if quality.scores is not None:
                 self._scores(out, s, watch, quality)
             elif quality.class_shares is not None:
                 self._class_bars(out, watch, quality)
+            if slow_due:
+                out.why = self._why(s)
+        quality = watch.quality
         found = watch.alarms(history, quality)
         out.alarms = "\n".join(f"**ALARM — {a.kind.replace('_', ' ')}:** {a.message}" for a in found)
         last = history[-1] if history else None
@@ -113,6 +133,11 @@ class RunDisplay:
             self.explain_t = time.time()
             out.explain = diagnostics.objective_text(s.config, last)
         self._pause_button(out, s, force)
+        if slow_due:
+            self.why_t = time.time()
+            out.graph = model_graph(last.as_dict() if last else None)
+        if self.slow is not None:  # a slow-motion phase is on the screen: leave it there
+            out.picture = out.graph = gr.skip()
         return out
 
     def _curves(self, s: TrainingSession, history: list[StepMetrics]) -> Any:
@@ -128,15 +153,41 @@ class RunDisplay:
             if self.curves is not None:
                 self.curves.close()
             self.curves = plots.LiveCurves(eq, loss.score == "probability", extras)
+        self.curves.set_marks([(c.step, f"{c.name} → {c.new:g}" if isinstance(c.new, float) else f"{c.name} → {c.new}")
+                               for c in s.changes])
         return self.frames.write("curves", self.curves.update(x, series), palette=True)
 
-    def _points(self, out: LiveView, s: TrainingSession, watch: Monitor, samples: Any, quality: Quality) -> None:
-        """The 2D view (real points, fakes, D's heatmap) and its coverage line."""
-        out.picture = self.frames.write("view", points_view(  # drawn at the box's size: no scaling
-            watch.real_points, samples, s.decision_surface(EXTENT, 48), EXTENT, size=420,
-            probability=s.gan.loss.score == "probability"))
-        out.quality_text = text.coverage_reading(quality.coverage, quality.on_data)
-        self._show_quality(out, None)
+    def _points(self, out: LiveView, s: TrainingSession, watch: Monitor, force: bool, slow_due: bool) -> None:
+        """The 2D view with the ticked layers, its legend, coverage and the divergence curve."""
+        layers = set(self.layers)
+        fakes, push = views.arrows(s) if "gradient arrows" in layers else (s.samples(), None)
+        quality = watch.measure(fakes, force=force)  # the 2D measures: at every update, from these fakes
+        view = {"extent": [-views.EXTENT, views.EXTENT, -views.EXTENT, views.EXTENT], "real": watch.real_points,
+                "fakes": fakes, "arrows": push, "heatmap_kind": views.heatmap_kind(s),
+                "heatmap": views.heatmap(s) if "D's heatmap" in layers else None,
+                "manifold": views.manifold_mesh(s) if "G's manifold" in layers else None}
+        if not self.trails or not np.array_equal(self.trails[-1], fakes):
+            self.trails.append(fakes)
+        out.picture = self.frames.write("view", draw_view_2d(view, self.layers, trails=list(self.trails)))
+        out.legend = legend(view, self.layers)
+        if quality.js is not None and (not self.divergence or self.divergence[-1][0] != s.step_count):
+            self.divergence.append((s.step_count, quality.js, quality.kl))
+        out.quality_text = text.coverage_reading(quality.coverage, quality.on_data) + " " + text.divergence_reading(
+            quality.js, quality.kl)
+        if slow_due and self.divergence:
+            steps, js, _ = (list(c) for c in zip(*self.divergence[-300:]))
+            self._show_quality(out, self.frames.write("divergence", plots.series_plot(
+                steps, {"JS (bits, 0 = same, 1 = apart)": js}, "real vs fake, on the heatmap's grid", (0, 1)),
+                palette=True))
+
+    def _why(self, s: TrainingSession) -> Any:
+        """Image GANs: G's push on fixed fakes and D's saliency (None when the model cannot show them)."""
+        try:
+            if self.probe is None:
+                self.probe = ImageGradientProbe(s)
+            return self.frames.write("why", why_picture(self.probe.measure()))
+        except (ValueError, KeyError, TypeError):
+            return None
 
     def _scores(self, out: LiveView, s: TrainingSession, watch: Monitor, quality: Quality) -> None:
         """The model's own held-out scores (SGAN: test accuracy beside its baseline), when new."""
