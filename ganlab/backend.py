@@ -41,10 +41,12 @@ if BACKEND == "tensorflow":
         """Compile a stateful step that reads and updates Keras variables (tf.function).
 
         ``relax`` (one count per argument): leave that many leading axes of each argument open, so
-        one trace serves every length along them (a train step's k D batches: any k, no retrace)."""
+        one trace serves every length along them (a train step's k D batches: any k, no retrace).
+        Not for a step built under a tf.distribute strategy: its synchronisation points (merge_call)
+        cannot sit in the graph loop an open length needs (``repeat``), so there shapes stay static."""
         del state  # TF variables are updated in place by the graph.
-        if relax is None:
-            return tf.function(fn, jit_compile=xla, reduce_retracing=True)
+        if relax is None or tf.distribute.has_strategy():
+            return tf.function(fn, jit_compile=xla, reduce_retracing=relax is None)
         compiled: list = []  # traced on the first call, with the relaxed axes open
 
         @functools.wraps(fn)
