@@ -230,3 +230,79 @@ def test_the_shipped_directions_are_valid_and_do_what_they_are_named(projector):
 
     share, _ = nd.monotonic_share(nd.ink_area, render, z, shipped[0], [-2.0, 0.0, 2.0])
     assert share >= 0.8
+
+
+# -- the Playground's panels through gradio_client ------------------------------------------------------
+@pytest.fixture(scope="module")
+def client():
+    import gradio as gr
+
+    from ganlab.explore.nearest import IndexCache
+    from ganlab.ui import playground_tab, project_panel
+    from tests.ui_helpers import api_client
+
+    cache = project_panel.IndexCache
+    project_panel.IndexCache = lambda: IndexCache(limit=2000)  # the first 2,000 training images: a quick index
+    try:
+        with gr.Blocks() as demo, gr.Tab("Playground"):
+            playground_tab.build(None)
+    finally:
+        project_panel.IndexCache = cache
+    demo.queue(default_concurrency_limit=8)
+    _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
+    yield api_client(url)
+    demo.close()
+
+
+def _png(tmp_path, pixels: np.ndarray) -> str:
+    from PIL import Image
+
+    path = tmp_path / "picture.png"
+    Image.fromarray(pixels).save(path)
+    return str(path)
+
+
+def test_the_panels_are_named_endpoints(client):
+    api = client.view_api(print_info=False, return_format="dict")["named_endpoints"]
+    assert [p["parameter_name"] for p in api["/project"]["parameters"]] == ["model", "image", "class_"]
+    assert [p["parameter_name"] for p in api["/nearest"]["parameters"]] == [
+        "model", "seed", "class_", "truncation", "offsets", "directions"]
+    assert [p["parameter_name"] for p in api["/apply_direction"]["parameters"]] == [
+        "model", "direction", "seed", "class_", "truncation"]
+    assert [p["parameter_name"] for p in api["/generate"]["parameters"]] == [
+        "model", "seed", "class_", "truncation", "offsets", "directions"]
+
+
+def test_project_a_drawn_one_and_refuse_an_empty_picture(client, tmp_path):
+    from gradio_client import handle_file
+    from gradio_client.exceptions import AppError
+    from PIL import Image
+
+    one = np.full((200, 200), 255, np.uint8)
+    one[30:170, 90:110] = 0  # a black "1" on white paper
+    triptych, found = client.predict("cgan-mnist", handle_file(_png(tmp_path, one)), "1", api_name="/project")
+    with Image.open(triptych) as im:
+        assert im.size == (8 * (3 * 29 + 1), 8 * 30)  # target | projection | difference, 8× crisp
+    assert found["label"] == 1 and found["pixel_distance"] < 0.1 and len(found["z"]) == 64 and found["verdict"]
+    with pytest.raises(AppError, match="empty"):
+        client.predict("cgan-mnist", handle_file(_png(tmp_path, np.full((50, 50), 255, np.uint8))), "",
+                       api_name="/project")
+    with pytest.raises(AppError, match="Unknown model"):
+        client.predict("no-such-model", handle_file(_png(tmp_path, one)), "", api_name="/project")
+
+
+def test_nearest_training_images_and_a_named_direction_on_8_seeds(client):
+    from gradio_client.exceptions import AppError
+    from PIL import Image
+
+    figure, found = client.predict("cgan-mnist", 3, "7", 1.0, [], [], api_name="/nearest")
+    with Image.open(figure) as im:
+        assert im.size == (4 * (6 * 30 + 2), 4 * (2 * 30 + 2))  # sample + 5 neighbours, by features and pixels
+    assert len(found["pixels"]["nearest"]) == 5 and found["pixels"]["held_out_median"] > 0 and found["summary"]
+    grid = client.predict("cgan-mnist", "thickness", 0, "7", 1.0, api_name="/apply_direction")
+    with Image.open(grid) as im:
+        assert im.size == (2 * (5 * 30 + 2), 2 * (8 * 30 + 2))  # amounts −2..+2 across, 8 seeds down
+    with pytest.raises(AppError, match="ships no direction"):
+        client.predict("cgan-mnist", "boldness", 0, "7", 1.0, api_name="/apply_direction")
+    with pytest.raises(AppError, match="has 3 numbers"):
+        client.predict("cgan-mnist", [1, 2, 3], 0, "7", 1.0, api_name="/apply_direction")

@@ -1,6 +1,6 @@
 """Named latent directions (no UI): a direction in z with a name, saved, shared and checked.
 
-A direction comes from GANSpace PCA (``explore.playground.Directions``) or from the difference of two
+A direction comes from GANSpace PCA (``explore.directions.Directions``) or from the difference of two
 projected pictures (``explore.project``: thin 7 → thick 7). It is stored as a unit vector, so an
 amount of 1 moves z by one standard deviation of a z entry. Files are small JSON::
 
@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from ganlab.explore.directions import sample_images
+from ganlab.images import grid
+from ganlab.sampling import latents, truncate
 
 FORMAT = "ganlab-directions"
 VERSION = 1
@@ -107,6 +111,20 @@ def apply(z: np.ndarray, direction: NamedDirection, amounts: Any) -> np.ndarray:
     if z.shape[-1] != direction.vector.shape[0]:
         raise DirectionError(f"This direction is for a z of {direction.vector.shape[0]} numbers, not {z.shape[-1]}.")
     return z[..., None, :] + a[:, None] * direction.vector
+
+
+def seed_latents(first_seed: int, count: int, latent_dim: int, truncation: float = 1.0) -> np.ndarray:
+    """(count, D) the latents of seeds first_seed, first_seed + 1, ... as the Playground draws them."""
+    return np.stack([truncate(latents(1, latent_dim, first_seed + i), truncation)[0] for i in range(count)])
+
+
+def sweep(sampler: Any, z: np.ndarray, labels: np.ndarray | None, direction: NamedDirection,
+          amounts: Sequence[float]) -> np.ndarray:
+    """A uint8 grid: one row per latent in z (N, D), one column per amount along the direction."""
+    path = apply(np.asarray(z, np.float32).reshape(-1, direction.vector.shape[0]), direction, amounts)
+    n, a = path.shape[:2]
+    rows = None if labels is None else np.repeat(np.asarray(labels, np.int32).reshape(-1), a)
+    return grid(sample_images(sampler, path.reshape(n * a, -1), rows), cols=a)
 
 
 # -- files ------------------------------------------------------------------------------------------

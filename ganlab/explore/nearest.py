@@ -26,7 +26,7 @@ import numpy as np
 from ganlab.data.base import DataError
 from ganlab.data.idx import DATASET_DIRS, FASHION_CLASSES, MNIST_CLASSES, load_idx_pair
 from ganlab.evaluate.classifier import Classifier, classifier_for, load_classifier
-from ganlab.images import to_unit_range
+from ganlab.images import grid, to_unit_range, upscale
 
 K = 5  # neighbours shown
 HELD_OUT = 300  # test images whose nearest training image sets the reference
@@ -60,6 +60,13 @@ class Nearest:
     seconds: float
     dataset: str
     class_names: tuple[str, ...]
+    sample: np.ndarray | None = None
+
+    def figure(self, scale: int = 4) -> np.ndarray:
+        """One row per distance: the sample, then its nearest training images (uint8, crisp upscaling)."""
+        rows = [n for n in (self.features, self.pixels) if n is not None]
+        tiles = np.concatenate([np.concatenate([self.sample[None], n.images]) for n in rows])
+        return upscale(grid(tiles, cols=len(rows[0].images) + 1, pad=2), scale)
 
     def summary(self) -> str:
         """One or two sentences: is the sample nearer to a training image than real images get?"""
@@ -176,7 +183,7 @@ class Index:
                                f"writes them); got {sample.dtype} {tuple(sample.shape)}.")
         found = {name: self._neighbours(name, idx[0], d[0]) for name, (idx, d) in self._top(sample[None], k).items()}
         return Nearest(found.get("features"), found["pixels"], time.perf_counter() - start, self.name,
-                       self.class_names)
+                       self.class_names, sample)
 
     def _neighbours(self, name: str, idx: np.ndarray, d: np.ndarray) -> Neighbours:
         median, low = self.reference.get(name, (float("nan"), float("nan")))

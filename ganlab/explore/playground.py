@@ -217,14 +217,16 @@ class Playground:
             raise ConfigError(f"Class {cls!r} is out of range for {loaded.name}: choose {allowed}.")
         return int(as_float)
 
-    def latent(self, loaded: Loaded, seed: Any, truncation: Any, offsets: Any = (), directions: Any = ()
-               ) -> np.ndarray:
-        """z (latent_dim,) for a seed, truncation, raw offsets (z[i] += offsets[i]) and direction amounts."""
+    def latent(self, loaded: Loaded, seed: Any, truncation: Any, offsets: Any = (), directions: Any = (),
+               start: np.ndarray | None = None) -> np.ndarray:
+        """z (latent_dim,) for a seed, truncation, raw offsets (z[i] += offsets[i]) and direction amounts;
+        ``start``: begin from this z instead of the seed's (a projected picture, ``explore.project``)."""
         seed = check_seed(seed)
         psi = check_number("truncation", truncation, 0.01, 1.0)
         raw = parse_offsets(offsets, "offsets", loaded.latent_dim)
         amounts = parse_offsets(directions, "directions", N_DIRECTIONS)
-        z = truncate(latents(1, loaded.latent_dim, seed), psi)[0]
+        base = latents(1, loaded.latent_dim, seed) if start is None else np.asarray(start, np.float32).reshape(1, -1)
+        z = truncate(base, psi)[0]
         z[: len(raw)] += np.asarray(raw, np.float32)
         if any(amounts):
             vectors = self.directions(loaded).vectors
@@ -237,9 +239,9 @@ class Playground:
         return sample_images(loaded.sampler, z, labels if loaded.conditional else None)
 
     def image(self, loaded: Loaded, seed: Any, cls: Any, truncation: Any, offsets: Any = (),
-              directions: Any = (), strict: bool = True) -> Render:
-        """The large image (uint8, upscaled crisply) and the latent vector that made it."""
-        z = self.latent(loaded, seed, truncation, offsets, directions)
+              directions: Any = (), strict: bool = True, start: np.ndarray | None = None) -> Render:
+        """The large image (uint8, upscaled crisply) and the latent vector that made it (``start``: see latent)."""
+        z = self.latent(loaded, seed, truncation, offsets, directions, start)
         idx = self.class_index(loaded, cls, strict)
         small = self._run(loaded, z[None], None if idx is None else np.array([idx]))[0]
         return Render(upscale(small, max(1, DISPLAY // small.shape[0])), small, z, idx)

@@ -3,19 +3,16 @@
 Find the latent z (and, where the model has them, the class or InfoGAN codes) whose image is closest
 to a target picture, by gradient descent on z through the generator: Adam on a batch of restarts in
 one compiled loop (``backend.compile_step`` around ``keras.ops.fori_loop``), minimising the pixel
-error plus an error in the shipped classifier's features (what the picture *shows*, not only where
-its pixels are), with a weak Gaussian prior that keeps z where G was trained.
-
-Classes and categorical codes are discrete, so they are searched, not descended: a pool of random
-(z, class) pairs over every class (or the one given) is scored in one forward pass, and the best
-starts (at most ``PER_CLASS`` of one class) are refined together. Continuous codes (InfoGAN) are
-descended with z, kept within ``CODE_LIMIT``.
+error plus an error in the shipped classifier's features (what the picture *shows*), with a weak
+Gaussian prior. Classes and categorical codes are searched, not descended: a random pool over every
+class (or the one given) is scored in one forward pass, the best starts (at most ``PER_CLASS`` per
+class) are refined together and the worse half dropped every ``CHUNK`` steps (successive halving).
 
 Distances: *pixel* = RMS difference of grey levels on a 0..1 scale (0 identical, 1 opposite);
 *feature* = Euclidean distance between the classifier's 128 penultimate features. They mean
 something only against references (``Reference``): how close the projection of a held-out real
-test image gets (the honest yardstick for "can G draw this": the same procedure on pictures G was
-meant to draw), and how close a held-out real image is to its nearest *training* image.
+test image gets (the honest yardstick: the same procedure on pictures G was meant to draw), and how
+close a held-out real image is to its nearest *training* image.
 """
 
 from __future__ import annotations
@@ -38,11 +35,11 @@ from ganlab.checkpoints import load_generator
 from ganlab.data.uploads import load_image
 from ganlab.evaluate.classifier import Classifier, classifier_for, load_classifier
 from ganlab.evaluate.classify import MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, digit_image
-from ganlab.images import to_uint8, to_unit_range
+from ganlab.images import grid, to_uint8, to_unit_range, upscale
 
 STEPS = 200  # Adam steps per projection
 RESTARTS = 8  # starting points refined together (one batch)
-CHUNK = 50  # steps per compiled call (progress is reported between calls)
+CHUNK = 25  # steps per compiled call (progress between calls); 25 measured 16% cheaper than 50, same distances
 POOL = 32  # random starts scored per class (unconditional models: POOL * 8)
 PER_CLASS = 3  # at most this many restarts of one class
 LR = 0.05
@@ -211,10 +208,6 @@ class Reference:
     nearest_pixel: float | None = None  # median distance of a held-out real image to its nearest training image
     nearest_feature: float | None = None
 
-    def as_dict(self) -> dict[str, Any]:
-        """JSON-ready."""
-        return {k: v for k, v in self.__dict__.items() if v is not None}
-
 
 def read_reference(folder: str | os.PathLike | None) -> Reference:
     """The projection yardstick stored beside a model (``projection.json``), or an empty Reference."""
@@ -259,6 +252,11 @@ class Projection:
     def verdict(self) -> str:
         """One sentence: can G draw it, and if not, what it cannot draw (from the difference map)."""
         return verdict(self)
+
+    def triptych(self, scale: int = 8) -> np.ndarray:
+        """Target | projection | difference map side by side (RGB uint8, crisp upscaling)."""
+        rgb = [a if a.ndim == 3 else np.repeat(a[..., None], 3, -1) for a in (self.target, self.image)]
+        return upscale(grid(np.stack([*rgb, self.difference]), cols=3, pad=1), scale)
 
 
 def verdict(p: Projection) -> str:

@@ -35,7 +35,7 @@ from ganlab.explore.playground import (
 )
 from ganlab.images import upscale
 from ganlab.models import model_of
-from ganlab.ui import infogan_panel
+from ganlab.ui import infogan_panel, project_panel
 from ganlab.ui.outputs import shown_image
 from ganlab.ui.sessions import SessionStore
 
@@ -118,17 +118,19 @@ class PlaygroundTab:
         return [gr.Slider(label=dirs.label(i)) for i in range(N_DIRECTIONS)]
 
     # -- the image ----------------------------------------------------------------------------
-    def _render(self, name, seed, cls, truncation, offsets, directions, request, strict: bool):
+    def _render(self, name, seed, cls, truncation, offsets, directions, request, strict: bool, origin=None):
         loaded = self.loaded(name, request)
+        start = project_panel.start_from(origin, name, seed, loaded.latent_dim)  # a projected picture's z
         try:
-            return loaded, self.pg.image(loaded, seed, cls, truncation, offsets, directions, strict=strict)
+            return loaded, self.pg.image(loaded, seed, cls, truncation, offsets, directions, strict=strict, start=start)
         except ConfigError as e:
             raise gr.Error(str(e)) from None
 
     def render(self, request: gr.Request, name, seed, cls, truncation, *sliders):
-        """The large image for the current settings (UI)."""
+        """The large image for the current settings (UI); the last input is the projected start (or None)."""
+        *sliders, origin = sliders
         _, r = self._render(name, seed, cls, truncation, list(sliders[:RAW_SLIDERS]), list(sliders[RAW_SLIDERS:]),
-                            request, strict=False)
+                            request, strict=False, origin=origin)
         return r.image
 
     def generate(self, model: str, seed: float, class_: str | None, truncation: float,
@@ -141,8 +143,9 @@ class PlaygroundTab:
 
     def downloads(self, request: gr.Request, name, seed, cls, truncation, *sliders):
         """PNG of the current image and its latent vector (JSON), to reproduce it."""
+        *sliders, origin = sliders
         offsets, dirs = list(sliders[:RAW_SLIDERS]), list(sliders[RAW_SLIDERS:])
-        loaded, r = self._render(name, seed, cls, truncation, offsets, dirs, request, strict=False)
+        loaded, r = self._render(name, seed, cls, truncation, offsets, dirs, request, strict=False, origin=origin)
         folder = Path(tempfile.mkdtemp(prefix="ganlab-"))
         stem = f"{_slug(name)}-seed{int(seed)}" + ("" if r.label is None else f"-class{r.label}")
         png = folder / f"{stem}.png"
@@ -219,6 +222,8 @@ class View:
     api_inputs: list = field(default_factory=list)
     api_out: Any = None
     api_btn: Any = None
+    origin: Any = None  # gr.State: the z of a projected picture (project_panel), or None
+    project: Any = None  # the "start from a picture" panel
 
 
 def build(store: SessionStore | None) -> None:
@@ -237,6 +242,7 @@ def build(store: SessionStore | None) -> None:
         _sliders_column(v)
     _grid_accordion(v)
     _interpolation_accordion(v, start_classes)
+    v.project = project_panel.build(tab, v)
     with gr.Accordion("InfoGAN: codes that mean something", open=False):
         infogan_panel.build(store)
     _api_inputs(v, first)
@@ -324,7 +330,7 @@ def _api_inputs(v: View, first: str | None) -> None:
 
 def _wire(tab: PlaygroundTab, v: View, first: str | None) -> None:
     """Connect the components' events to the tab's handlers."""
-    view = [v.model, v.seed, v.classes, v.trunc, *v.raw, *v.dirs]
+    view = [v.model, v.seed, v.classes, v.trunc, *v.raw, *v.dirs, v.origin]
     fast = {"show_progress": "hidden", "api_visibility": "private"}
     picked = [v.card, v.classes, v.morph_box, v.class_a, v.class_b, *v.raw, *v.dirs]
     v.refresh.click(tab.refresh_models, v.model, v.model, api_visibility="private")
@@ -345,6 +351,7 @@ def _wire(tab: PlaygroundTab, v: View, first: str | None) -> None:
     v.morph_btn.click(tab.morph, [v.model, v.seed, v.class_a, v.class_b, v.trunc, v.frames],
                       [v.strip_img, v.gif_file], api_name="interpolate_classes")
     v.api_btn.click(tab.generate, v.api_inputs, v.api_out, api_name="generate")
+    project_panel.wire(v.project, view)
     demo = _current_blocks()
     if demo is not None and first is not None:
         (demo.load(tab.pick, v.model, picked, api_visibility="private")
