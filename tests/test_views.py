@@ -111,18 +111,20 @@ def _uphill_share(view, min_slope=0.05):
     return float(((arrows[inside][steep] * slope[steep]).sum(1) > 0).mean())
 
 
-@pytest.mark.parametrize("loss", ["non_saturating", "least_squares"])
-def test_view_2d_arrows_point_uphill_on_ds_heatmap(loss):
-    s = _ring(loss=loss, batch_size=32, latent_dim=8, lr_g=1e-3, lr_d=1e-3)
-    for _ in s.run(200):
-        pass
-    view = json.loads(json.dumps(views.view_2d(s, grid=48, manifold=8)))  # plain JSON values
-    assert view["step"] == 200 and view["extent"] == [-2.5, 2.5, -2.5, 2.5]
-    assert np.shape(view["heatmap"]) == (48, 48) and view["heatmap_kind"] == "probability"
-    assert np.shape(view["fakes"]) == np.shape(view["arrows"]) == (512, 2)
-    assert np.shape(view["real"]) == (600, 2) and np.shape(view["manifold"]) == (8, 8, 2)
-    assert 0 <= view["js"] <= 1 and view["kl"] >= 0
-    assert _uphill_share(view) >= 0.8
+def test_view_2d_arrows_point_uphill_on_ds_heatmap():
+    """For non-saturating, then least squares (changed mid-run: one session, one set of programs)."""
+    s = _ring(loss="non_saturating", batch_size=32, latent_dim=8, lr_g=1e-3, lr_d=1e-3)
+    for loss, steps in (("non_saturating", 200), ("least_squares", 100)):
+        s.change_settings(loss=loss)
+        for _ in s.run(steps):
+            pass
+        view = json.loads(json.dumps(views.view_2d(s, grid=48, manifold=8)))  # plain JSON values
+        assert view["step"] == s.step_count and view["extent"] == [-2.5, 2.5, -2.5, 2.5]
+        assert np.shape(view["heatmap"]) == (48, 48) and view["heatmap_kind"] == "probability"
+        assert np.shape(view["fakes"]) == np.shape(view["arrows"]) == (512, 2)
+        assert np.shape(view["real"]) == (600, 2) and np.shape(view["manifold"]) == (8, 8, 2)
+        assert 0 <= view["js"] <= 1 and view["kl"] >= 0
+        assert _uphill_share(view) >= 0.8, loss
 
 
 def test_views_are_for_2d_runs(tiny_images):
