@@ -306,3 +306,26 @@ def test_nearest_training_images_and_a_named_direction_on_8_seeds(client):
         client.predict("cgan-mnist", "boldness", 0, "7", 1.0, api_name="/apply_direction")
     with pytest.raises(AppError, match="has 3 numbers"):
         client.predict("cgan-mnist", [1, 2, 3], 0, "7", 1.0, api_name="/apply_direction")
+
+
+def test_a_session_saves_a_direction_between_two_projections_and_reads_its_download():
+    from types import SimpleNamespace
+
+    import gradio as gr
+
+    from ganlab.ui.directions_panel import FROM_PROJECTIONS, DirectionsPanel
+    from ganlab.ui.playground_tab import PlaygroundTab
+
+    panel = DirectionsPanel(PlaygroundTab(None), SimpleNamespace(raw=[0] * 6, dirs=[0] * 5), None, None)
+    thin, thick = np.zeros(64), np.r_[np.ones(8), np.zeros(56)]
+    history = [{"model": "cgan-mnist", "z": list(z), "label": 7} for z in (thin, thick)]
+    with pytest.raises(gr.Error, match="Project two pictures"):
+        panel.save("cgan-mnist", "bold", FROM_PROJECTIONS, [], history[:1], None)
+    saved, choice, message = panel.save("cgan-mnist", "bold", FROM_PROJECTIONS, [], history, None)
+    assert "Saved **bold**" in message and choice.value == "bold (yours)" and len(saved) == 1
+    assert np.allclose(saved[0]["vector"][:8], 8 ** -0.5, atol=1e-5)
+    file = panel.download("cgan-mnist", saved, None)  # the shipped three and this one
+    again, choice, message = panel.upload(file, "cgan-mnist", [], None)
+    assert [d["name"] for d in again] == ["thickness", "slant", "width", "bold"] and "Read 4" in message
+    with pytest.raises(gr.Error, match="this model's z has 100"):
+        panel.upload(file, "dcgan-fashion", [], None)

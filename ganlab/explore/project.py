@@ -265,8 +265,8 @@ def verdict(p: Projection) -> str:
     missing, extra = (t > INK) & (q <= INK), (q > INK) & (t <= INK)
     ink_t, ink_q, off = int((t > INK).sum()), int((q > INK).sum()), int(missing.sum() + extra.sum())
     length, usual = p.z_length, 1 + 3 / math.sqrt(2 * len(p.z))  # ||z||/sqrt(D) of N(0, I): 1 ± 1/sqrt(2D)
-    unusual = (f", but only from an unusual z ({length:.2f}× the typical length, where random z are "
-               f"below {usual:.2f}×)") if length > usual else ""
+    odd = f"{length:.2f}× the typical length; random z stay below {usual:.2f}×"
+    unusual = f", but only from an unusual z ({odd})" if length > usual else ""
     ref = p.reference.projected_pixel
     if ref is not None and p.pixel_distance <= ref[1]:
         return (f"G can draw this{unusual}: its picture is as close as the projections of 9 in 10 real test "
@@ -280,7 +280,8 @@ def verdict(p: Projection) -> str:
         bits.append(f"{int(missing.sum())} pixels of your ink are missing from its picture (mostly {_where(missing)})")
     if extra.sum():
         bits.append(f"it adds {int(extra.sum())} of its own (mostly {_where(extra)})")
-    return f"G never learned {kind}{what} like this one{unusual}: {' and '.join(bits) or 'the grey levels differ'}."
+    even = f"; even that needs an unusual z ({odd})" if length > usual else ""
+    return f"G never learned {kind}{what} like this one: {' and '.join(bits) or 'the grey levels differ'}{even}."
 
 
 # -- the projector ---------------------------------------------------------------------------------

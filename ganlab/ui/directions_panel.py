@@ -35,6 +35,7 @@ INTRO = ("**Named directions.** A direction moves z so that one thing changes �
 class Components:
     """The panel's components."""
 
+    box: Any = None
     saved: Any = None  # gr.State: this session's directions (JSON-ready dicts)
     history: Any = None  # gr.State: the last two projections (from project_panel)
     choice: Any = None
@@ -195,7 +196,7 @@ def build(tab: Any, v: Any, history: Any, current: Callable[..., Any]) -> Direct
     panel = DirectionsPanel(tab, v, history, current)
     c = panel.c
     c.saved = gr.State([])
-    with gr.Accordion("Named directions", open=False, elem_id="pg-named"):
+    with gr.Accordion("Named directions", open=False, elem_id="pg-named") as c.box:
         gr.Markdown(INTRO)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
@@ -218,7 +219,8 @@ def build(tab: Any, v: Any, history: Any, current: Callable[..., Any]) -> Direct
                 c.file = gr.File(label="Directions file", interactive=False, height=80, elem_id="pg-named-file")
             with gr.Column(scale=4, min_width=340):
                 c.sweep = shown_image(label="along the direction: amounts −2, −1, 0, +1, +2 (rows: seeds)",
-                                      type="numpy", interactive=False, format="png", elem_id="pg-named-sweep")
+                                      type="numpy", interactive=False, format="png", elem_id="pg-named-sweep",
+                                      height=560)
     with gr.Row(visible=False):  # the scripted endpoint's inputs
         c.api = [gr.Textbox(label="model"), gr.JSON('"thickness"', label="direction"),
                  gr.Number(0, label="seed", precision=0), gr.Textbox("", label="class"),
@@ -231,7 +233,8 @@ def wire(panel: DirectionsPanel, view: list) -> None:
     """Connect the events; ``view``: the Playground's render inputs (model, seed, class, truncation, …, origin)."""
     c, v = panel.c, panel.v
     private = {"api_visibility": "private"}
-    v.model.change(panel.choices, [v.model, c.saved], c.choice, **private)
+    for event in (v.model.change, c.box.expand):
+        event(panel.choices, [v.model, c.saved], c.choice, **private)
     c.choice.change(panel.describe, [v.model, c.choice, c.saved], c.info, show_progress="hidden", **private)
     c.save.click(panel.save, [v.model, c.name, c.source, c.saved, c.history], [c.saved, c.choice, c.message], **private)
     c.one.click(panel.apply_one, [c.choice, c.saved, *view], c.sweep, **private)

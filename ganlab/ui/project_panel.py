@@ -9,6 +9,7 @@ here turn their errors into ``gr.Error``. Named endpoints: ``project``, ``neares
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import numpy as np
 from ganlab.checkpoints import CheckpointError
 from ganlab.config import ConfigError
 from ganlab.explore.nearest import IndexCache, NearestError
-from ganlab.explore.project import Projection, ProjectionError, Projector, load_projector, prepare_target
+from ganlab.explore.project import CHUNK, Projection, ProjectionError, Projector, load_projector, prepare_target
 from ganlab.ui import directions_panel
 from ganlab.ui.inputs import brush_ready, unopened_image
 from ganlab.ui.outputs import shown_image
@@ -76,6 +77,8 @@ def report(p: Projection, nearest: dict[str, tuple[float, float]] | None = None)
 class Components:
     """The panel's own components (the Playground's are in its View)."""
 
+    box: Any = None  # the accordions
+    near_box: Any = None
     canvas: Any = None
     upload: Any = None
     cls: Any = None
@@ -123,6 +126,20 @@ class ProjectPanel:
             raise gr.Error(str(e)) from None
         return p, loaded
 
+    def warm_projector(self, name, request: gr.Request) -> None:
+        """Load and compile the picked model's projector in the background (when the panel opens)."""
+        loaded = self.tab.loaded(name, request)
+        threading.Thread(target=self._warm, args=(loaded,), daemon=True).start()
+
+    def _warm(self, loaded: Any) -> None:
+        with contextlib.suppress(ProjectionError, CheckpointError, OSError, ValueError):
+            projector = self.projector(loaded)
+            if not getattr(projector, "warm", False):
+                projector.warm = True
+                dot = np.zeros(projector.shape[:2], np.uint8)
+                dot[10:18, 10:18] = 255
+                projector(dot, steps=3 * CHUNK)  # traces every batch size a projection uses
+
     def _nearest_reference(self, loaded: Any) -> dict[str, tuple[float, float]] | None:
         dataset = str(loaded.card.get("dataset"))
         return self.indexes.get(dataset).reference if self.indexes.ready(dataset) else None
@@ -155,6 +172,16 @@ class ProjectPanel:
                               "seconds": round(p.seconds, 2), "reference": p.reference.__dict__}
 
     # -- nearest training images ------------------------------------------------------------------
+    def warm_up(self, name, request: gr.Request) -> None:
+        """Start indexing the picked model's training set in the background (when the panel opens)."""
+        dataset = str(self.tab.loaded(name, request).card.get("dataset"))
+        if not self.indexes.ready(dataset):
+            threading.Thread(target=self._build_quietly, args=(dataset,), daemon=True).start()
+
+    def _build_quietly(self, dataset: str) -> None:
+        with contextlib.suppress(NearestError):  # the search itself will say why
+            self.indexes.get(dataset)
+
     def current(self, request: Any, name, seed, cls, truncation, rest, strict: bool = False) -> Any:
         """The Playground's current picture (a Render) from its render inputs (rest: sliders, then the origin)."""
         loaded = self.tab.loaded(name, request)
@@ -211,7 +238,7 @@ def build(tab: Any, v: Any) -> ProjectPanel:
     panel = ProjectPanel(tab, v)
     c = panel.c
     v.origin, c.history = gr.State(None), gr.State([])
-    with gr.Accordion("Start from a picture: can G draw this?", open=False, elem_id="pg-project"):
+    with gr.Accordion("Start from a picture: can G draw this?", open=False, elem_id="pg-project") as c.box:
         gr.Markdown(INTRO)
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=300):
@@ -229,11 +256,11 @@ def build(tab: Any, v: Any) -> ProjectPanel:
                                          interactive=False, format="png", elem_id="pg-project-result", height=240)
                 c.report = gr.Markdown(elem_id="pg-project-report")
         brush_ready("pg-project-canvas")
-    with gr.Accordion("Nearest training images: is it copying?", open=False, elem_id="pg-nearest"):
+    with gr.Accordion("Nearest training images: is it copying?", open=False, elem_id="pg-nearest") as c.near_box:
         gr.Markdown(NEAREST_INTRO)
         c.near_btn = gr.Button("Find the nearest training images of the current picture", elem_id="pg-nearest-go")
         c.near_img = shown_image(label="current picture, then its 5 nearest (top: features, bottom: pixels)",
-                                 type="numpy", interactive=False, format="png", elem_id="pg-nearest-img")
+                                 type="numpy", interactive=False, format="png", elem_id="pg-nearest-img", height=300)
         c.near_text = gr.Markdown(elem_id="pg-nearest-text")
     panel.directions = directions_panel.build(tab, v, c.history, panel.current)
     _api_components(c)
@@ -262,7 +289,10 @@ def wire(panel: ProjectPanel, view: list) -> None:
     for source, event, what in ((c.canvas, c.go.click, "drawing"), (c.upload, c.upload.upload, "upload")):
         event(panel.project, [v.model, v.seed, source, c.cls, c.history], outputs, api_name=f"project_{what}",
               api_visibility="private", **heavy).then(tab.render, view, v.image, **fast)
-    v.model.change(panel.class_choices, v.model, c.cls, api_visibility="private")
+    for event in (v.model.change, c.box.expand):
+        event(panel.class_choices, v.model, c.cls, api_visibility="private")
+    c.box.expand(panel.warm_projector, v.model, None, api_visibility="private", show_progress="hidden")
+    c.near_box.expand(panel.warm_up, v.model, None, api_visibility="private", show_progress="hidden")
     for control in (v.seed, v.model):  # a new seed or model starts afresh
         control.change(lambda: None, None, v.origin, queue=False, api_visibility="private")
     c.near_btn.click(panel.nearest, view, [c.near_img, c.near_text], api_name="nearest_current",
