@@ -1,8 +1,8 @@
 """What an image GAN's two players look at, for the Train tab's "why" panel (GAN Lab's gradient
 arrows, for pictures):
 
-- **G's push**: on a few fixed fakes, −∂L_G/∂x per pixel — where G's next update is told to add ink
-  (positive) or remove it (negative), for the run's own adversarial loss;
+- **G's push**: on a few fixed fakes, −∂ℓ_G/∂x per pixel (ℓ_G: one fake's term of G's adversarial loss,
+  as ganlab.train.views.arrows) — where G's next update is told to add ink (positive) or remove it;
 - **D's saliency**: |∂D/∂x| per pixel on a real and a fake image — which pixels D's verdict
   depends on most.
 
@@ -48,7 +48,7 @@ class ImageGradientProbe:
         self.rows = np.linspace(0, total - 1, min(count, total)).round().astype(int)  # spread over the classes
         self.latent = {k: np.asarray(v)[self.rows] for k, v in latent.items()}
         self.real = {k: np.asarray(v[:1]) for k, v in session.dataset.arrays().items()}  # one real example
-        state = [*gan.generator.variables, *gan.discriminator.variables]
+        state = [*gan.generator.variables, *gan.discriminator.variables, *getattr(gan.loss, "variables", ())]
         self._push = backend.compile_step(self._push_fn, state)
         self._saliency = backend.compile_step(self._saliency_fn, state)
 
@@ -60,7 +60,7 @@ class ImageGradientProbe:
         fake = self.gan.generate(latent, training=False)
         condition = self.gan.fake_condition(latent)
         _, _, (g,) = backend.grad(lambda f: (self.gan.loss.generator(self._score(f, condition)), ()), (), [fake])
-        return fake, -g
+        return fake, -g * ops.cast(ops.shape(fake)[0], "float32")  # each fake's own term, as views.arrows
 
     def _saliency_fn(self, x: Any, condition: dict) -> Any:
         """|∂ sum(D(x)) / ∂x| per pixel."""

@@ -18,7 +18,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -26,13 +26,24 @@ import keras
 import numpy as np
 
 from ganlab import backend, checkpoints
-from ganlab.config import TrainConfig, settings
+from ganlab.config import TrainConfig
 from ganlab.data import Dataset
 from ganlab.data.cache import dataset_for
 from ganlab.losses import LossSwitch, get_loss
 from ganlab.models import GAN, ModelSpec, get_model_class
 from ganlab.train.distributed import DataParallel
+from ganlab.train.records import (
+    CORE_FIELDS,
+    LinearDecay,
+    SettingChange,
+    StepMetrics,
+    history_rows,
+    learning_rate,
+)
 from ganlab.train.steps import StepFunctions
+
+__all__ = ["CORE_FIELDS", "LinearDecay", "SettingChange", "StepMetrics", "TrainingDiverged", "TrainingSession",
+           "TrainingStopped", "learning_rate"]
 
 # keras.utils.set_random_seed is process-global: hold this while seeding and building.
 _BUILD_LOCK = threading.Lock()
@@ -46,76 +57,8 @@ class TrainingStopped(RuntimeError):
     """The session was stopped (or diverged) and cannot take more steps."""
 
 
-@dataclass(frozen=True)
-class SettingChange:
-    """A setting changed while the run trained: from the step after ``step`` on, ``name`` is ``new``."""
-
-    step: int
-    name: str  # lr_g, lr_d, k or loss
-    old: float | int | str
-    new: float | int | str
-
-
-@dataclass
-class StepMetrics:
-    """One record per generator step (or per single D-only / G-only step)."""
-
-    step: int
-    d_loss: float
-    g_loss: float
-    d_real: float  # mean D(x): probability for minimax/NS/hinge, raw output for LS/Wasserstein
-    d_fake: float  # mean D(G(z)), same convention
-    time: float  # seconds since the session started training
-    steps_per_sec: float  # smoothed over the last 20 steps
-    kind: str = "train"  # "train", "d" (D-only) or "g" (G-only)
-    extras: dict[str, float] = field(default_factory=dict)  # gp, mi, l1, ...
-
-    def as_dict(self) -> dict[str, Any]:
-        """Flat dict (extras inlined) for CSV and JSON."""
-        d = asdict(self)
-        d.update(d.pop("extras"))
-        return d
-
-    @classmethod
-    def from_dict(cls, row: dict[str, Any]) -> StepMetrics:
-        """Inverse of :meth:`as_dict`: the named fields, and every other column as an extra (the
-        settings columns of a run changed while it trained are settings, not measures: left out)."""
-        named = {f.name for f in fields(cls)} - {"extras"}
-        return cls(**{k: row[k] for k in named if k in row},
-                   extras={k: v for k, v in row.items() if k not in named and k not in LIVE_SETTINGS})
-
-
-LIVE_SETTINGS = tuple(s.name for s in settings() if s.live)  # lr_g, lr_d, k, loss: may change while it trains
-
-
-CORE_FIELDS = ("d_loss", "g_loss", "d_real", "d_fake")
 CALL_S = 0.05  # fused calls of 25-50 ms: pause and the live view stay prompt
 MAX_CHUNK = 256  # most steps in one fused call
-
-
-@keras.saving.register_keras_serializable(package="ganlab")
-class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """A learning rate constant until update ``start``, then falling linearly to 0 at update ``end``."""
-
-    def __init__(self, rate: float, start: int, end: int):
-        self.rate, self.start, self.end = float(rate), int(start), int(end)
-
-    def __call__(self, step: Any) -> Any:
-        """The rate at optimizer update ``step`` (its ``iterations``, restored on resume)."""
-        left = (self.end - keras.ops.cast(step, "float32")) / max(self.end - self.start, 1)
-        return self.rate * keras.ops.clip(left, 0.0, 1.0)
-
-    def get_config(self) -> dict[str, Any]:
-        """Keras serialization."""
-        return {"rate": self.rate, "start": self.start, "end": self.end}
-
-
-def learning_rate(rate: float, config: TrainConfig, updates_per_step: int = 1) -> float | LinearDecay:
-    """The optimizer's learning rate: constant, or ``LinearDecay`` from ``config.lr_decay_start`` to
-    ``config.steps`` (D makes ``k`` updates per step, so its schedule counts k times as many)."""
-    if config.lr_decay_start is None:
-        return rate
-    return LinearDecay(rate, config.lr_decay_start * updates_per_step, config.steps * updates_per_step)
 
 
 class TrainingSession:
@@ -361,6 +304,31 @@ class TrainingSession:
             raise TrainingDiverged(self.stop_reason)
         return record
 
+    def warm_up(self) -> float:
+        """Compile the programs a run calls first (a single train step, then fused calls) by running each
+        once and putting every variable back: the run itself is unchanged (same weights, optimizer
+        state, random numbers and data order), and its first step after Start needs no compile.
+        Returns the seconds it took (0 for a data-parallel run, which compiles on its first call)."""
+        if self.parallel is not None or self._stop.is_set():
+            return 0.0
+        t0 = time.perf_counter()
+        with self._lock:
+            saved = [np.array(v.value) for v in self.fns.state]
+            per_step, rows = self.config.k, self.dataset.index_sampler(self.config.batch_size, 0)
+            flat = rows(per_step).reshape(-1)
+            source = self._source if self._source is not None else {
+                key: value[flat % len(value)] for key, value in self._arrays.items()}
+            index = flat.reshape(1, per_step, -1) if self._source is not None else np.arange(
+                flat.size, dtype=np.int32).reshape(1, per_step, -1)
+            try:
+                self.fns.train(source, index[0])
+                self.fns.train_many(source, index)
+            finally:
+                for v, value in zip(self.fns.state, saved):
+                    v.assign(value)
+            self._compiled.add("train")
+        return time.perf_counter() - t0
+
     def step_in_phases(self, observe: Callable[[str, int, dict], None]) -> StepMetrics:
         """One train step, exactly step("train")'s (same phases, same random numbers), run phase by
         phase: ``observe(phase, i, outputs)`` sees each one (StepFunctions.run_phases) while D and G stand
@@ -426,19 +394,8 @@ class TrainingSession:
             return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt, self.history_rows(), card)
 
     def history_rows(self) -> list[dict[str, Any]]:
-        """The per-step records as rows for history.csv; when settings changed while it trained, each
-        row also says the settings in force at that step (lr_g, lr_d, k, loss)."""
-        rows = [r.as_dict() for r in list(self.history)]
-        if not self.changes:
-            return rows
-        first = {n: next((c.old for c in self.changes if c.name == n), getattr(self.config, n)) for n in LIVE_SETTINGS}
-        current, pending = dict(first), sorted(self.changes, key=lambda c: c.step)
-        for row in rows:
-            while pending and pending[0].step < row["step"]:
-                change = pending.pop(0)
-                current[change.name] = change.new
-            row.update(current)
-        return rows
+        """The per-step records as rows for history.csv (with the settings in force, after a change)."""
+        return history_rows(list(self.history), self.changes, self.config)
 
     @classmethod
     def resume_from(cls, path: str | Path, dataset: Dataset | None = None,
@@ -459,6 +416,7 @@ class TrainingSession:
             checkpoints.load_optimizer(session.d_opt, folder / "d_optimizer.npz")
         session.step_count = int(card["step"])
         session.history.extend(StepMetrics.from_dict(row) for row in checkpoints.read_history(folder / "history.csv"))
+        session.changes = [SettingChange(**c) for c in card.get("changes", [])]  # the card's config is after them
         if session.history:
             session._elapsed = float(session.history[-1].time)
         return session

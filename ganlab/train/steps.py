@@ -53,6 +53,7 @@ class StepFunctions:
             if id(v) not in seen:
                 seen.add(id(v))
                 state.append(v)
+        self.state = state  # every variable a train step reads or updates
         self.train = backend.compile_step(self._train, state, xla, relax=(1, 1))  # any k: (k, B) rows
         self.train_many = backend.compile_loop(self._train, state, xla, max_steps=max_steps)
         self.d_only = backend.compile_step(self._d_only, state, xla)

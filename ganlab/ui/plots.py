@@ -184,6 +184,42 @@ class LiveBars:
         self.fig.clear()
 
 
+class LiveSeries:
+    """A small live line plot on a fixed y range (the 2D run's divergence), built once and blitted;
+    laid out again only when the step axis must grow (in round steps, as LiveCurves)."""
+
+    def __init__(self, names: tuple[str, ...], title: str, ylim: tuple[float, float] = (0.0, 1.0)):
+        self.fig = _figure((4.8, 2.6), 80)
+        self.ax = self.fig.subplots()
+        self.lines = {n: self.ax.plot([], [], color=c, lw=1.6, label=n, animated=True)[0]
+                      for n, c in zip(names, (G_COLOR, "#888", D_COLOR, REAL))}
+        self.ax.set_ylim(*ylim)
+        self.ax.set_xlabel("step", fontsize=8)
+        self.ax.set_title(title, fontsize=9)
+        self.ax.grid(alpha=0.25)
+        self.ax.legend(fontsize=7, loc="upper right")
+        self.background = None
+
+    def update(self, steps: list[int], series: dict[str, list[float]]) -> np.ndarray:
+        """New data in, RGB array out."""
+        top = max(steps, default=1)
+        if self.background is None or top > self.ax.get_xlim()[1]:
+            self.ax.set_xlim(0, _nice_ceiling(max(top * 1.1, 10.0)))
+            self.fig.tight_layout()
+            self.fig.canvas.draw()
+            self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
+        else:
+            self.fig.canvas.restore_region(self.background)
+        for name, line in self.lines.items():
+            line.set_data(steps, series.get(name, []))
+            self.ax.draw_artist(line)
+        return _rgb(self.fig.canvas)
+
+    def close(self) -> None:
+        """Free the figure's artists (nothing is registered globally, so nothing else to release)."""
+        self.fig.clear()
+
+
 def accuracy_plot(steps: list[int], series: dict[str, list[float]], title: str) -> np.ndarray:
     """Accuracy (0..1) against step, one line per named series (drawn anew: it changes every few seconds)."""
     return series_plot(steps, series, title, (0.0, 1.0), "lower right")

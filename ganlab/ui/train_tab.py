@@ -18,21 +18,18 @@ import gradio as gr
 
 from ganlab.checkpoints import CheckpointError, write_history
 from ganlab.config import ConfigError, TrainConfig
-from ganlab.data import DATASETS, DataError
+from ganlab.data import DataError
 from ganlab.evaluate.classifier import classifier_for, load_classifier
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
 from ganlab.train import diagnostics
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingStopped
-from ganlab.ui import text, train_why, upload_panel
-from ganlab.ui.presets import PRESETS
+from ganlab.ui import train_layout, train_why
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
-from ganlab.ui.train_form import FormBase, TrainForm, build_form, form_class, with_form
+from ganlab.ui.train_form import TrainForm, form_class, with_form
 from ganlab.ui.train_view import QUALITY_EVERY_S, LiveView, RunDisplay
 
-DATASET_INFO = {False: "or your own data: upload or draw it below",
-                True: "or your own data below, or type a folder under the server's data root"}
 REFRESH_S = 0.5  # the live view updates twice a second
 
 
@@ -47,6 +44,7 @@ class TrainTab:
         self.store = store
         self._classifiers: dict[str, Any] = {}
         self._lazy = threading.Lock()  # one classifier per dataset, one monitor per run, across sessions
+        self._warming = threading.Lock()  # one run prepared before its Start at a time (prepare)
 
     # -- helpers ---------------------------------------------------------------------------
     def _classifier(self, dataset: str):
@@ -115,6 +113,33 @@ class TrainTab:
             return f"**Busy:** {e}", gr.Button("Pause")
         c = run.session.config
         return f"Training **{c.model}** on **{c.dataset}** — {run.session.device}", gr.Button("Pause")
+
+    def prepare(self, form: TrainForm, request: gr.Request) -> None:
+        """Build this session's run for the form and compile its programs before Start is pressed
+        (when the page opens and when a preset is picked), so Start trains at once. One preparation
+        at a time on the server; a run already training, or paired image models, are left alone."""
+        sid = _sid(request)
+        try:
+            config = form.config()
+        except ConfigError:
+            return
+        if REGISTRY[config.model].paired or not self._warming.acquire(blocking=False):
+            return  # pix2pix / SRGAN: too costly to prepare on spec; another preparation: skip this one
+        try:
+            with self.store.control(sid):
+                run = self.store.get(sid)
+                if run is not None and run.active:
+                    return
+                run = self._ensure_run(sid, form)
+                display = self._display(run)
+                if not display.warmed:
+                    run.session.warm_up()
+                    display.warmed = True
+            self.refresh(request, force=True)  # the views' programs too (they only look)
+        except (ConfigError, DataError, ValueError, ServerBusy, TrainingStopped):
+            pass  # Start will say what is wrong
+        finally:
+            self._warming.release()
 
     def pause(self, request: gr.Request):
         """Pause a running training, or resume a paused one."""
@@ -323,102 +348,17 @@ def _repeat_unchanged(outputs: tuple, sent: list) -> tuple:
     return tuple(out)
 
 
-def apply_preset(name: str, form: type[FormBase] = TrainForm):
-    """Fill the controls from a preset and show what to watch for."""
-    preset = PRESETS.get(name, next(iter(PRESETS.values())))
-    return (*preset.form_values(form.config_cls).values(), f"**Watch for:** {preset.note}")
-
-
-def _settings_column(store: SessionStore, form_cls: type[FormBase]) -> tuple[gr.Dropdown, gr.Markdown, dict]:
-    """The preset picker, its note and the settings form (made from the settings table)."""
-    first = next(iter(PRESETS))
-    preset = gr.Dropdown(list(PRESETS), value=first, label="Preset")
-    preset_note = gr.Markdown(f"**Watch for:** {PRESETS[first].note}")
-    choices = {"model": list(REGISTRY), "dataset": list(DATASETS), "loss": list(LOSSES)}
-    extra = {"dataset": {"allow_custom_value": True, "info": DATASET_INFO[store.data_root is not None]}}
-    after = {"dataset": lambda box: upload_panel.build(store, box, list(DATASETS))}
-    form = build_form(PRESETS[first].form_values(form_cls.config_cls), choices, extra, after, form_cls)
-    return preset, preset_note, form
-
-
-def _buttons() -> dict[str, gr.Button]:
-    """The run's controls, by name."""
-    with gr.Row():
-        return {"start": gr.Button("▶ Start", variant="primary"), "pause": gr.Button("Pause"),
-                "step": gr.Button("Step"), "d_step": gr.Button("D-only step"), "g_step": gr.Button("G-only step"),
-                "reset": gr.Button("Reset", variant="stop"), "save": gr.Button("Save")}
-
-
-def _live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> tuple[LiveView, dict[str, Any]]:
-    """The live outputs (status, reading, alarms, curves, view, graph, layers, quality, formula) as
-    components, and the slow-motion controls."""
-    plain = dict(latex_delimiters=[])  # no formula scan in the browser at every update
-    picture = dict(type="filepath", interactive=False, buttons=[], format="png")
-    status = gr.Markdown("Pick a preset or settings, then press **Start**.", elem_id="train-status", **plain)
-    reading = gr.Markdown(diagnostics.reading([], LOSSES["non_saturating"]), elem_id="train-reading", **plain)
-    alarms = gr.Markdown(elem_id="train-alarms", **plain)
-    controls = train_why.build_controls()
-    curves = gr.Image(label="Losses and D's verdicts (every step)", elem_id="train-curves", height=280, **picture)
-    with gr.Row():
-        view = gr.Image(label="Samples / 2D view", elem_id="train-view", height=420, **picture)
-        with gr.Column():
-            side = train_why.build_side()
-            quality = gr.Image(label="Quality meter", elem_id="train-quality", height=220, **picture)
-            quality_md = gr.Markdown(elem_id="train-quality-text", **plain)
-    with gr.Accordion("Where G is pushed, what D looks at (image models)", open=False):
-        why = gr.Image(label="G's push on four fakes; D's saliency on a real and a fake", elem_id="train-why",
-                       **picture)
-        gr.Markdown(text.WHY_HELP)
-    with gr.Accordion("How a GAN trains (with this run's numbers)", open=False):
-        first = form_cls(**{name: box.value for name, box in form.items()})
-        explain = gr.Markdown(diagnostics.objective_text(first.config()),
-                              latex_delimiters=[{"left": "$$", "right": "$$", "display": True}])
-    with gr.Accordion("What the pictures mean", open=False):
-        gr.Markdown(text.pictures_help())
-    live = LiveView(curves=curves, picture=view, quality=quality, status=status, reading=reading, alarms=alarms,
-                    quality_text=quality_md, explain=explain, legend=side["legend"], graph=side["graph"], why=why)
-    return live, {**controls, **side}
-
-
-def _downloads(tab: TrainTab, save: gr.Button) -> None:
-    """One downloads row (the CSV, the saved checkpoint's zip, the TensorBoard logs): each file box
-    stays hidden until it has something to download."""
-    with gr.Row(elem_id="train-downloads"):
-        csv_btn = gr.Button("Download the per-step record (CSV)", size="sm")
-        tb_box = gr.Checkbox(False, label="Write TensorBoard logs",
-                             info="every step's numbers, the samples every 100 steps, the settings")
-        tb_btn = gr.Button("Download TensorBoard logs (zip)", size="sm")
-    with gr.Row():
-        csv_file = gr.File(label="history.csv", interactive=False, visible=False)
-        saved_file = gr.File(label="Saved checkpoint (zip)", interactive=False, visible=False)
-        tb_file = gr.File(label="tensorboard.zip", interactive=False, visible=False)
-    saved_md, tb_md = gr.Markdown(), gr.Markdown()
-    shown = dict(fn=_shown, show_progress="hidden", api_visibility="private")
-    save.click(tab.save, None, [saved_file, saved_md], api_name="save").then(
-        inputs=saved_file, outputs=saved_file, **shown)
-    csv_btn.click(tab.history_csv, None, csv_file, api_name="history_csv").then(
-        inputs=csv_file, outputs=csv_file, **shown)
-    tb_box.change(tab.tensorboard, tb_box, tb_md, api_name="tensorboard")
-    tb_btn.click(tab.tensorboard_zip, None, tb_file, api_name="tensorboard_zip").then(
-        inputs=tb_file, outputs=tb_file, **shown)
-
-
-def _shown(path: str | None):
-    """A file box shown when it holds a file, hidden when it is empty."""
-    return gr.File(visible=path is not None)
-
-
 def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> None:
     """Lay out the Train tab and wire its events (the form has a box per form setting of ``config_cls``)."""
     tab = TrainTab(store)
     form_cls = TrainForm if config_cls is TrainConfig else form_class(config_cls)
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
-            preset, preset_note, form = _settings_column(store, form_cls)
+            preset, preset_note, form = train_layout.settings_column(store, form_cls)
         with gr.Column(scale=3):
-            buttons = _buttons()
-            panels, extra = _live_panels(form, form_cls)
-            _downloads(tab, buttons["save"])
+            buttons = train_layout.buttons()
+            panels, extra = train_layout.live_panels(form, form_cls)
+            train_layout.downloads(tab, buttons["save"])
     panels.pause = buttons["pause"]
     live = list(panels.outputs())
     watch = dict(fn=tab.watch, inputs=None, outputs=live, show_progress="hidden", api_visibility="private",
@@ -426,9 +366,14 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> N
 
     def preset_values(name: str):
         """Fill the controls from a preset and show what to watch for."""
-        return apply_preset(name, form_cls)
+        return train_layout.apply_preset(name, form_cls)
 
-    preset.change(preset_values, preset, [*form.values(), preset_note], api_name="preset")
+    prepare = dict(fn=with_form(tab.prepare, form_cls), inputs_kwargs=form, outputs=None, show_progress="hidden",
+                   api_visibility="private", trigger_mode="always_last")
+    preset.change(preset_values, preset, [*form.values(), preset_note], api_name="preset").then(**prepare)
+    demo = train_layout.current_blocks()
+    if demo is not None:
+        demo.load(**prepare)
     buttons["start"].click(with_form(tab.start, form_cls), inputs_kwargs=form,
                            outputs=[panels.status, buttons["pause"]], api_name="start").then(**watch)
     buttons["pause"].click(tab.pause, None, buttons["pause"], api_name="pause").then(**watch)

@@ -31,6 +31,7 @@ from ganlab.ui.view_2d import DEFAULT_LAYERS, draw_view_2d, legend
 
 QUALITY_EVERY_S = 2.0  # the classifier's verdict, the formula panel, the graph's numbers, the gradient maps
 TRAIL_LENGTH = 6  # refreshes of the fakes' past positions drawn as trails
+JS_LABEL = "JS (bits, 0 = same, 1 = apart)"
 
 
 @dataclass
@@ -71,6 +72,7 @@ class RunDisplay:
     columns: HistoryColumns = field(default_factory=HistoryColumns)  # the history, column by column
     curves: plots.LiveCurves | None = None  # the loss / verdict figure
     bars: plots.LiveBars | None = None  # the classifier's samples-per-class figure
+    js_plot: plots.LiveSeries | None = None  # a 2D run's divergence figure
     monitor: Monitor | None = None  # collapse measures (coverage, class shares); also read by /metrics
     quality_reads: int = 0  # the classifier reading last drawn (Quality.reads)
     quality_visible: bool | None = None  # whether the quality image is shown (None: not yet set)
@@ -83,6 +85,7 @@ class RunDisplay:
     divergence: list[tuple[int, float, float]] = field(default_factory=list)  # (step, JS, KL) per refresh
     slow: Any = None  # the slow-motion step being shown (ui/train_why.py), or None
     phase: int = 0  # the phase of ``slow`` on the screen
+    warmed: bool = False  # its programs were compiled before Start (TrainTab.prepare)
     probe: ImageGradientProbe | None = None  # image GANs: the compiled gradient maps (made on first use)
     why_t: float = 0.0  # when the graph and the gradient maps were last sent
 
@@ -90,7 +93,7 @@ class RunDisplay:
         """Free the live figures and delete the frame files. They stay referenced, closed: an update
         still drawing the released run then fails, instead of making new ones that nobody closes."""
         self.closed = True
-        for drawn in (self.curves, self.bars):
+        for drawn in (self.curves, self.bars, self.js_plot):
             if drawn is not None:
                 drawn.close()
         if self.frames is not None:
@@ -175,10 +178,11 @@ class RunDisplay:
         out.quality_text = text.coverage_reading(quality.coverage, quality.on_data) + " " + text.divergence_reading(
             quality.js, quality.kl)
         if slow_due and self.divergence:
-            steps, js, _ = (list(c) for c in zip(*self.divergence[-300:]))
-            self._show_quality(out, self.frames.write("divergence", plots.series_plot(
-                steps, {"JS (bits, 0 = same, 1 = apart)": js}, "real vs fake, on the heatmap's grid", (0, 1)),
-                palette=True))
+            if self.js_plot is None:
+                self.js_plot = plots.LiveSeries((JS_LABEL,), "real vs fake, on the heatmap's grid")
+            steps, js, _ = (list(c) for c in zip(*self.divergence))
+            self._show_quality(out, self.frames.write("divergence", self.js_plot.update(steps, {JS_LABEL: js}),
+                                                      palette=True))
 
     def _why(self, s: TrainingSession) -> Any:
         """Image GANs: G's push on fixed fakes and D's saliency (None when the model cannot show them)."""
