@@ -80,8 +80,8 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
 
 
 # Gradio's queue looks for new events every 1 ms and for progress every 10 ms (on Linux), waking
-# the server ~1,100 times a second even when idle: 26 ms of CPU a second here, and each wake-up
-# interrupts training on a 2-core laptop. 10 ms / 100 ms: 8 ms/s, at most 10 ms added to a click.
+# the server about a thousand times a second even when idle, and each wake-up takes CPU from
+# training on a 2-core laptop. 10 ms / 100 ms wake it a tenth as often, at most 10 ms added to a click.
 QUEUE_POLL_S, PROGRESS_POLL_S = 0.01, 0.1
 # The Train tab sends the sample grid at its own size (a 6×6 MNIST grid is 182 px: fewer bytes to
 # encode, fetch and decode twice a second); the browser scales it up with crisp pixels.
@@ -90,8 +90,8 @@ CSS = "#train-view img { width: 100%; height: 100%; object-fit: contain; image-r
 
 # Gradio's launch checks that its own page answers before returning: HEAD / with a 3 s limit, and it
 # gives up at the first timeout ("When localhost is not accessible, a shareable link must be
-# created"). A loaded server (a class's trainings on two cores, or CI beside Chromium) can take longer
-# to render the page's first config, so launch waits this long instead, retrying.
+# created"). A loaded server (a class's trainings on two cores, or tests beside a browser) can take
+# longer to render the page's first config, so launch waits this long instead, retrying.
 LOCAL_CHECK_S = 60.0
 
 

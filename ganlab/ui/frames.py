@@ -1,10 +1,10 @@
 """Live pictures as small PNG files that the browser fetches, written fast and cleaned up.
 
-Handing Gradio a numpy array makes it encode a PNG at zlib level 6 (17 ms for the 768×264 loss
-figure here) and keep every frame in its cache for the server's lifetime (~0.9 GB an hour at two
-frames a second). A training run's live view instead writes its own frames into a folder inside
-Gradio's cache (so Gradio serves them without copying): level-1 zlib, plots reduced to a 64-colour
-palette (3 ms, a third of the bytes), and only the last few frames of each picture kept. A run's
+Handing Gradio a numpy array makes it encode a PNG at zlib level 6 (slow for a live figure) and
+keep every frame in its cache for the server's lifetime (the cache grows for as long as a run
+streams). A training run's live view instead writes its own frames into a folder inside Gradio's
+cache (so Gradio serves them without copying): level-1 zlib, plots reduced to a 64-colour palette
+(much faster, and far fewer bytes), and only the last few frames of each picture kept. A run's
 frames outlive it by a few seconds (``LINGER_S``): the page may still be fetching the last ones when
 Reset frees the run, and a deleted file there logs a traceback on the server.
 """

@@ -15,8 +15,8 @@ import gradio as gr
 def unopened_image(max_bytes: int = 20 * 2**20, **kwargs: Any) -> gr.Image:
     """A gr.Image input (type="filepath") whose handler gets the uploaded file's path unopened.
 
-    gr.Image opens (and may decode) every upload before the handler runs, so a corrupt file gave
-    Gradio's generic error and a huge one cost its full size in memory; here the handler
+    gr.Image opens (and may decode) every upload before the handler runs, so a corrupt file gets
+    Gradio's generic error and a huge one costs its full size in memory; here the handler
     (explore.sketch, explore.upscale) checks size and pixel count first. (An instance override,
     not a subclass: Gradio writes a .pyi file beside any module that subclasses a component.)
     """

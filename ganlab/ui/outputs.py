@@ -4,8 +4,8 @@ gr.Image (Gradio 6.31) saves an array as ``<cache>/<hash of the PNG>/image.png``
 ``write_bytes`` every time, even when that file is already there. When two events make the same
 picture (two students at the Playground's default seed; a tab's first drawing and the change event it
 sets off), the second write truncates the file while a browser is downloading it: the server logs
-"Too much data for declared Content-Length" and the browser shows a broken image (seen in CI). Here
-the PNG is written once, under a temporary name and renamed into place; an existing copy is reused.
+"Too much data for declared Content-Length" and the browser shows a broken image. Here the PNG is
+written once, under a temporary name and renamed into place; an existing copy is reused.
 (An instance override, as in ganlab.ui.inputs: Gradio writes a .pyi file beside a subclass's module.)
 """
 

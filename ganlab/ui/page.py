@@ -3,7 +3,7 @@
 Gradio 6.31 shows a StatusTracker while the page loads and removes it once the app is ready, but
 the tracker's elapsed-time loop (``requestAnimationFrame`` calling itself while its ``_timer`` flag
 is set) is never told to stop. For as long as the page is open the browser then runs a callback and
-a frame 60 times a second: measured here as most of Chromium's CPU while the Train tab streams, CPU
+a frame 60 times a second, a large share of the browser's CPU while the Train tab streams, CPU
 taken from training on a 2-core laptop. The loop keeps the ``requestAnimationFrame`` it found when
 its module loaded, so the fix must run before the app's modules: this middleware puts a small
 script at the top of the page's ``<head>``. The script lets callbacks scheduled by the status

@@ -40,13 +40,13 @@ def _nice_ceiling(v: float) -> float:
 class LiveCurves:
     """The two-panel loss / D-verdict figure, built once per run and updated in place.
 
-    Redrawing the whole figure (axes, ticks, text) costs ~110 ms of CPU here, ~150 ms with the
-    margins re-fitted; this class redraws it only when the axis limits must change (the step axis
-    grows in round steps of 1, 2, 3, 5 × 10^k: four redraws per tenfold, where 1-1.5-2-3-4-5-6-8
-    took eight) and re-fits the margins only when the tick labels can change width (new y-limits,
-    or one more digit in the step axis). Otherwise it blits: restores the cached background and
-    draws just the lines (~7 ms). The legends sit below the axes, in the background, so no text is
-    drawn per frame. That CPU time would otherwise be taken from training on a 2-core laptop.
+    Redrawing the whole figure (axes, ticks, text) is costly, re-fitting the margins more so; this
+    class redraws it only when the axis limits must change (the step axis grows in round steps of
+    1, 2, 3, 5 × 10^k: four redraws per tenfold) and re-fits the margins only when the tick labels
+    can change width (new y-limits, or one more digit in the step axis). Otherwise it blits:
+    restores the cached background and draws just the lines, a small fraction of a full redraw.
+    The legends sit below the axes, in the background, so no text is drawn per frame. That CPU time
+    would otherwise be taken from training on a 2-core laptop.
     """
 
     def __init__(self, equilibrium: float | None, probability_scores: bool, extras: tuple[str, ...] = ()):

@@ -98,8 +98,8 @@ class SessionStore:
     @contextlib.contextmanager
     def control(self, sid: str) -> Iterator[None]:
         """Hold this session's controls (Start, Step, Pause, Reset) one at a time: a browser sends a
-        quick Start-then-Reset at once, and a Reset that overtook the Start's model building found no
-        run to stop, so the run the student had just reset trained on."""
+        quick Start-then-Reset at once, and a Reset that overtakes the Start's model building would
+        find no run to stop, so the run the student has just reset would train on."""
         with self._lock:
             lock = self._controls.setdefault(sid, threading.Lock())
         with lock:

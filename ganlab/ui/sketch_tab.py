@@ -110,7 +110,7 @@ def enlarge(image: np.ndarray, factor: int, smooth: bool = True) -> np.ndarray:
 
 def canvas_value(image: str) -> dict:
     """An ImageEditor value with the PNG file ``image`` as its background (for examples). A file, not
-    its pixels: gr.Examples compares and serialises each value, which took ~11 s for 512² arrays."""
+    its pixels: gr.Examples compares and serialises each value, which is slow for canvas-sized arrays."""
     return {"background": image, "layers": [], "composite": image}
 
 

@@ -263,7 +263,7 @@ class TrainTab:
         """Stream the live view while this session trains: one update every REFRESH_S seconds.
 
         One long-lived streaming event instead of a timer: a timer starts a new event each tick,
-        which cost the browser ~40 ms of CPU per tick here, taken from training on a 2-core laptop.
+        which costs the browser CPU at every tick, taken from training on a 2-core laptop.
         Ends when training pauses or stops (after drawing the final state), or when a newer
         watcher for the same run takes over (it draws everything afresh first).
         """
@@ -333,7 +333,7 @@ def _repeat_unchanged(outputs: tuple, sent: list) -> tuple:
 
     Gradio sends each streamed output as a diff against the previous one, so a repeated value
     costs nothing in the browser; a gr.skip() instead makes the server build a new component
-    object for that output (~1 ms each, seven per update here, on the CPU training needs).
+    object for that output at every update, on the CPU training needs.
     """
     out = []
     for i, value in enumerate(outputs):
