@@ -36,7 +36,8 @@ CORE_COLUMNS = ("step", *CORE_FIELDS)  # the columns every record has, in displa
 
 class HistoryColumns:
     """The columns of a growing StepMetrics list, updated with only the records added since the
-    last call (a live view redraws twice a second; re-reading 100,000 records each time took ~30 ms).
+    last call (a live view redraws twice a second; re-reading every record each time would cost
+    more the longer the run).
     """
 
     def __init__(self) -> None:

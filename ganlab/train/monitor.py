@@ -57,11 +57,11 @@ def real_points(session: TrainingSession, count: int = REAL_POINTS) -> np.ndarra
 class Monitor:
     """Collapse measures of one TrainingSession, kept between calls.
 
-    A measure needs G's samples, a forward pass taken from training (~9 ms for the 512 points of
-    a 2D run on a busy 2-core laptop), and the classifier's reading another. So the measures are
-    renewed at most every ``every_s`` seconds (or when ``force``), and between renewals the last
-    ones stand; only the 2D measures (coverage, KL / JS: ~1 ms once the samples are there) are renewed
-    at every call that brings samples (the live view draws them twice a second anyway).
+    A measure needs G's samples, a forward pass taken from training, and the classifier's reading
+    another. So the measures are renewed at most every ``every_s`` seconds (or when ``force``), and
+    between renewals the last ones stand; only the 2D measures (coverage, KL / JS: cheap once the
+    samples are there) are renewed at every call that brings samples (the live view draws them
+    twice a second anyway).
     """
 
     def __init__(self, session: TrainingSession, predict: Callable[[np.ndarray], np.ndarray] | None = None,

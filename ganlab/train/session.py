@@ -73,7 +73,7 @@ class TrainingSession:
         loaded = dataset if dataset is not None else dataset_for(config)
         self.dataset = cls.prepare_data(loaded, config.options)
         is_image = self.dataset.kind == "image"
-        # Tiny 2D MLPs gain nothing from bf16 (measured ~600 steps/s either way): keep float32.
+        # Tiny 2D MLPs gain nothing from bf16 (no faster, less precise): keep float32.
         auto_2d = config.precision == "auto" and not is_image
         precision = "float32" if auto_2d else backend.resolve_precision(config.precision)
         loss = get_loss(config.loss or cls.default_loss).name  # the canonical name, not an alias
