@@ -52,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     demo = build_app(store)
     # Everything built so far (TensorFlow, Gradio, the page) lives as long as the server: move it out of
     # the garbage collector's reach, so the full collection after each Reset (ui.sessions.free_memory)
-    # scans only what runs made — 0.5 s holding the GIL, every user's requests waiting, without this.
+    # scans only what runs made: scanning it all holds the GIL long enough to keep every user waiting.
     gc.collect()  # garbage left by the build is freed now, not frozen with the rest
     gc.freeze()
     where = {}

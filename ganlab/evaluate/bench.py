@@ -67,8 +67,8 @@ def tutorial_reference_step(batch_size: int = 256, noise_dim: int = 100) -> Call
 # in the backward pass still reads the BiasAdd output, logs "remapper failed: INVALID_ARGUMENT:
 # Mutation::Apply error: fanout '.../LeakyReluGrad' exist for missing node '.../BiasAdd'" and keeps
 # that graph unfused. The tutorial's step does it (its code, as anyone runs it there, so it is measured
-# as it is); so do ganlab's float32 conv discriminators (seen with TF_ENABLE_ONEDNN_OPTS=1 on an AVX2
-# CPU). The line is explained rather than hidden.
+# as it is); so do ganlab's float32 conv discriminators, also on CPUs where TF_ENABLE_ONEDNN_OPTS=1
+# turns oneDNN on. The line is explained rather than hidden.
 GRAPPLER_NOTE = ("  note: TensorFlow's 'remapper failed: INVALID_ARGUMENT ... LeakyReluGrad ... BiasAdd' "
                  "lines are harmless: with oneDNN on, grappler could not fuse a discriminator's "
                  "Conv2D+BiasAdd+LeakyReLU (its gradient needs the BiasAdd output) and ran that graph "

@@ -6,11 +6,11 @@ their principal components, and regress z onto the PCA coordinates to get one la
 component. Why that layer: it is the earliest place where the generator has mixed z into the
 features that every later layer draws from, it exists in every generator (no classifier needed, so
 it also works for a model trained today on any dataset), and the GANSpace paper found early layers
-give the most global, "semantic" edits. Measured on the shipped models, a unit step along the first
-directions changes the image 2.5-3.5× more than a unit step along a raw z entry (see
-``Directions.effect``); classifier features or raw pixels as PCA input gave similar edits, so we
-keep the model-agnostic choice. For conditional models the features are centred per class, so the
-directions describe style within a class (thickness, slant, width), not the class itself.
+give the most global, "semantic" edits. A unit step along the first directions changes the image
+more than a unit step along a raw z entry (``Directions.effect`` measures it per model); classifier
+features or raw pixels as PCA input give similar edits, so the model-agnostic choice stays. For
+conditional models the features are centred per class, so the directions describe style within a
+class (thickness, slant, width), not the class itself.
 """
 
 from __future__ import annotations
@@ -104,7 +104,8 @@ def _features(gan: Any, sampler: Sampler, inputs: dict[str, np.ndarray]) -> tupl
 
 
 def compute_directions(gan: Any, sampler: Sampler, k: int = N_DIRECTIONS, samples: int = PCA_SAMPLES) -> Directions:
-    """GANSpace directions of a generator and each one's effect on the picture (about a second on 2 cores)."""
+    """GANSpace directions of a generator and each one's effect on the picture (costly: one generator
+    pass over ``samples`` latents, a PCA and the effect measurement; compute once per generator)."""
     dim, n_cls = int(gan.spec.latent_dim), int(gan.spec.num_classes)
     z = latents(samples, dim, seed=12345)
     inputs: dict[str, np.ndarray] = {"z": z}

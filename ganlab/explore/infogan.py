@@ -160,7 +160,8 @@ def sweep(model: InfoGANModel, code: int, values: tuple[float, ...] = FIGURE_VAL
 
 def figure(images: np.ndarray, row_labels: list[str], values: tuple[float, ...], title: str,
            highlight: float | None = None, scale: int = 3) -> np.ndarray:
-    """Render a sweep as an RGB uint8 array with labelled rows and columns (PIL, ~10 ms).
+    """Render a sweep as an RGB uint8 array with labelled rows and columns (PIL: cheap enough to
+    redraw at every slider move).
 
     ``highlight``: outline the column whose value is nearest to it (the slider's position).
     """

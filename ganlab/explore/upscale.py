@@ -5,9 +5,9 @@ Inputs: any PNG/JPEG/... file, PIL image or array. Checked before decoding: file
 ``MAX_FILE_BYTES``) and pixel count (at most ``MAX_DECODE_PIXELS``). Grayscale becomes RGB; alpha
 is composited over white (the emojis were trained on white); 16-bit and float images are scaled
 to 8 bits. The generator is fully convolutional, so inputs up to ``MAX_SIDE`` pixels on their
-longer side are upscaled whole (a 128² input gives 512²: measured 0.6-1.8 s on a busy 2-core CPU,
-against ~30 ms for 32²); larger ones are refused with a message saying to shrink or crop them, or to
-tick "shrink it 4× first" in the tab (no tiling: the demo is for small pictures).
+longer side are upscaled whole (a 128² input gives 512²; the time grows with the pixel count, so
+``MAX_SIDE`` bounds what one request costs); larger ones are refused with a message saying to shrink
+or crop them, or to tick "shrink it 4× first" in the tab (no tiling: the demo is for small pictures).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from ganlab.images import bicubic_up, nearest_up, to_uint8
 from ganlab.models.srgan import SCALE
 
 DEFAULT_CHECKPOINT = "srgan-openmoji"
-MAX_SIDE = 128  # longest input side upscaled (→ 512 px out; 0.6-1.8 s on a busy 2-core CPU)
+MAX_SIDE = 128  # longest input side upscaled (→ 512 px out; bounds the time one request takes)
 MIN_SIDE = 4
 MAX_FILE_BYTES = 20_000_000  # refuse bigger uploads before reading them
 MAX_DECODE_PIXELS = 40_000_000  # refuse "decompression bombs" from the header, before decoding

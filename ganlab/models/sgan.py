@@ -12,7 +12,7 @@ and G minimises feature matching, ‖mean f(x_unl) − mean f(G(z))‖², on D's
 Networks as in the paper's MNIST model, with weight normalisation (its data-dependent initialisation
 replaced by the scale it would choose for unit-variance pre-activations): D an MLP, by default
 500-250-250 ReLU (the paper's 1000-500-250-250-250 is ``--option hidden=[1000,500,250,250,250]``,
-2.5× slower on a CPU), with Gaussian noise on its input (σ 0.3 on [0, 1] pixels) and after
+much slower on a CPU), with Gaussian noise on its input (σ 0.3 on [0, 1] pixels) and after
 every hidden layer (σ 0.5); G an MLP 500-500 (softplus + batch norm) to 784 pixels.
 
 A *baseline* twin — the same classifier body, its own weights — is trained in the same steps on the
@@ -80,7 +80,7 @@ class SemiSupervisedGAN(GAN):
     summary = "semi-supervised GAN: D classifies K digits + 'fake', learning from few labels"
     losses = ("non_saturating", "minimax")  # the same D loss on logsumexp(l); G uses feature matching
     default_latent_dim = 100
-    default_lr = (3e-4, 1e-3)  # (G, D): G at 1e-3 collapsed after 3-4k steps on MNIST (D(G(z)) -> 0)
+    default_lr = (3e-4, 1e-3)  # (G, D): G at D's rate collapses on MNIST (D(G(z)) -> 0)
     default_betas = (0.5, 0.999)
     default_batch_size = 100
     default_options = {"labels_per_class": 10, "label_seed": 0, "input_noise": 0.3, "hidden_noise": 0.5,

@@ -18,9 +18,9 @@ G(z, sentence) → fake; real + wrong sentence (one named attribute changed) →
 L_D = L(real) + ½ L(fake) + ½ L(wrong). A documented help beside it: auxiliary heads on D's image
 features (digit, thickness, slant, width classes; AC-GAN style) are trained on real images, and G
 is asked (``aux_weight``) to make them read the attributes its sentence names. With those heads alone
-G collapsed (one image per sentence whatever z, in a first run at 1,000 steps), so G also carries
-MSGAN's mode-seeking term (``mode_seeking``): each batch's second half repeats the first half's
-sentences with other noise, and G is penalised when the two images of a pair are alike.
+G can collapse (one image per sentence whatever z), so G also carries MSGAN's mode-seeking term
+(``mode_seeking``): each batch's second half repeats the first half's sentences with other noise,
+and G is penalised when the two images of a pair are alike.
 """
 
 from __future__ import annotations
