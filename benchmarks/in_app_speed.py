@@ -57,8 +57,9 @@ def headless(choice: str, seconds: float, warmup: float = 5.0) -> float:
     return rate
 
 
-def in_app(choice: str, seconds: float, warmup: float = 8.0) -> float:
-    """Steps/s of the same training started and watched in the app in Chromium."""
+def in_app(choice: str, seconds: float, warmup: float = 8.0, layers: bool = True) -> float:
+    """Steps/s of the same training started and watched in the app in Chromium (2D runs: with every
+    layer of the 2D view on, or with all of them unticked)."""
     preset, dataset, _ = CHOICES[choice]
     expected = config_for(choice)
     from playwright.sync_api import sync_playwright
@@ -73,8 +74,14 @@ def in_app(choice: str, seconds: float, warmup: float = 8.0) -> float:
         page.get_by_label("Dataset").fill(dataset)
         page.get_by_label("Dataset").press("Enter")
         page.get_by_label("Stop after (steps)").fill("1000000")
+        if not layers:
+            from ganlab.ui.view_2d import LAYERS
+
+            for name in LAYERS:
+                page.locator("#train-layers").get_by_label(name).uncheck()
         page.get_by_role("button", name="▶ Start").click()
-        run = wait_for(lambda: next(iter(store._runs.values()), None), timeout=60)
+        run = wait_for(lambda: next((r for r in store._runs.values() if r.active), None), timeout=60,
+                       what="the run Start trains (not the one prepared when the page opened)")
         got = run.session.config
         assert (got.model, got.dataset, got.batch_size) == (expected.model, expected.dataset, expected.batch_size)
         time.sleep(warmup)
@@ -93,7 +100,11 @@ def main() -> None:
     p.add_argument("--warmup", type=float, default=8.0,
                    help="seconds after Start before the in-app window (the page's first load also computes "
                         "the Playground's directions and compiles its samplers)")
+    p.add_argument("--layers", action="store_true",
+                   help="2D presets: compare the app with every layer of the 2D view on against all off")
     args = p.parse_args()
+    if args.layers:
+        return compare_layers(args)
     a, b = [], []
     for i in range(args.rounds):
         a.append(headless(args.preset, args.seconds))
@@ -102,6 +113,18 @@ def main() -> None:
     ha, ib = sum(a) / len(a), sum(b) / len(b)
     print(f"{CHOICES[args.preset][2]}: headless {ha:.2f} steps/s, in-app (Chromium open, 2 Hz refresh) "
           f"{ib:.2f} steps/s -> in-app is {100 * ib / ha:.0f}% of headless")
+
+
+def compare_layers(args: argparse.Namespace) -> None:
+    """Alternate in-app rounds with every 2D layer on and with all off; print both and their ratio."""
+    on, off = [], []
+    for i in range(args.rounds):
+        off.append(in_app(args.preset, args.seconds, args.warmup, layers=False))
+        on.append(in_app(args.preset, args.seconds, args.warmup, layers=True))
+        print(f"round {i + 1}: layers off {off[-1]:.1f} steps/s, all layers on {on[-1]:.1f} steps/s", flush=True)
+    a, b = sum(off) / len(off), sum(on) / len(on)
+    print(f"{CHOICES[args.preset][2]} in the app: layers off {a:.1f} steps/s, all on {b:.1f} steps/s "
+          f"-> {100 * b / a:.0f}% with every layer on")
 
 
 if __name__ == "__main__":

@@ -134,8 +134,8 @@ class TrainTab:
                 display = self._display(run)
                 if not display.warmed:
                     run.session.warm_up()
+                    self.refresh(request, force=True)  # the views' programs too (they only look)
                     display.warmed = True
-            self.refresh(request, force=True)  # the views' programs too (they only look)
         except (ConfigError, DataError, ValueError, ServerBusy, TrainingStopped):
             pass  # Start will say what is wrong
         finally:
