@@ -13,7 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ganlab.explore.infogan import InfoGANModel
+InfoGANModel = Any  # a loaded InfoGAN (ganlab.explore.infogan.InfoGANModel): measured here, loaded there
+
 
 MEASURE_VALUES = (-1.0, -0.5, 0.0, 0.5, 1.0)  # the training range: where meanings are measured
 # What a continuous code can "look like", and the image measurement that tells it.
