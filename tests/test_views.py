@@ -33,6 +33,7 @@ def _weights(s):
 
 
 # -- a step in slow motion ----------------------------------------------------------------------
+@pytest.mark.slow  # every model's slow step against its normal step: over a minute on 2 cores
 def test_a_slow_step_is_the_normal_step():
     k = 2  # both phases: a plain D update, then the last D update with G's
     a, b = _ring(k=k), _ring(k=k)
