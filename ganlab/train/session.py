@@ -260,17 +260,19 @@ class TrainingSession:
             self._stop.set()
         return records
 
-    def _advance(self, n: int, kind: str = "train") -> list[StepMetrics]:
-        """n steps (one compiled call: fused when n > 1); the records, up to a divergence."""
+    def _advance(self, n: int, kind: str = "train", fused: bool = False) -> list[StepMetrics]:
+        """n steps in one compiled call (the fused program when n > 1 or ``fused``); the records, up to a
+        divergence. run() always calls the fused program, so a run compiles one program, not two."""
         if self._stop.is_set():
             raise TrainingStopped(self.stop_reason or "this session was stopped")
         per_step = self.config.k if kind == "train" else 1
         source, rows = self._inputs(n, per_step)
+        single = n == 1 and not (fused and kind == "train" and self.parallel is None)
         with self._lock:
             t0 = time.perf_counter()
-            self.compiling = kind not in self._compiled if n == 1 else self.fns.train_many.compiles() == 0
+            self.compiling = kind not in self._compiled if single else self.fns.train_many.compiles() == 0
             try:
-                if n == 1:
+                if single:
                     fn: Callable = {"train": self.fns.train, "d": self.fns.d_only, "g": self.fns.g_only}[kind]
                     inputs = self._place(source, rows[0]) if self._place else (source, rows[0])
                     values = {k: v[None] for k, v in backend.fetch(fn(*inputs)).items()}
@@ -305,8 +307,8 @@ class TrainingSession:
         return record
 
     def warm_up(self) -> float:
-        """Compile the programs a run calls first (a single train step, then fused calls) by running each
-        once and putting every variable back: the run itself is unchanged (same weights, optimizer
+        """Compile the program a run calls (the fused steps of run()) by running it once and putting
+        every variable back: the run itself is unchanged (same weights, optimizer
         state, random numbers and data order), and its first step after Start needs no compile.
         Returns the seconds it took (0 for a data-parallel run, which compiles on its first call)."""
         if self.parallel is not None or self._stop.is_set():
@@ -321,12 +323,10 @@ class TrainingSession:
             index = flat.reshape(1, per_step, -1) if self._source is not None else np.arange(
                 flat.size, dtype=np.int32).reshape(1, per_step, -1)
             try:
-                self.fns.train(source, index[0])
-                self.fns.train_many(source, index)
+                self.fns.train_many(source, index)  # what run() calls (Step's single step compiles on its own)
             finally:
                 for v, value in zip(self.fns.state, saved):
                     v.assign(value)
-            self._compiled.add("train")
         return time.perf_counter() - t0
 
     def step_in_phases(self, observe: Callable[[str, int, dict], None]) -> StepMetrics:
@@ -373,7 +373,7 @@ class TrainingSession:
             self.status = "running"
             left = target - self.step_count
             try:
-                records = self._advance(min(self.chunk, left))
+                records = self._advance(min(self.chunk, left), fused=True)
             except TrainingStopped:
                 return
             yield from records
