@@ -60,6 +60,11 @@ def main(argv: list[str] | None = None) -> None:
         where["server_name"] = args.host
     if args.port:  # else Gradio reads GRADIO_SERVER_PORT itself (default 7860)
         where["server_port"] = args.port
+    import threading
+
+    from ganlab.ui.train_tab import warm_process
+
+    threading.Thread(target=warm_process, name="ganlab-warm-up", daemon=True).start()
     try:
         launch(demo.queue(default_concurrency_limit=8), auth=auth, **where)
     finally:

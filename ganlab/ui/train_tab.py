@@ -22,10 +22,11 @@ from ganlab.data import DataError
 from ganlab.evaluate.classifier import classifier_for, load_classifier
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
-from ganlab.train import diagnostics
+from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
-from ganlab.train.session import TrainingDiverged, TrainingStopped
+from ganlab.train.session import TrainingDiverged, TrainingSession, TrainingStopped
 from ganlab.ui import train_layout, train_why
+from ganlab.ui.presets import PRESETS
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 from ganlab.ui.train_form import TrainForm, form_class, with_form
 from ganlab.ui.train_view import QUALITY_EVERY_S, LiveView, RunDisplay
@@ -307,6 +308,16 @@ class TrainTab:
         display = self._display(run)
         with display.drawing:  # one drawing at a time: two watchers meet on Pause (the new one starts
             return display.redraw(run.session, self._monitor(run), force)  # while the old may still draw)
+
+
+def warm_process() -> None:
+    """Build, compile and look at a run of the first preset once, then drop it: the process's first
+    run pays for loading TensorFlow's and Keras' machinery, so the server pays it at launch (in the
+    background), not the first student who presses Start."""
+    first = next(iter(PRESETS.values()))
+    session = TrainingSession(TrainForm(**first.form_values()).config())
+    session.warm_up()
+    views.view_2d(session)
 
 
 def safe_name(text: str) -> str:
