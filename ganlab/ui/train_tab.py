@@ -46,6 +46,7 @@ class TrainTab:
         self._classifiers: dict[str, Any] = {}
         self._lazy = threading.Lock()  # one classifier per dataset, one monitor per run, across sessions
         self._warming = threading.Lock()  # one run prepared before its Start at a time (prepare)
+        self.layers: dict[str, tuple[str, ...]] = {}  # session -> the 2D layers its checkboxes show
 
     # -- helpers ---------------------------------------------------------------------------
     def _classifier(self, dataset: str):
@@ -95,7 +96,9 @@ class TrainTab:
         run = self.store.get(sid)
         if run is None or self._display(run).requested != config or run.session.stopped:
             run = self.store.create(sid, config)
-            self._display(run).requested = config
+            display = self._display(run)
+            display.requested = config
+            display.layers = self.layers.get(sid, display.layers)  # the boxes as this session ticked them
         return run
 
     # -- events ----------------------------------------------------------------------------

@@ -90,13 +90,20 @@ class WhyViews:
         except ValueError as e:
             return {"status": "not 2d", "step": run.session.step_count, "message": str(e)}
 
-    def set_layers(self, layers: list[str], request: gr.Request) -> None:
-        """Keep the 2D view's ticked layers for this session's run (drawn at the next update)."""
+    def set_layers(self, layers: list[str], request: gr.Request):
+        """Keep the 2D view's ticked layers for this browser session (its runs to come too) and redraw
+        the view with them at once (a paused or finished run has no stream to do it)."""
+        chosen = tuple(name for name in LAYERS if name in (layers or ()))
+        self.tab.layers[self.tab.sid(request)] = chosen
         run = self._run(request)
-        if run is not None:
-            display = self.tab.display_of(run)
-            display.layers = tuple(name for name in LAYERS if name in (layers or ()))
-            display.drawn = None  # redraw at the next update, even if no step was made
+        if run is None:
+            return gr.skip(), gr.skip()
+        display = self.tab.display_of(run)
+        display.layers = chosen
+        if display.slow is not None:
+            return gr.skip(), gr.skip()  # a slow-motion phase is on the screen: the next update draws them
+        update = self.tab.refresh(request, force=True)
+        return update.picture, update.legend
 
     def slow_step(self, form: TrainForm, request: gr.Request):
         """One training step of the run's own algorithm, shown phase by phase (Next phase goes on)."""
@@ -121,7 +128,12 @@ class WhyViews:
         display.phase += 1
         if display.phase >= display.slow.k + 2:
             display.slow, display.drawn = None, None
-            update = self.tab.refresh(request, force=True)
+            try:
+                update = self.tab.refresh(request, force=True)
+            except RuntimeError:
+                if not display.closed:
+                    raise
+                return gr.skip(), "", gr.skip(), gr.Button(visible=False)  # the run was released meanwhile
             return update.picture, "", update.graph, gr.Button(visible=False)
         return self._show_phase(display)
 
@@ -172,7 +184,7 @@ def build_side() -> dict[str, Any]:
     """The column beside the 2D view: the model graph, the layer checkboxes and their legend."""
     graph = gr.HTML(model_graph(), elem_id="train-graph")
     layers = gr.CheckboxGroup(list(LAYERS), value=list(DEFAULT_LAYERS), label="Layers of the 2D view",
-                              elem_id="train-layers")
+                              info="trails: where the fakes were at the last few updates", elem_id="train-layers")
     legend = gr.Markdown(elem_id="train-legend", latex_delimiters=[])
     return {"graph": graph, "layers": layers, "legend": legend}
 
@@ -184,7 +196,8 @@ def wire(why: WhyViews, form: dict[str, Any], form_cls: type, controls: dict[str
     controls["slow"].click(with_form(why.slow_step, form_cls), inputs_kwargs=form, outputs=phase_out,
                            api_name="slow_step")
     controls["next"].click(why.next_phase, None, phase_out, api_name="next_phase")
-    side["layers"].change(why.set_layers, side["layers"], None, api_name="layers", show_progress="hidden")
+    side["layers"].change(why.set_layers, side["layers"], [picture, side["legend"]], api_name="layers",
+                          show_progress="hidden")
     for s in form_settings(form_cls.config_cls):
         if s.live:
             form[s.name].input(why.change(s.name), form[s.name], note, api_name=f"change_{s.name}",

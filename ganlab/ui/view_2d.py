@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 from ganlab.images import points_view
 
 LAYERS = ("real points", "fakes", "D's heatmap", "G's manifold", "gradient arrows", "trails")
-DEFAULT_LAYERS = LAYERS  # all on: each is cheap to draw, the numbers are computed anyway
+DEFAULT_LAYERS = LAYERS[:5]  # all but the trails (optional: they cross the picture when the fakes jump)
 REAL, FAKE = (30, 140, 60), (110, 40, 170)  # as ganlab.images.points_view draws them
 MESH, ARROW, TRAIL, FADED = (60, 60, 60), (200, 90, 0), (150, 110, 190), (190, 160, 215)
 ARROW_PX = 36  # an arrow of the 95th-percentile length, in pixels (one scale per picture, stated in the legend)
