@@ -149,22 +149,6 @@ class TrainingSession:
         samples = self.samples() if samples is None else samples
         return self.gan.preview(samples, self.fixed_latent, self.fixed_shown, cols)
 
-    def decision_surface(self, extent: float = 2.5, resolution: int = 64) -> np.ndarray:
-        """D's score on a resolution×resolution grid over [-extent, extent]² (2D data only).
-
-        Row 0 is the top (y = +extent), so the array displays as an image. Probabilities for
-        minimax/NS/hinge losses, raw outputs for least-squares/Wasserstein.
-        """
-        if self.spec.is_image or self.spec.data_shape != (2,):
-            raise ValueError("The decision surface is only defined for 2D point data.")
-        xs = np.linspace(-extent, extent, resolution, dtype=np.float32)
-        gx, gy = np.meshgrid(xs, xs[::-1])
-        pts = np.stack([gx.ravel(), gy.ravel()], 1)
-        out = np.asarray(keras.ops.convert_to_numpy(self.fns.discriminate(pts)), np.float32)  # no wait
-        if self.gan.loss.score == "probability":
-            out = 1.0 / (1.0 + np.exp(-out))
-        return out.reshape(resolution, resolution)
-
     # -- control ---------------------------------------------------------------------------
     def pause(self) -> None:
         """Ask run() to pause at the next call boundary (thread-safe). The status turns "paused" when

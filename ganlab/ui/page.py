@@ -69,3 +69,11 @@ class EarlyScript:
 def quiet_timers_middleware() -> Middleware:
     """The middleware entry for FastAPI(middleware=[...]) (gradio's launch(app_kwargs=...))."""
     return Middleware(EarlyScript)
+
+
+def current_blocks():
+    """The gr.Blocks being built (a tab adds its page-open events to it), or None outside a build."""
+    from gradio.context import get_blocks_context
+
+    ctx = get_blocks_context()
+    return ctx.root_block if ctx is not None else None

@@ -37,6 +37,7 @@ from ganlab.images import upscale
 from ganlab.models import model_of
 from ganlab.ui import infogan_panel, project_panel
 from ganlab.ui.outputs import shown_image
+from ganlab.ui.page import current_blocks
 from ganlab.ui.sessions import SessionStore
 
 RAW_SLIDERS = 6
@@ -352,7 +353,7 @@ def _wire(tab: PlaygroundTab, v: View, first: str | None) -> None:
                       [v.strip_img, v.gif_file], api_name="interpolate_classes")
     v.api_btn.click(tab.generate, v.api_inputs, v.api_out, api_name="generate")
     project_panel.wire(v.project, view)
-    demo = _current_blocks()
+    demo = current_blocks()
     if demo is not None and first is not None:
         (demo.load(tab.pick, v.model, picked, api_visibility="private")
          .then(tab.render, view, v.image, **fast)
@@ -368,9 +369,3 @@ def _class_choices(name: str | None) -> list[tuple[str, int]]:
     return cls.class_choices(card) if cls is not None else []
 
 
-def _current_blocks() -> gr.Blocks | None:
-    """The Blocks being built (to fill the tab when a page opens)."""
-    from gradio.context import get_blocks_context
-
-    ctx = get_blocks_context()
-    return ctx.root_block if ctx is not None else None

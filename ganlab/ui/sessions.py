@@ -84,6 +84,7 @@ class SessionStore:
         self._uploads: dict[str, tuple[Dataset, int]] = {}  # sid -> (dataset, bytes)
         self._seen: dict[str, float] = {}  # sid -> time of its last request
         self._boards: set[str] = set()  # sessions that asked for TensorBoard logs
+        self._choices: dict[str, dict[str, object]] = {}  # sid -> what its page chose (2D layers ...)
         self._upload_dir: Path | None = None
         self._reaper: threading.Thread | None = None
         self._closed = threading.Event()
@@ -141,6 +142,7 @@ class SessionStore:
         with self._lock:
             self._seen.pop(sid, None)
             self._boards.discard(sid)
+            self._choices.pop(sid, None)
             self._uploads.pop(sid, None)
             self._controls.pop(sid, None)
         if self._upload_dir is not None:
@@ -155,6 +157,16 @@ class SessionStore:
             self.close_session(sid)
         if self._upload_dir is not None:
             shutil.rmtree(self._upload_dir, ignore_errors=True)
+
+    def choice(self, sid: str, key: str, default: object = None) -> object:
+        """What this session's page chose for ``key`` (kept across its runs, freed with the session)."""
+        with self._lock:
+            return self._choices.get(sid, {}).get(key, default)
+
+    def choose(self, sid: str, key: str, value: object) -> None:
+        """Keep a choice of this session's page (see ``choice``)."""
+        with self._lock:
+            self._choices.setdefault(sid, {})[key] = value
 
     # -- runs ------------------------------------------------------------------------------
     def get(self, sid: str) -> Run | None:

@@ -101,14 +101,6 @@ def downloads(tab: Any, save: gr.Button) -> None:
         inputs=tb_file, outputs=tb_file, **shown)
 
 
-def current_blocks() -> gr.Blocks | None:
-    """The Blocks being built (to prepare a run when a page opens)."""
-    from gradio.context import get_blocks_context
-
-    ctx = get_blocks_context()
-    return ctx.root_block if ctx is not None else None
-
-
 def _shown(path: str | None):
     """A file box shown when it holds a file, hidden when it is empty."""
     return gr.File(visible=path is not None)

@@ -26,6 +26,7 @@ from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingSession, TrainingStopped
 from ganlab.ui import train_layout, train_why
+from ganlab.ui.page import current_blocks
 from ganlab.ui.presets import PRESETS
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
 from ganlab.ui.train_form import TrainForm, form_class, with_form
@@ -46,7 +47,6 @@ class TrainTab:
         self._classifiers: dict[str, Any] = {}
         self._lazy = threading.Lock()  # one classifier per dataset, one monitor per run, across sessions
         self._warming = threading.Lock()  # one run prepared before its Start at a time (prepare)
-        self.layers: dict[str, tuple[str, ...]] = {}  # session -> the 2D layers its checkboxes show
 
     # -- helpers ---------------------------------------------------------------------------
     def _classifier(self, dataset: str):
@@ -67,10 +67,6 @@ class TrainTab:
         return _sid(request)
 
     def display_of(self, run: Run) -> RunDisplay:
-        """This run's display state (made on first use)."""
-        return self._display(run)
-
-    def _display(self, run: Run) -> RunDisplay:
         """This run's display state, made on first use (a run built outside the tab has none yet)."""
         if run.display is None:
             with self._lazy:
@@ -80,7 +76,7 @@ class TrainTab:
 
     def _monitor(self, run: Run) -> Monitor:
         """This run's collapse monitor (with the dataset's classifier, if there is one)."""
-        display = self._display(run)
+        display = self.display_of(run)
         if display.monitor is None:
             s = run.session
             clf = None if s.spec.data_shape == (2,) else self._classifier(s.config.dataset)
@@ -94,11 +90,11 @@ class TrainTab:
         """This session's run for these settings: reuse it if the settings match, else build anew."""
         config = form.config()
         run = self.store.get(sid)
-        if run is None or self._display(run).requested != config or run.session.stopped:
+        if run is None or self.display_of(run).requested != config or run.session.stopped:
             run = self.store.create(sid, config)
-            display = self._display(run)
+            display = self.display_of(run)
             display.requested = config
-            display.layers = self.layers.get(sid, display.layers)  # the boxes as this session ticked them
+            display.layers = self.store.choice(sid, "layers", display.layers)  # as this session ticked them
         return run
 
     # -- events ----------------------------------------------------------------------------
@@ -135,7 +131,7 @@ class TrainTab:
                 if run is not None and run.active:
                     return
                 run = self._ensure_run(sid, form)
-                display = self._display(run)
+                display = self.display_of(run)
                 if not display.warmed:
                     run.session.warm_up()
                     self.refresh(request, force=True)  # the views' programs too (they only look)
@@ -178,7 +174,7 @@ class TrainTab:
             run = self._ensure_run(sid, form)
         if run.active:
             run.session.pause()
-        self._display(run).slow = None  # a normal step leaves slow motion
+        self.display_of(run).slow = None  # a normal step leaves slow motion
         return run
 
     def _single_step(self, kind: str, form: TrainForm, request: gr.Request):
@@ -275,7 +271,7 @@ class TrainTab:
         run = self.store.get(sid)
         if run is None:
             return
-        token, display = object(), self._display(run)
+        token, display = object(), self.display_of(run)
         display.watcher = token
         sent = list(LiveView().outputs())
         first = True
@@ -308,7 +304,7 @@ class TrainTab:
         run = self.store.get(_sid(request))
         if run is None:
             return LiveView()
-        display = self._display(run)
+        display = self.display_of(run)
         with display.drawing:  # one drawing at a time: two watchers meet on Pause (the new one starts
             return display.redraw(run.session, self._monitor(run), force)  # while the old may still draw)
 
@@ -385,7 +381,7 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> N
     prepare = dict(fn=with_form(tab.prepare, form_cls), inputs_kwargs=form, outputs=None, show_progress="hidden",
                    api_visibility="private", trigger_mode="always_last")
     preset.change(preset_values, preset, [*form.values(), preset_note], api_name="preset").then(**prepare)
-    demo = train_layout.current_blocks()
+    demo = current_blocks()
     if demo is not None:
         demo.load(**prepare)
     buttons["start"].click(with_form(tab.start, form_cls), inputs_kwargs=form,

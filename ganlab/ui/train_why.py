@@ -40,9 +40,9 @@ def phases_of(slow: SlowStep) -> list[dict[str, Any]]:
     return out
 
 
-def phase_sentence(slow: SlowStep, i: int) -> str:
-    """What phase ``i`` of the slow step shows, with its numbers (Markdown)."""
-    ph, total, k = phases_of(slow)[i], slow.k + 2, slow.k
+def phase_sentence(slow: SlowStep, i: int, ph: dict[str, Any]) -> str:
+    """What phase ``i`` (``ph``, of phases_of) of the slow step shows, with its numbers (Markdown)."""
+    total, k = slow.k + 2, slow.k
     head = f"**Step {slow.step}, phase {i + 1} of {total}** — "
     if ph["phase"] == "batch":
         n = len(ph["real"][0])
@@ -58,9 +58,8 @@ def phase_sentence(slow: SlowStep, i: int) -> str:
                    "D says 'real'. Press Start or Step to go on training.")
 
 
-def phase_picture(slow: SlowStep, i: int) -> np.ndarray:
-    """The picture of phase ``i``: a 2D run's views, or an image run's batch / fakes before → after."""
-    ph = phases_of(slow)[i]
+def phase_picture(slow: SlowStep, ph: dict[str, Any]) -> np.ndarray:
+    """The picture of phase ``ph``: a 2D run's views, or an image run's batch / fakes before → after."""
     if slow.extent is not None:
         return draw_phase(ph, slow.extent, slow.heatmap_kind or "probability")
     if ph["phase"] == "batch":
@@ -94,7 +93,7 @@ class WhyViews:
         """Keep the 2D view's ticked layers for this browser session (its runs to come too) and redraw
         the view with them at once (a paused or finished run has no stream to do it)."""
         chosen = tuple(name for name in LAYERS if name in (layers or ()))
-        self.tab.layers[self.tab.sid(request)] = chosen
+        self.tab.store.choose(self.tab.sid(request), "layers", chosen)
         run = self._run(request)
         if run is None:
             return gr.skip(), gr.skip()
@@ -142,9 +141,10 @@ class WhyViews:
         ph = phases_of(slow)[i]
         numbers = {"d_real": slow.record.d_real, "d_fake": slow.record.d_fake, "d_loss": slow.record.d_loss,
                    "g_loss": slow.record.g_loss}
-        picture = display.frames.write("phase", phase_picture(slow, i)) if display.frames else phase_picture(slow, i)
+        drawn = phase_picture(slow, ph)
+        picture = display.frames.write("phase", drawn) if display.frames else drawn
         last = i == slow.k + 1
-        return (picture, phase_sentence(slow, i), model_graph(numbers, PHASE_NAMES[ph["phase"]]),
+        return (picture, phase_sentence(slow, i, ph), model_graph(numbers, PHASE_NAMES[ph["phase"]]),
                 gr.Button("Back to the live view" if last else "Next phase ▶", visible=True))
 
     def change(self, name: str) -> Callable[..., str]:
