@@ -1,6 +1,6 @@
-"""The README's commands never rot: every documented command is run, at a small size.
+"""The documented commands never rot: every command in README.md and docs/**/*.md is run, at a small size.
 
-What is collected from README.md:
+What is collected from each of those pages (``PAGES``):
 - every ``python -m ganlab ...`` command, in ```sh blocks (``\\`` continuations joined, ``#``
   comments dropped) and in inline code (also inside tables);
 - every ```python block that uses ``gradio_client``.
@@ -29,7 +29,7 @@ How a command is shrunk (``shrink``), so that the whole file stays within a few 
 (the README's ``http://127.0.0.1:7860/`` replaced by its address), in the scratch folder; every
 name ending in ``path`` that a snippet defines must be a file that exists.
 
-A command that cannot run here (GPU, several machines) is marked in README.md by the line
+A command that cannot run here (GPU, several machines) is marked in its page by the line
 ``<!-- ci: skip (the reason) -->`` just before it (before a fenced block: the whole block; on the
 same line: the inline code after it) and is reported as skipped with that reason. A usage synopsis
 (``python -m ganlab train | generate | bench``, ``python -m ganlab …``) is skipped as such.
@@ -55,6 +55,14 @@ from PIL import Image
 from tests.conftest import REPO, have_mnist
 
 README = REPO / "README.md"
+
+
+def documented_pages() -> list[Path]:
+    """README.md, CONTRIBUTING.md and every docs/**/*.md page, in that order."""
+    return [README, *[p for p in [REPO / "CONTRIBUTING.md"] if p.is_file()], *sorted((REPO / "docs").rglob("*.md"))]
+
+
+PAGES = documented_pages()
 PREFIX = "python -m ganlab"
 README_URL = "http://127.0.0.1:7860/"
 SKIP_MARK = re.compile(r"<!--\s*ci:\s*skip\s*\((?P<reason>.*?)\)\s*-->")
@@ -71,18 +79,24 @@ pytestmark = pytest.mark.skipif(not have_mnist(), reason="MNIST not found (set G
 
 @dataclass(frozen=True)
 class Documented:
-    """One command or snippet as the README shows it."""
+    """One command or snippet as a documentation page shows it."""
 
     kind: str  # "cli" or "client"
     text: str  # the command (continuations joined, comments dropped) or the Python snippet
-    line: int  # where it starts in README.md
+    line: int  # where it starts in its page
     skip: str | None = None  # reason, from <!-- ci: skip (...) --> or a synopsis
+    page: str = "README.md"  # the page, relative to the repository
+
+    @property
+    def where(self) -> str:
+        """``page line N``, for messages."""
+        return f"{self.page} line {self.line}"
 
     @property
     def id(self) -> str:
         if self.kind == "client":
             api = re.search(r"api_name=\"([^\"]+)\"", self.text)
-            return f"gradio_client {api.group(1) if api else ''} (README line {self.line})"
+            return f"gradio_client {api.group(1) if api else ''} ({self.page} line {self.line})"
         return self.text[len(PREFIX) + 1 :]
 
 
@@ -92,15 +106,15 @@ def _skip_reason(lines: list[str], i: int, before: str = "") -> str | None:
     return m.group("reason") if m else None
 
 
-def _cli(text: str, line: int, skip: str | None) -> Documented:
+def _cli(text: str, line: int, skip: str | None, page: str) -> Documented:
     tokens = shlex.split(text, comments=True)
     if skip is None and any(t in ("|", "…", "...") for t in tokens):
         skip = "usage synopsis (alternatives joined by |, or …), not a command"
-    return Documented("cli", shlex.join(tokens), line, skip)
+    return Documented("cli", shlex.join(tokens), line, skip, page)
 
 
-def extract(markdown: str) -> list[Documented]:
-    """The documented ganlab commands and gradio_client snippets, in README order, each once."""
+def extract(markdown: str, page: str = "README.md") -> list[Documented]:
+    """The documented ganlab commands and gradio_client snippets of one page, in page order, each once."""
     lines = markdown.splitlines()
     found: list[Documented] = []
     prose = list(lines)  # fenced blocks blanked, so inline code is searched in prose only
@@ -135,16 +149,16 @@ def extract(markdown: str) -> list[Documented]:
                 pending, skip = "", block_skip
             for j, text, skip in logical:
                 if text.strip().startswith(PREFIX + " "):
-                    found.append(_cli(text.strip(), j + 1, skip))
+                    found.append(_cli(text.strip(), j + 1, skip, page))
         elif lang == "python" and any("gradio_client" in t for _, t in body):
-            found.append(Documented("client", "\n".join(t for _, t in body), start + 2, block_skip))
+            found.append(Documented("client", "\n".join(t for _, t in body), start + 2, block_skip, page))
     text = "\n".join(prose)
     for m in re.finditer(r"`([^`]+)`", text):
         code = " ".join(m.group(1).split())
         if code.startswith(PREFIX + " "):
             line = text.count("\n", 0, m.start())
             before = text[text.rfind("\n", 0, m.start()) + 1 : m.start()]
-            found.append(_cli(code, line + 1, _skip_reason(lines, line, before)))
+            found.append(_cli(code, line + 1, _skip_reason(lines, line, before), page))
     unique: dict[str, Documented] = {}
     for d in sorted(found, key=lambda d: d.line):
         unique.setdefault(d.id, d)
@@ -296,7 +310,7 @@ class Scratch:
                 if not (self.root / argv[i]).exists() and src is not None and src is not d:
                     first = self.run(src)
                     assert first.returncode == 0, (f"`{d.text}` reads {argv[i]}, made by `{src.text}` "
-                                                   f"(README line {src.line}), which failed")
+                                                   f"({src.where}), which failed")
         t0, cpu0 = time.perf_counter(), _children_cpu()
         proc = subprocess.run([sys.executable, "-m", "ganlab", *argv], cwd=self.root, env=self.env,
                               capture_output=True, text=True, timeout=TIMEOUT_S)
@@ -305,7 +319,16 @@ class Scratch:
         return proc
 
 
-DOCUMENTED = extract(README.read_text(encoding="utf-8"))
+def extract_all(pages: list[Path]) -> list[Documented]:
+    """The commands and snippets of every page; a command documented on several pages runs once."""
+    unique: dict[str, Documented] = {}
+    for path in pages:
+        for d in extract(path.read_text(encoding="utf-8"), str(path.relative_to(REPO))):
+            unique.setdefault(d.id, d)
+    return list(unique.values())
+
+
+DOCUMENTED = extract_all(PAGES)
 
 
 @pytest.fixture(scope="module")
@@ -337,7 +360,7 @@ def test_documented_command_runs(documented: Documented, scratch: Scratch):
     proc = scratch.run(documented)
     argv = shlex.join(shrink(documented.text, scratch.data_dir))
     assert proc.returncode == 0, (
-        f"README.md line {documented.line}: `{documented.text}`\nran as `python -m ganlab {argv}` "
+        f"{documented.where}: `{documented.text}`\nran as `python -m ganlab {argv}` "
         f"in {scratch.root}: exit {proc.returncode}\n--- stdout (end) ---\n{proc.stdout[-3000:]}"
         f"\n--- stderr (end) ---\n{proc.stderr[-3000:]}")
 
@@ -346,10 +369,10 @@ def test_documented_command_runs(documented: Documented, scratch: Scratch):
 @pytest.mark.parametrize("documented", _params("client"))
 def test_documented_client_snippet_runs(documented: Documented, scratch: Scratch, app_url: str,
                                         monkeypatch):
-    assert README_URL in documented.text, f"README line {documented.line}: the snippet should use {README_URL}"
+    assert README_URL in documented.text, f"{documented.where}: the snippet should use {README_URL}"
     monkeypatch.chdir(scratch.root)
     names: dict = {}
-    exec(compile(documented.text.replace(README_URL, app_url), f"README.md:{documented.line}", "exec"), names)
+    exec(compile(documented.text.replace(README_URL, app_url), f"{documented.page}:{documented.line}", "exec"), names)
     paths = {k: v for k, v in names.items() if k.endswith("path")}
     assert paths, "the snippet should leave its result in a variable named ...path"
     for k, v in paths.items():
@@ -402,3 +425,21 @@ def test_extract_reads_blocks_inline_code_and_skip_marks():
     assert shrink("python -m ganlab train --model pix2pix --steps=3000 --data-dir ../x", "D") == [
         "train", "--model", "pix2pix", "--steps", "2", "--data-dir", "D", "--batch-size", "16", "--limit", "256"]
     assert shrink("python -m ganlab bench", "D")[-1] == "--quick"
+
+
+def test_extract_all_names_the_page_and_runs_a_command_once(tmp_path, monkeypatch):
+    """A command documented on two pages is one test, named after the first page that shows it."""
+    monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "README.md").write_text("Run `python -m ganlab bench`.\n")
+    (tmp_path / "docs" / "cli.md").write_text("```sh\npython -m ganlab bench\npython -m ganlab evaluate-sgan\n```\n")
+    got = extract_all([tmp_path / "README.md", tmp_path / "docs" / "cli.md"])
+    assert [(d.id, d.where) for d in got] == [("bench", "README.md line 1"),
+                                              ("evaluate-sgan", str(Path("docs") / "cli.md") + " line 3")]
+
+
+def test_every_docs_page_is_searched():
+    """The pages the commands are read from: README.md and every docs/**/*.md (new pages included)."""
+    pages = {str(p.relative_to(REPO)) for p in PAGES}
+    assert "README.md" in pages
+    assert {str(p.relative_to(REPO)) for p in (REPO / "docs").rglob("*.md")} <= pages
