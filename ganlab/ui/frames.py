@@ -76,6 +76,11 @@ class LiveFrames:
             kept.popleft().unlink(missing_ok=True)
         return str(path)
 
+    def latest(self, name: str) -> str | None:
+        """The newest frame of ``name`` (another thread may be writing the next one), or None."""
+        kept = self._kept.get(name)
+        return str(kept[-1]) if kept else None
+
     def close(self, linger: float = 0.0) -> None:
         """Delete the run's frames, now or ``linger`` seconds later; later writes fail (the run is gone)."""
         self._closed = True

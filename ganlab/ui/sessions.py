@@ -206,6 +206,11 @@ class SessionStore:
         self._start_reaper()
         return run
 
+    def runs(self) -> dict[str, Run]:
+        """Every session's run (sid -> Run, a copy), read without counting as a request (teacher mode)."""
+        with self._lock:
+            return dict(self._runs)
+
     def active_count(self) -> int:
         """How many runs are training right now, over all sessions."""
         with self._lock:
