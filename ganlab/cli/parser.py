@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import argparse
 
-from ganlab.cli import bench, classify, evaluate, export, generate, held_out, project, train
+from ganlab.cli import bench, classify, data, evaluate, export, generate, held_out, project, train
 
-COMMAND_MODULES = (train, generate, project, evaluate, held_out, classify, export, bench)  # the order of --help
+COMMAND_MODULES = (train, generate, project, evaluate, held_out, classify, export, bench, data)  # the order of --help
 
 
 def build_parser() -> argparse.ArgumentParser:
