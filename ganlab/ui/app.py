@@ -11,7 +11,7 @@ import gradio.networking
 import httpx
 
 from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
-from ganlab.ui import classify_tab, page, playground_tab, sketch_tab, text2img_tab, train_tab, upscale_tab
+from ganlab.ui import classify_tab, intro, page, playground_tab, sketch_tab, text2img_tab, train_tab, upscale_tab
 from ganlab.ui.sessions import MB, SessionStore
 
 TITLE = "ganlab — watch a GAN learn"
@@ -56,17 +56,23 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
     with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(f"# {TITLE}")
         with gr.Tab("Train"):
+            gr.Markdown(intro.markdown("Train"), elem_classes="tab-intro")
             gr.Markdown(limits_text(store), elem_id="train-limits")
             train_tab.build(store)
         with gr.Tab("Playground"):
+            gr.Markdown(intro.markdown("Playground"), elem_classes="tab-intro")
             playground_tab.build(store)
         with gr.Tab("Text → image"):
+            gr.Markdown(intro.markdown("Text → image"), elem_classes="tab-intro")
             text2img_tab.build(store)
         with gr.Tab("Sketch"):
+            gr.Markdown(intro.markdown("Sketch"), elem_classes="tab-intro")
             sketch = sketch_tab.build(store)
         with gr.Tab("Upscale"):
+            gr.Markdown(intro.markdown("Upscale"), elem_classes="tab-intro")
             upscale_tab.build(store, sketch=sketch)
         with gr.Tab("Classify"):
+            gr.Markdown(intro.markdown("Classify"), elem_classes="tab-intro")
             classify_tab.build()
         gr.Markdown(CREDITS)
 

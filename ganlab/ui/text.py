@@ -79,7 +79,13 @@ WHY_HELP = ("**Where G is pushed, what D looks at** (image models). *Top:* four 
             "verdict depends on that pixel. All maps of one kind share one colour scale.")
 
 
+STATUS_HELP = ("**Status, reading and alarms** (above the curves). The status line gives the step, steps/s, "
+               "the elapsed time and the device. The *reading* says in one sentence who is winning, from this "
+               "run's numbers. *Alarms* light up when D wins outright, a loss becomes NaN/Inf, G collapses onto "
+               "a few modes (checked from step 200) or nothing has improved for a long while.")
+
+
 def pictures_help() -> str:
     """Every view of the Train tab explained, for its "What the pictures mean" panel."""
-    return "\n\n".join((CURVES_HELP, TWO_D_HELP, LAYERS_HELP, SAMPLES_HELP, "**Quality meter.** " + QUALITY_HELP,
-                        WHY_HELP))
+    return "\n\n".join((STATUS_HELP, CURVES_HELP, TWO_D_HELP, LAYERS_HELP, SAMPLES_HELP,
+                        "**Quality meter.** " + QUALITY_HELP, WHY_HELP))
