@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,9 +156,13 @@ def load_optimizer(opt: keras.Optimizer, path: Path) -> None:
 
 
 def write_checkpoint(path: str | Path, gan: GAN, g_opt: keras.Optimizer, d_opt: keras.Optimizer,
-                     rows: list[dict[str, Any]], card: dict[str, Any]) -> Path:
-    """Write networks, optimizer state, the per-step history and the card, atomically."""
+                     rows: list[dict[str, Any]], card: dict[str, Any],
+                     also: Callable[[Path], object] | None = None) -> Path:
+    """Write networks, optimizer state, the per-step history and the card, atomically; ``also(folder)``
+    writes more files into the same temporary folder (the run's snapshots)."""
     def write(tmp: Path) -> None:
+        if also is not None:
+            also(tmp)
         gan.generator.save(tmp / "generator.keras")
         gan.discriminator.save(tmp / "discriminator.keras")
         save_optimizer(g_opt, tmp / "g_optimizer.npz")
@@ -169,7 +174,7 @@ def write_checkpoint(path: str | Path, gan: GAN, g_opt: keras.Optimizer, d_opt: 
     return atomic_write_dir(Path(path), write)
 
 
-SHIPPED_FILES = ("card.json", "generator.keras", "discriminator.keras", "history.csv", "samples.png")
+SHIPPED_FILES = ("card.json", "generator.keras", "discriminator.keras", "history.csv", "samples.png", "snapshots.npz")
 
 
 def export_checkpoint(src: str | os.PathLike, dest: str | os.PathLike, command: str | None = None) -> Path:
@@ -203,7 +208,7 @@ def export_float16(src: str | os.PathLike, dest: str | os.PathLike, command: str
     def write(tmp: Path) -> None:
         half.generator.save(tmp / "generator.keras")
         half.discriminator.save(tmp / "discriminator.keras")
-        for name in ("history.csv", "samples.png"):
+        for name in SHIPPED_FILES[3:]:
             if (folder / name).is_file():
                 shutil.copy2(folder / name, tmp / name)
         (tmp / "card.json").write_text(json.dumps(card, indent=2), encoding="utf-8")

@@ -40,6 +40,7 @@ from ganlab.train.records import (
     history_rows,
     learning_rate,
 )
+from ganlab.train.snapshots import Snapshots
 from ganlab.train.steps import StepFunctions
 
 __all__ = ["CORE_FIELDS", "LinearDecay", "SettingChange", "StepMetrics", "TrainingDiverged", "TrainingSession",
@@ -120,6 +121,7 @@ class TrainingSession:
         self._stop = threading.Event()
         # A fixed batch for the live sample grid, so change is visible (the model decides what).
         self.fixed_latent, self.fixed_shown = self.gan.preview_inputs(self.dataset, c.seed)
+        self.snapshots = Snapshots.for_session(self)  # samples / 2D layers every N steps, for replays
 
     # -- inspection ------------------------------------------------------------------------
     @property
@@ -249,6 +251,7 @@ class TrainingSession:
         divergence. run() always calls the fused program, so a run compiles one program, not two."""
         if self._stop.is_set():
             raise TrainingStopped(self.stop_reason or "this session was stopped")
+        self.snapshots.take(self)  # the state before this call, when a snapshot is due
         per_step = self.config.k if kind == "train" else 1
         source, rows = self._inputs(n, per_step)
         single = n == 1 and not (fused and kind == "train" and self.parallel is None)
@@ -357,7 +360,7 @@ class TrainingSession:
             self.status = "running"
             left = target - self.step_count
             try:
-                records = self._advance(min(self.chunk, left), fused=True)
+                records = self._advance(min(self.chunk, left, self.snapshots.until_next(self.step_count)), fused=True)
             except TrainingStopped:
                 return
             yield from records
@@ -375,7 +378,9 @@ class TrainingSession:
             card["changes"] = [asdict(c) for c in self.changes]  # settings changed while it trained
             if self.parallel is not None:
                 card["data_parallel"] = self.parallel.as_dict(self.config.batch_size)
-            return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt, self.history_rows(), card)
+            self.snapshots.take(self, final=True)
+            return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt, self.history_rows(), card,
+                                                also=self.snapshots.write)
 
     def history_rows(self) -> list[dict[str, Any]]:
         """The per-step records as rows for history.csv (with the settings in force, after a change)."""
@@ -403,4 +408,5 @@ class TrainingSession:
         session.changes = [SettingChange(**c) for c in card.get("changes", [])]  # the card's config is after them
         if session.history:
             session._elapsed = float(session.history[-1].time)
+        session.snapshots = Snapshots.read_or(folder, session.snapshots)
         return session

@@ -358,8 +358,9 @@ def _repeat_unchanged(outputs: tuple, sent: list) -> tuple:
     return tuple(out)
 
 
-def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> None:
-    """Lay out the Train tab and wire its events (the form has a box per form setting of ``config_cls``)."""
+def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> tuple[TrainTab, dict[str, Any]]:
+    """Lay out the Train tab and wire its events (the form has a box per form setting of ``config_cls``);
+    returns its handlers and its settings boxes by name (the Class tab fills them)."""
     tab = TrainTab(store)
     form_cls = TrainForm if config_cls is TrainConfig else form_class(config_cls)
     with gr.Row():
@@ -393,3 +394,4 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> N
     buttons["reset"].click(tab.reset, None, live, api_name="reset")
     train_why.wire(train_why.WhyViews(tab), form, form_cls, extra, extra, panels.picture, panels.status)
     gr.api(tab.metrics, api_name="metrics")
+    return tab, form

@@ -1,0 +1,222 @@
+"""Snapshots of a run, for replaying it later: every ``every`` steps the fixed-latent sample grid (image
+runs, uint8) or the 2D view's layers (2D runs: D's heatmap as uint8, G's fakes, their push and G's
+manifold as float16; the real points once), kept in memory within a byte budget and written beside
+history.csv as ``snapshots.npz`` (``write`` / ``read``). A run of ``steps`` steps keeps about
+TARGET_FRAMES of them; past MAX_FRAMES or MAX_BYTES every other one goes and the interval doubles.
+
+It knows nothing of the UI or of ganlab.train.views (which stands above the session): the 2D layers
+are taken here from the run's own compiled G and D, as the 2D view does, and drawn by the UI.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+FILE = "snapshots.npz"
+TARGET_FRAMES = 100  # snapshots over a run's planned steps
+MAX_FRAMES = 200  # kept in memory at most (a run trained on past its planned steps thins them)
+MAX_BYTES = 24 * 2**20  # of frames kept in memory at most (large sample grids thin sooner)
+MAX_READ_BYTES = 64 * 2**20  # unpacked size of a snapshots file that ``read`` accepts
+EXTENT = 2.5  # the 2D layers span [-EXTENT, EXTENT]², as the live 2D view (ganlab.train.monitor.EXTENT)
+GRID, MANIFOLD, LATENT_SPAN, REAL_POINTS = 48, 16, 2.0, 600  # as the live 2D view draws them
+KINDS = ("image", "points")
+
+
+class SnapshotError(ValueError):
+    """A snapshots file is unreadable or not one; the message says why."""
+
+
+def interval(steps: int) -> int:
+    """Steps between snapshots for a run of ``steps`` steps: about TARGET_FRAMES over the run."""
+    return max(1, int(steps) // TARGET_FRAMES)
+
+
+def kind_of(session: Any) -> str | None:
+    """"image" for image runs, "points" for 2D runs, None for data neither view draws."""
+    spec = session.spec
+    return "image" if spec.is_image else "points" if tuple(spec.data_shape) == (2,) else None
+
+
+def _layers_2d(session: Any) -> dict[str, np.ndarray]:
+    """The 2D view's layers now, compact: D on a GRID² grid (uint8 over ``heat_range``), the fakes of the
+    fixed latent batch and on each G's push (float16), G's manifold over two latent dimensions (float16)."""
+    xs = np.linspace(-EXTENT, EXTENT, GRID, dtype=np.float32)
+    gx, gy = np.meshgrid(xs, xs)  # row 0 at y = -EXTENT, as views.heatmap
+    out = np.asarray(session.fns.discriminate(np.stack([gx.ravel(), gy.ravel()], 1)), np.float32)
+    heat = 1.0 / (1.0 + np.exp(-out)) if session.gan.loss.score == "probability" else out
+    lo, hi = (0.0, 1.0) if session.gan.loss.score == "probability" else (float(heat.min()), float(heat.max()))
+    scaled = np.clip((heat - lo) / max(hi - lo, 1e-12), 0, 1)
+    fakes, push = session.fns.push(session.fixed_latent)
+    dim = session.spec.latent_dim
+    u = np.linspace(-LATENT_SPAN, LATENT_SPAN, MANIFOLD, dtype=np.float32)
+    z = np.zeros((MANIFOLD if dim > 1 else 1, MANIFOLD, dim), np.float32)
+    z[:, :, 0] = u[None, :]
+    if dim > 1:
+        z[:, :, 1] = u[:, None]
+    mesh = np.asarray(session.fns.generate(session.gan.latent_for(z.reshape(-1, dim))), np.float32)
+    return {"heatmap": np.round(scaled * 255).astype(np.uint8).reshape(GRID, GRID),
+            "heat_range": np.array([lo, hi], np.float32),
+            "fakes": np.asarray(fakes, np.float16), "arrows": np.asarray(push, np.float16),
+            "manifold": mesh.reshape(-1, MANIFOLD, 2).astype(np.float16)}
+
+
+class Snapshots:
+    """The snapshots of one run: ``steps`` and, per frame, named uint8 / float16 arrays (``frames``);
+    ``meta`` holds what every frame shares (the real points, the extent, the heatmap's kind)."""
+
+    def __init__(self, every: int, kind: str | None):
+        self.every = max(1, int(every))
+        self.kind = kind
+        self.steps: list[int] = []
+        self.frames: list[dict[str, np.ndarray]] = []
+        self.meta: dict[str, np.ndarray] = {}
+        self.nbytes = 0
+
+    @classmethod
+    def for_session(cls, session: Any) -> Snapshots:
+        """Empty snapshots for a new session: the interval from its planned steps, the kind from its data.
+        A run over several machines keeps none (a snapshot would be a computation of every worker)."""
+        cluster = getattr(session.parallel, "cluster", None) is not None
+        return cls(interval(session.config.steps), None if cluster else kind_of(session))
+
+    def __len__(self) -> int:
+        return len(self.steps)
+
+    def due(self, step: int) -> bool:
+        """Whether a snapshot is due at ``step``: the first one, then once a multiple of the interval is
+        reached or passed (run() ends its fused calls on the multiples; other callers may pass them)."""
+        if self.kind is None:
+            return False
+        return not self.steps or step // self.every > self.steps[-1] // self.every
+
+    def until_next(self, step: int) -> int:
+        """Steps from ``step`` to the next multiple of the interval (a fused call should end there)."""
+        return self.every - step % self.every
+
+    def take(self, session: Any, final: bool = False) -> bool:
+        """Take a snapshot of ``session`` at its current step if one is due (``final``: unless this step has
+        one already, as at a save); True when one was taken."""
+        step = int(session.step_count)
+        if not (self.due(step) or (final and self.kind is not None and (not self.steps or self.steps[-1] != step))):
+            return False
+        if self.kind == "image":
+            frame = {"grid": np.asarray(session.preview(), np.uint8)}
+        else:
+            frame = _layers_2d(session)
+            if "real" not in self.meta:
+                x = session.dataset.x
+                picks = np.random.default_rng(0).choice(len(x), min(REAL_POINTS, len(x)), replace=False)
+                self.meta = {"real": np.asarray(x[picks], np.float16),
+                             "extent": np.array([-EXTENT, EXTENT, -EXTENT, EXTENT], np.float32),
+                             "heatmap_kind": np.array("critic" if session.gan.loss.name == "wasserstein"
+                                                      else "probability")}
+        self.add(step, frame)
+        return True
+
+    def add(self, step: int, frame: dict[str, np.ndarray]) -> None:
+        """Keep one frame (the step after the last kept one); thin the frames when over the budget."""
+        if self.steps and step <= self.steps[-1]:  # a run put back to an earlier step: drop what came after
+            keep = int(np.searchsorted(self.steps, step))
+            self.steps, self.frames = self.steps[:keep], self.frames[:keep]
+            self.nbytes = sum(a.nbytes for f in self.frames for a in f.values())
+        self.steps.append(int(step))
+        self.frames.append(frame)
+        self.nbytes += sum(a.nbytes for a in frame.values())
+        while len(self.steps) > 2 and (len(self.steps) > MAX_FRAMES or self.nbytes > MAX_BYTES):
+            self._thin()
+
+    def _thin(self) -> None:
+        """Keep every other frame (the first and the last stay) and double the interval."""
+        keep = sorted({*range(0, len(self.steps) - 1, 2), len(self.steps) - 1})
+        self.steps = [self.steps[i] for i in keep]
+        self.frames = [self.frames[i] for i in keep]
+        self.nbytes = sum(a.nbytes for f in self.frames for a in f.values())
+        self.every *= 2
+
+    def frame(self, index: int) -> dict[str, Any]:
+        """Frame ``index`` as plain arrays, with ``step`` and the shared ``meta`` (2D: float32 points and
+        the heatmap back in its own range, ready for the 2D view's drawing)."""
+        f = self.frames[index]
+        out: dict[str, Any] = {"step": self.steps[index]}
+        if self.kind == "image":
+            out["grid"] = f["grid"]
+            return out
+        lo, hi = (float(v) for v in f["heat_range"])
+        out.update({"heatmap": lo + f["heatmap"].astype(np.float32) / 255 * (hi - lo),
+                    "fakes": f["fakes"].astype(np.float32), "arrows": f["arrows"].astype(np.float32),
+                    "manifold": f["manifold"].astype(np.float32), "real": self.meta["real"].astype(np.float32),
+                    "extent": [float(v) for v in self.meta["extent"]],
+                    "heatmap_kind": str(self.meta["heatmap_kind"])})
+        return out
+
+    def nearest(self, step: int) -> int:
+        """The index of the last frame at or before ``step`` (the first frame before it)."""
+        return max(0, int(np.searchsorted(self.steps, step, side="right")) - 1)
+
+    # -- files ---------------------------------------------------------------------------
+    def write(self, folder: str | Path) -> Path | None:
+        """Write ``folder/snapshots.npz`` (compressed); nothing when there are no frames."""
+        if not self.steps:
+            return None
+        path = Path(folder) / FILE
+        keys = self.frames[0].keys()
+        arrays = {f"frame_{k}": np.stack([f[k] for f in self.frames]) for k in keys}
+        np.savez_compressed(path, kind=np.array(self.kind), every=np.array(self.every),
+                            steps=np.array(self.steps, np.int64), **arrays,
+                            **{f"meta_{k}": v for k, v in self.meta.items()})
+        return path
+
+    @classmethod
+    def read(cls, path: str | Path, max_bytes: int = MAX_READ_BYTES) -> Snapshots:
+        """Read a snapshots file written by ``write``: its unpacked size checked before anything is
+        decoded, no pickles, every array's shape checked against the steps; SnapshotError otherwise."""
+        path = Path(path)
+        try:
+            with zipfile.ZipFile(path) as zf:
+                unpacked = sum(i.file_size for i in zf.infolist())
+        except (zipfile.BadZipFile, OSError) as e:
+            raise SnapshotError(f"{path.name} is not a snapshots file: {e}") from None
+        if unpacked > max_bytes:
+            raise SnapshotError(f"{path.name} unpacks to {unpacked / 2**20:.0f} MB; the limit is "
+                                f"{max_bytes / 2**20:.0f} MB.")
+        try:
+            with np.load(path, allow_pickle=False) as data:
+                arrays = {k: data[k] for k in data.files}
+        except (OSError, ValueError, zipfile.BadZipFile, EOFError) as e:
+            raise SnapshotError(f"{path.name} is unreadable: {e}") from None
+        return cls.from_arrays(arrays, path.name)
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], name: str = FILE) -> Snapshots:
+        """Snapshots from the arrays of a snapshots file, checked (SnapshotError names what is wrong)."""
+        try:
+            kind, every, steps = str(arrays["kind"]), int(arrays["every"]), arrays["steps"]
+        except (KeyError, TypeError, ValueError):
+            raise SnapshotError(f"{name} lacks its kind, interval or steps: not a snapshots file.") from None
+        needed = {"image": ("grid",), "points": ("heatmap", "heat_range", "fakes", "arrows", "manifold")}
+        if kind not in needed or steps.ndim != 1 or not np.issubdtype(steps.dtype, np.integer):
+            raise SnapshotError(f"{name}: unknown kind {kind!r} or malformed steps.")
+        if np.any(np.diff(steps) <= 0):
+            raise SnapshotError(f"{name}: the steps are not increasing.")
+        frames = {k: arrays.get(f"frame_{k}") for k in needed[kind]}
+        if any(v is None or len(v) != len(steps) for v in frames.values()):
+            raise SnapshotError(f"{name}: its frames do not match its {len(steps)} steps.")
+        meta = {k[5:]: v for k, v in arrays.items() if k.startswith("meta_")}
+        if kind == "points" and not {"real", "extent", "heatmap_kind"} <= meta.keys():
+            raise SnapshotError(f"{name}: a 2D run's snapshots need the real points and the extent.")
+        out = cls(every, kind)
+        out.meta = meta
+        out.steps = [int(s) for s in steps]
+        out.frames = [{k: v[i] for k, v in frames.items()} for i in range(len(steps))]
+        out.nbytes = sum(v.nbytes for v in frames.values())
+        return out
+
+    @classmethod
+    def read_or(cls, folder: str | Path, default: Snapshots) -> Snapshots:
+        """The snapshots of a checkpoint folder, or ``default`` (a checkpoint saved before snapshots)."""
+        path = Path(folder) / FILE
+        return cls.read(path) if path.is_file() else default
