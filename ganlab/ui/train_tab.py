@@ -25,7 +25,7 @@ from ganlab.models import REGISTRY
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingSession, TrainingStopped
-from ganlab.ui import train_layout, train_why
+from ganlab.ui import lesson_link, train_layout, train_why
 from ganlab.ui.page import current_blocks
 from ganlab.ui.presets import PRESETS
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
@@ -366,6 +366,7 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> t
     with gr.Row():
         with gr.Column(scale=1, min_width=320):
             preset, preset_note, form = train_layout.settings_column(store, form_cls)
+            share = lesson_link.ShareSettings(preset, preset_note, form, form_cls)
         with gr.Column(scale=3):
             buttons = train_layout.buttons()
             panels, extra = train_layout.live_panels(form, form_cls)
@@ -381,10 +382,10 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> t
 
     prepare = dict(fn=with_form(tab.prepare, form_cls), inputs_kwargs=form, outputs=None, show_progress="hidden",
                    api_visibility="private", trigger_mode="always_last")
-    preset.change(preset_values, preset, [*form.values(), preset_note], api_name="preset").then(**prepare)
+    preset.input(preset_values, preset, [*form.values(), preset_note], api_name="preset").then(**prepare)
     demo = current_blocks()
     if demo is not None:
-        demo.load(**prepare)
+        share.on_open(demo).then(**prepare)  # a lesson link fills the form before the run is prepared
     buttons["start"].click(with_form(tab.start, form_cls), inputs_kwargs=form,
                            outputs=[panels.status, buttons["pause"]], api_name="start").then(**watch)
     buttons["pause"].click(tab.pause, None, buttons["pause"], api_name="pause").then(**watch)
