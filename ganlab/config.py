@@ -131,6 +131,9 @@ class TrainConfig:
                                      lo=1, hi=1024, form=True, compare=True, model_default=True)
     seed: int = setting(0, "Seed", "random seed: the same seed gives the same run", lo=0, hi=MAX_SEED, form=True)
     steps: int = setting(2000, "Stop after (steps)", "generator steps", lo=0, hi=10_000_000, form=True)
+    compare: str = setting("", "Compare with… (run B differs in)", "train a second run B beside this one, from the "
+                           "same seed and batches, that differs only in this setting (blank: one run)", form=True)
+    compare_value: str = setting("", "B's value", "run B's value of the compared setting", form=True)
     beta1: float | None = setting(None, "Adam beta1", "Adam's beta1 (default: the model's)", lo=0, hi=1,
                                   hi_open=True, range_message="Adam {name} must be in [0, 1); got {value:g}.",
                                   model_default=True)
@@ -156,6 +159,35 @@ class TrainConfig:
         if self.lr_decay_start is not None:
             start = check_number("lr_decay_start", self.lr_decay_start, 0, max(self.steps - 1, 0), whole=True)
             object.__setattr__(self, "lr_decay_start", start)
+        self._check_comparison()
+
+    def _check_comparison(self) -> None:
+        """``compare`` names a comparable setting and ``compare_value`` is a valid value of it."""
+        name, value = (self.compare or "").strip(), self.compare_value
+        object.__setattr__(self, "compare", name)
+        if not name:
+            object.__setattr__(self, "compare_value", "")
+            return
+        table = {s.name: s for s in settings(type(self)) if s.compare}
+        if name not in table:
+            raise ConfigError(f"compare must be one of {', '.join(table)} (or blank for one run); got {name!r}.")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise ConfigError(f"Give run B's value of {name} (compare_value), e.g. {_example(table[name])}.")
+        checked = table[name].check(_parse(table[name], value))
+        object.__setattr__(self, "compare_value", str(_fmt(checked) if isinstance(checked, float) else checked))
+
+    def comparison(self) -> tuple[str, Any] | None:
+        """(setting, run B's value) when this config asks for two runs, else None."""
+        if not self.compare:
+            return None
+        s = next(s for s in settings(type(self)) if s.name == self.compare)
+        return self.compare, s.check(_parse(s, self.compare_value))
+
+    def run_configs(self) -> tuple[TrainConfig, TrainConfig | None]:
+        """The config of run A (this one, no comparison) and of run B (A with B's value), or None."""
+        a = replace(self, compare="", compare_value="")
+        asked = self.comparison()
+        return a, (replace(a, **{asked[0]: asked[1]}) if asked else None)
 
     def resolve(self, model_defaults: Mapping[str, Any], **fixed: Any) -> TrainConfig:
         """The config with every "model's default" (None) filled from ``model_defaults``, then ``fixed``
@@ -180,6 +212,21 @@ class TrainConfig:
         """Inverse of :meth:`to_dict`; unknown keys are ignored (older/newer cards)."""
         known = {f.name for f in fields(cls)}
         return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def _parse(s: Setting, value: Any) -> Any:
+    """A value typed as text (a form box, a link) as the setting's type, for ``Setting.check``."""
+    if isinstance(value, str) and s.type in (int, float):
+        try:
+            return float(value.strip())
+        except ValueError:
+            raise ConfigError(f"{s.name} must be a number; got {value!r}.") from None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _example(s: Setting) -> str:
+    """A typical value of a comparable setting, for a message."""
+    return {int: "5", float: "0.001"}.get(s.type, "minimax")
 
 
 def _value_type(hint: Any) -> type:

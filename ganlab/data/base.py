@@ -64,10 +64,9 @@ class Dataset:
         out.update(self.extras)
         return out
 
-    def index_sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], np.ndarray]:
+    def index_sampler(self, batch_size: int, seed: int = 0) -> IndexSampler:
         """A function ``draw(n_batches)`` giving the rows of n random batches as int32 (n, B)."""
-        rng = np.random.default_rng(seed)
-        return lambda n_batches=1: rng.integers(0, len(self.x), size=(n_batches, batch_size)).astype(np.int32)
+        return IndexSampler(len(self.x), batch_size, seed)
 
     def sampler(self, batch_size: int, seed: int = 0) -> Callable[[int], dict[str, np.ndarray]]:
         """A function ``draw(n_batches)`` giving random batches stacked as (n, B, ...), the batches
@@ -79,6 +78,22 @@ class Dataset:
             return {key: value[idx % len(value)] for key, value in arrays.items()}
 
         return draw
+
+
+class IndexSampler:
+    """``draw(n_batches)``: the rows of n random batches as int32 (n, B), from a seeded generator whose
+    state can be copied (a forked run goes on with the same data order)."""
+
+    def __init__(self, size: int, batch_size: int, seed: int = 0):
+        self.size, self.batch_size = size, batch_size
+        self.rng = np.random.default_rng(seed)
+
+    def __call__(self, n_batches: int = 1) -> np.ndarray:
+        return self.rng.integers(0, self.size, size=(n_batches, self.batch_size)).astype(np.int32)
+
+    def follow(self, other: IndexSampler) -> None:
+        """Continue from ``other``'s position in the random sequence (its batch size may differ)."""
+        self.rng.bit_generator.state = other.rng.bit_generator.state
 
 
 def default_data_dir(data_dir: str | os.PathLike | None = None) -> Path | None:

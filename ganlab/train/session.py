@@ -34,6 +34,7 @@ from ganlab.models import GAN, ModelSpec, get_model_class
 from ganlab.train.distributed import DataParallel
 from ganlab.train.records import (
     CORE_FIELDS,
+    LIVE_SETTINGS,
     LinearDecay,
     SettingChange,
     StepMetrics,
@@ -72,6 +73,7 @@ class TrainingSession:
         self.parallel = parallel  # data-parallel over several devices (ganlab/train/distributed.py)
         cls = get_model_class(config.model)
         loaded = dataset if dataset is not None else dataset_for(config)
+        self.loaded = loaded  # the dataset as given (a fork builds its branch from it)
         self.dataset = cls.prepare_data(loaded, config.options)
         is_image = self.dataset.kind == "image"
         # Tiny 2D MLPs gain nothing from bf16 (no faster, less precise): keep float32.
@@ -335,6 +337,15 @@ class TrainingSession:
             raise TrainingDiverged(self.stop_reason)
         return record
 
+    def advance(self, n: int) -> list[StepMetrics]:
+        """n train steps in one fused call, as run() takes them; the records, up to a divergence (then
+        ``status`` is "diverged"). Raises TrainingStopped on a stopped run. For lockstep runs (compare.py)."""
+        return self._advance(n, fused=True)
+
+    def wait_resume(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for resume(); True when not paused (any more)."""
+        return self._resume.wait(timeout)
+
     def steps(self, n: int) -> list[StepMetrics]:
         """n train steps in one compiled call, one record each (raises like step() on divergence)."""
         records = self._advance(n)
@@ -368,6 +379,34 @@ class TrainingSession:
                 return
         if not self._stop.is_set():
             self.status = "finished" if self.step_count >= self.config.steps else "paused"
+
+    def fork(self, name: str, value: Any) -> TrainingSession:
+        """A second run from this one's exact state (weights, optimizer state, random numbers, data
+        order, history) that differs from the next step on in one setting: a live one (learning rates,
+        k, loss) or the batch size. The change is recorded in the branch's ``changes`` at this step."""
+        if self.parallel is not None:
+            raise ValueError("A data-parallel run cannot be forked.")
+        if name not in (*LIVE_SETTINGS, "batch_size"):
+            raise ValueError(f"A fork can change {', '.join(LIVE_SETTINGS)} or batch_size (settings that keep "
+                             f"the networks' shapes), not {name}.")
+        live = name in LIVE_SETTINGS
+        with self._lock:  # between two calls
+            config = self.config if live else self.config.with_updates(**{name: value})
+            branch = TrainingSession(config, dataset=self.loaded, command=self.command,
+                                     data_on_device=self._source is not None)
+            for mine, theirs in zip(branch.fns.state, self.fns.state, strict=True):
+                mine.assign(theirs.value)
+            branch._rows.follow(self._rows)
+            branch.history, branch.changes = list(self.history), list(self.changes)
+            branch.step_count, branch._elapsed, branch._recent = self.step_count, self._elapsed, deque(self._recent)
+            branch.chunk, branch._step_s, branch._fused_seen = self.chunk, self._step_s, self._fused_seen
+            branch.status = "paused" if self.step_count else "ready"
+        if live:
+            branch.change_settings(**{name: value})
+        elif getattr(self.config, name) != getattr(config, name):
+            branch.changes.append(SettingChange(self.step_count, name, getattr(self.config, name),
+                                                getattr(config, name)))
+        return branch
 
     # -- persistence -----------------------------------------------------------------------
     def save(self, path: str | Path, quality: dict | None = None) -> Path:
