@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import argparse
 
-from ganlab.cli import bench, classify, data, evaluate, export, generate, held_out, project, train
+from ganlab.cli import bench, classify, data, evaluate, export, generate, held_out, project, record, replay, train
 
-COMMAND_MODULES = (train, generate, project, evaluate, held_out, classify, export, bench, data)  # the order of --help
+COMMAND_MODULES = (train, generate, project, evaluate, held_out, classify, export, record, replay, bench,
+                   data)  # the order of --help
 
 
 def build_parser() -> argparse.ArgumentParser:
