@@ -6,10 +6,15 @@ ganlab.train.snapshots."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from ganlab.losses import get_loss
+from ganlab.train import diagnostics
+from ganlab.train.diagnostics import HistoryColumns
+from ganlab.train.records import StepMetrics
 from ganlab.train.snapshots import Snapshots
 from ganlab.ui.plots import LiveCurves
 from ganlab.ui.view_2d import DEFAULT_LAYERS, draw_view_2d
@@ -47,15 +52,38 @@ def with_progress(picture: np.ndarray, step: int, last_step: int) -> np.ndarray:
     return np.concatenate([np.asarray(picture, np.uint8)[..., :3], np.asarray(band)], 0)
 
 
-def with_cursor(curves_image: np.ndarray, curves: LiveCurves, step: int) -> np.ndarray:
-    """The curves (as ``curves.update`` drew them) with a vertical line at ``step`` on both panels."""
-    out = curves_image.copy()
-    height = out.shape[0]
-    for ax in (curves.ax1, curves.ax2):
-        x = round(float(ax.transData.transform((step, 0))[0]))
-        box = ax.bbox  # display pixels, y up from the bottom
-        top, bottom = int(height - box.y1), int(height - box.y0)
-        lo, hi = int(box.x0), int(box.x1)
-        if lo <= x <= hi:
-            out[max(top, 0):min(bottom, height), max(x - 1, 0):x + 1] = CURSOR
+@dataclass(frozen=True)
+class Curves:
+    """A recorded run's whole curves as an RGB array, and where each panel's step axis lies in it
+    (pixels: left, right, top, bottom; steps: at left, at right), to draw a cursor without matplotlib."""
+
+    image: np.ndarray
+    panels: tuple[tuple[float, float, int, int, float, float], ...]
+
+
+def curves_picture(history: list[dict], loss_name: str) -> Curves:
+    """The losses / verdicts figure of the Train tab, drawn once for a whole recorded history."""
+    loss = get_loss(loss_name)
+    cols = HistoryColumns().update([StepMetrics.from_dict(r) for r in history])
+    extras = tuple(k for k in cols if k not in diagnostics.CORE_COLUMNS)
+    x, series = diagnostics.downsample(cols["step"], {k: v for k, v in cols.items() if k != "step"})
+    eq = loss.equilibrium_d_loss if loss.score == "probability" and loss.name != "hinge" else None
+    figure = LiveCurves(eq, loss.score == "probability", extras)
+    try:
+        image = figure.update(x, series)
+        height = image.shape[0]
+        panels = tuple((ax.bbox.x0, ax.bbox.x1, int(height - ax.bbox.y1), int(height - ax.bbox.y0), *ax.get_xlim())
+                       for ax in (figure.ax1, figure.ax2))
+    finally:
+        figure.close()
+    return Curves(image, panels)
+
+
+def with_cursor(curves: Curves, step: int) -> np.ndarray:
+    """The curves with a vertical line at ``step`` on both panels."""
+    out = curves.image.copy()
+    for left, right, top, bottom, lo, hi in curves.panels:
+        x = round(left + (step - lo) / max(hi - lo, 1e-9) * (right - left))
+        if left <= x <= right:
+            out[max(top, 0):bottom, max(x - 1, 0):x + 1] = CURSOR
     return out

@@ -25,7 +25,7 @@ from ganlab.models import REGISTRY
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingSession, TrainingStopped
-from ganlab.ui import lesson_link, train_layout, train_why
+from ganlab.ui import lesson_link, replay_panel, train_layout, train_why
 from ganlab.ui.page import current_blocks
 from ganlab.ui.presets import PRESETS
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
@@ -371,6 +371,7 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> t
             buttons = train_layout.buttons()
             panels, extra = train_layout.live_panels(form, form_cls)
             train_layout.downloads(tab, buttons["save"])
+            replay_panel.build(store)  # open a recorded run: its curves and a step slider
     panels.pause = buttons["pause"]
     live = list(panels.outputs())
     watch = dict(fn=tab.watch, inputs=None, outputs=live, show_progress="hidden", api_visibility="private",
