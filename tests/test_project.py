@@ -241,13 +241,13 @@ def client():
     from ganlab.ui import playground_tab, project_panel
     from tests.ui_helpers import api_client
 
-    cache = project_panel.IndexCache
-    project_panel.IndexCache = lambda: IndexCache(limit=2000)  # the first 2,000 training images: a quick index
+    cache = project_panel.shared_indexes
+    project_panel.shared_indexes = lambda: IndexCache(limit=2000)  # the first 2,000 training images: a quick index
     try:
         with gr.Blocks() as demo, gr.Tab("Playground"):
             playground_tab.build(None)
     finally:
-        project_panel.IndexCache = cache
+        project_panel.shared_indexes = cache
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     yield api_client(url)

@@ -26,7 +26,7 @@ import numpy as np
 from ganlab.data.base import DataError
 from ganlab.data.idx import DATASET_DIRS, FASHION_CLASSES, MNIST_CLASSES, load_idx_pair
 from ganlab.evaluate.classifier import Classifier, classifier_for, load_classifier
-from ganlab.images import grid, to_unit_range, upscale
+from ganlab.images import grid, to_uint8, to_unit_range, upscale
 
 K = 5  # neighbours shown
 HELD_OUT = 300  # test images whose nearest training image sets the reference
@@ -209,6 +209,18 @@ def build_index(dataset: str, data_dir: Any = None, limit: int | None = None,
                  test[:held_out])
 
 
+def as_queries(samples: np.ndarray) -> np.ndarray:
+    """Generator outputs (float, data range -1..1) as the uint8 pictures an Index is queried with."""
+    return to_uint8(np.asarray(samples))
+
+
+def stacked_figure(found: list[Nearest], scale: int = 4) -> np.ndarray:
+    """Several samples' ``Nearest.figure`` rows one below the other (uint8)."""
+    figures = [n.figure(scale) for n in found]
+    gap = np.full((2 * scale, figures[0].shape[1], *figures[0].shape[2:]), 255, np.uint8)
+    return np.concatenate([part for f in figures for part in (f, gap)][:-1])
+
+
 class IndexCache:
     """At most ``max_indexes`` dataset indexes, each built once (concurrent askers wait for one build)."""
 
@@ -238,3 +250,23 @@ class IndexCache:
         """True when the index of ``dataset`` is built."""
         with self._lock:
             return dataset in self._indexes
+
+    @property
+    def nbytes(self) -> int:
+        """Memory held by the indexes built so far (bytes)."""
+        with self._lock:
+            return sum(index.nbytes for index in self._indexes.values())
+
+
+_SHARED: list[IndexCache] = []
+
+
+def shared_indexes() -> IndexCache:
+    """The process's one IndexCache (the Playground and the Train tab share it: one index per dataset)."""
+    with _SHARED_LOCK:
+        if not _SHARED:
+            _SHARED.append(IndexCache())
+        return _SHARED[0]
+
+
+_SHARED_LOCK = threading.Lock()

@@ -20,7 +20,7 @@ import numpy as np
 
 from ganlab.checkpoints import CheckpointError
 from ganlab.config import ConfigError
-from ganlab.explore.nearest import IndexCache, NearestError
+from ganlab.explore.nearest import NearestError, shared_indexes
 from ganlab.explore.project import CHUNK, Projection, ProjectionError, Projector, load_projector, prepare_target
 from ganlab.ui import directions_panel
 from ganlab.ui.inputs import brush_ready, unopened_image
@@ -100,7 +100,7 @@ class ProjectPanel:
         self.tab, self.v, self.c = tab, v, Components()
         self._projectors: OrderedDict[tuple[str, int], Projector] = OrderedDict()
         self._lock = threading.Lock()
-        self.indexes = IndexCache()
+        self.indexes = shared_indexes()  # one index per dataset for the whole server (the Train tab's too)
 
     def projector(self, loaded: Any) -> Projector:
         """The compiled projector of a Playground generator (loaded once per file version)."""
