@@ -55,25 +55,26 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
     store = store or SessionStore()
     with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(f"# {TITLE}")
-        with gr.Tab("Train"):
-            gr.Markdown(intro.markdown("Train"), elem_classes="tab-intro")
-            gr.Markdown(limits_text(store), elem_id="train-limits")
-            train_tab.build(store)
-        with gr.Tab("Playground"):
-            gr.Markdown(intro.markdown("Playground"), elem_classes="tab-intro")
-            playground_tab.build(store)
-        with gr.Tab("Text → image"):
-            gr.Markdown(intro.markdown("Text → image"), elem_classes="tab-intro")
-            text2img_tab.build(store)
-        with gr.Tab("Sketch"):
-            gr.Markdown(intro.markdown("Sketch"), elem_classes="tab-intro")
-            sketch = sketch_tab.build(store)
-        with gr.Tab("Upscale"):
-            gr.Markdown(intro.markdown("Upscale"), elem_classes="tab-intro")
-            upscale_tab.build(store, sketch=sketch)
-        with gr.Tab("Classify"):
-            gr.Markdown(intro.markdown("Classify"), elem_classes="tab-intro")
-            classify_tab.build()
+        with gr.Tabs():  # ids: a lesson link's tab= picks one
+            with gr.Tab("Train", id="train"):
+                gr.Markdown(intro.markdown("Train"), elem_classes="tab-intro")
+                gr.Markdown(limits_text(store), elem_id="train-limits")
+                train_tab.build(store)
+            with gr.Tab("Playground", id="playground"):
+                gr.Markdown(intro.markdown("Playground"), elem_classes="tab-intro")
+                playground_tab.build(store)
+            with gr.Tab("Text → image", id="text2img"):
+                gr.Markdown(intro.markdown("Text → image"), elem_classes="tab-intro")
+                text2img_tab.build(store)
+            with gr.Tab("Sketch", id="sketch"):
+                gr.Markdown(intro.markdown("Sketch"), elem_classes="tab-intro")
+                sketch = sketch_tab.build(store)
+            with gr.Tab("Upscale", id="upscale"):
+                gr.Markdown(intro.markdown("Upscale"), elem_classes="tab-intro")
+                upscale_tab.build(store, sketch=sketch)
+            with gr.Tab("Classify", id="classify"):
+                gr.Markdown(intro.markdown("Classify"), elem_classes="tab-intro")
+                classify_tab.build()
         gr.Markdown(CREDITS)
 
         def release(request: gr.Request) -> None:
