@@ -443,3 +443,54 @@ def test_every_docs_page_is_searched():
     pages = {str(p.relative_to(REPO)) for p in PAGES}
     assert "README.md" in pages
     assert {str(p.relative_to(REPO)) for p in (REPO / "docs").rglob("*.md")} <= pages
+
+
+LINK = re.compile(r"!?\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor of a Markdown heading: lower case, punctuation dropped, spaces to hyphens."""
+    text = re.sub(r"[`*]", "", heading.strip().lower())
+    return re.sub(r"[^\w\- ]", "", text).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    prose = re.sub(r"```.*?```", "", path.read_text(encoding="utf-8"), flags=re.S)
+    lines = [ln for ln in prose.splitlines() if ln.startswith("#")]
+    return {_slug(ln.lstrip("#")) for ln in lines}
+
+
+def broken_links(pages: list[Path]) -> list[str]:
+    """Every relative link or image of the pages whose file (or #anchor) does not exist, as 'page: target'."""
+    broken = []
+    for page in pages:
+        prose = re.sub(r"```.*?```", "", page.read_text(encoding="utf-8"), flags=re.S)
+        for target in LINK.findall(prose):
+            if re.match(r"^[a-z]+:", target):  # http(s):, mailto: — not checked offline
+                continue
+            file, _, anchor = target.partition("#")
+            dest = (page.parent / file).resolve() if file else page
+            if not dest.exists() or (anchor and dest.suffix == ".md" and anchor not in _anchors(dest)):
+                broken.append(f"{page.relative_to(REPO)}: {target}")
+    return broken
+
+
+def test_every_link_and_image_resolves():
+    """README.md's and the docs pages' relative links and pictures point at files (and headings) that exist."""
+    assert broken_links(PAGES) == []
+
+
+def test_broken_links_finds_a_missing_file_and_a_missing_heading(tmp_path, monkeypatch):
+    monkeypatch.setattr(sys.modules[__name__], "REPO", tmp_path)
+    (tmp_path / "a.md").write_text("# Top part\n[ok](#top-part) [no](#nope) ![pic](x.png) [b](b.md#top-part)\n"
+                                   "[web](https://example.org)\n```\n[in code](ignored.md)\n```\n")
+    (tmp_path / "b.md").write_text("# Top part\n")
+    assert broken_links([tmp_path / "a.md"]) == ["a.md: #nope", "a.md: x.png"]
+
+
+def test_readme_is_short_and_opens_with_the_two_commands():
+    """A teacher reads it in five minutes; CI runs the test command it opens with."""
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert len(lines) <= 250, f"README.md has {len(lines)} lines"
+    assert "pip install -r requirements.txt && python app.py" in lines[:12]
+    assert "pip install -r requirements-dev.txt && python -m pytest -q" in lines[:12]

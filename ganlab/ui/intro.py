@@ -17,6 +17,9 @@ INTROS: dict[str, tuple[str, str]] = {
               "fakes spread over the eight green modes.\nThen try a preset that breaks on purpose (*mode collapse*, "
               "*learning rate too high*) and read the alarms; **What the pictures mean** (below) explains every view.",
               "docs/train.md"),
+    "Class": ("The teacher's run, live: its curves, samples and 2D view, read-only.\nPress **Copy the teacher's "
+              "settings** to train the same run yourself in the Train tab.",
+              "docs/teaching.md"),
     "Playground": ("Pick **cgan-mnist**, choose a digit and move the sliders: each one walks G's latent space.\nThen "
                    "draw your own digit under *Start from a picture* (**Project my drawing**) and ask: can G draw "
                    "this, or is it copying?",
