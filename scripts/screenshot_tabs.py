@@ -84,6 +84,19 @@ def train(page, out: Path, seconds: float = 15, every: float = 1.0) -> None:
     print(f"wrote {gif}: {len(small)} frames, {gif.stat().st_size / 1e6:.2f} MB")
 
 
+def train_cgan(page, out: Path, seconds: float = 60) -> None:
+    """The MNIST cGAN preset a minute into training: one row per digit."""
+    page.get_by_label("Preset").click()
+    page.get_by_role("option", name="Healthy: MNIST digits (conditional GAN)").click()
+    time.sleep(3)
+    page.get_by_role("button", name="▶ Start").click()
+    page.wait_for_function("() => /Step \\d/.test(document.querySelector('#train-status').innerText)",
+                           timeout=180_000)
+    time.sleep(seconds)
+    save(page, out / "train_cgan.png")
+    print(page.locator("#train-status").inner_text())
+
+
 def playground(page, out: Path) -> None:
     """The Playground on its first generator."""
     image_ready(page, "#pg-image")
@@ -131,7 +144,8 @@ def classify(page, out: Path) -> None:
     save(page, out / "classify.png")
 
 
-TABS = {"train": ("Train", train), "playground": ("Playground", playground), "text2img": ("Text → image", text2img),
+TABS = {"train": ("Train", train), "train_cgan": ("Train", train_cgan),
+        "playground": ("Playground", playground), "text2img": ("Text → image", text2img),
         "sketch": ("Sketch", sketch), "upscale": ("Upscale", upscale), "classify": ("Classify", classify)}
 
 
