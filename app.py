@@ -4,7 +4,8 @@ Address and port: ``--host`` / ``--port``, else Gradio's own ``GRADIO_SERVER_NAM
 ``GRADIO_SERVER_PORT`` (how Docker images and Hugging Face Spaces configure Gradio apps), else
 127.0.0.1:7860. A password: ``--auth user:pass`` or ``GANLAB_AUTH=user:pass``. Server folders are
 open to students only under ``--data-root DIR`` (or ``GANLAB_DATA_ROOT``). ``--max-runs`` (or
-``GANLAB_MAX_RUNS``) limits concurrent trainings. On a Hugging Face Space, where no flags can be
+``GANLAB_MAX_RUNS``) limits concurrent trainings. ``--teacher-password`` (or ``GANLAB_TEACHER_PASSWORD``,
+which stays out of the process list) adds the Class tab: teacher mode. On a Hugging Face Space, where no flags can be
 given, the environment variables do it all.
 """
 
@@ -33,6 +34,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                              "without it only named datasets and uploads; else $GANLAB_DATA_ROOT)")
     parser.add_argument("--auth", default=None,
                         help="user:pass (several: u1:p1,u2:p2) asked by a login page; else $GANLAB_AUTH")
+    parser.add_argument("--teacher-password", default=None,
+                        help="teacher mode: a Class tab where the teacher signs in with this password and shows a "
+                             "run to every student (else $GANLAB_TEACHER_PASSWORD; without it no Class tab)")
     return parser.parse_args(argv)
 
 
@@ -49,7 +53,10 @@ def main(argv: list[str] | None = None) -> None:
 
     auth = parse_auth(args.auth or os.environ.get(AUTH_ENV))
     store = SessionStore(max_runs=args.max_runs, data_root=args.data_root)
-    demo = build_app(store)
+    from ganlab.ui.classroom import PASSWORD_ENV, Classroom
+
+    password = args.teacher_password or os.environ.get(PASSWORD_ENV)
+    demo = build_app(store, classroom=Classroom(password) if password else None)
     # Everything built so far (TensorFlow, Gradio, the page) lives as long as the server: move it out of
     # the garbage collector's reach, so the full collection after each Reset (ui.sessions.free_memory)
     # scans only what runs made: scanning it all holds the GIL long enough to keep every user waiting.

@@ -11,7 +11,18 @@ import gradio.networking
 import httpx
 
 from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
-from ganlab.ui import classify_tab, intro, page, playground_tab, sketch_tab, text2img_tab, train_tab, upscale_tab
+from ganlab.ui import (
+    class_tab,
+    classify_tab,
+    intro,
+    page,
+    playground_tab,
+    sketch_tab,
+    text2img_tab,
+    train_tab,
+    upscale_tab,
+)
+from ganlab.ui.classroom import Classroom
 from ganlab.ui.sessions import MB, SessionStore
 
 TITLE = "ganlab — watch a GAN learn"
@@ -50,8 +61,9 @@ def limits_text(store: SessionStore) -> str:
             f"when you close the tab or after {store.idle_timeout_s / 60:g} idle minutes.")
 
 
-def build_app(store: SessionStore | None = None) -> gr.Blocks:
-    """The whole app; ``store`` holds each browser session's runs, uploads and saved generators."""
+def build_app(store: SessionStore | None = None, classroom: Classroom | None = None) -> gr.Blocks:
+    """The whole app; ``store`` holds each browser session's runs, uploads and saved generators;
+    with a ``classroom`` (teacher mode) a Class tab too."""
     store = store or SessionStore()
     with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(f"# {TITLE}")
@@ -59,7 +71,10 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
             with gr.Tab("Train", id="train"):
                 gr.Markdown(intro.markdown("Train"), elem_classes="tab-intro")
                 gr.Markdown(limits_text(store), elem_id="train-limits")
-                train_tab.build(store)
+                train, form = train_tab.build(store)
+            if classroom is not None:
+                with gr.Tab("Class") as class_item:
+                    shown = class_tab.build(store, classroom, train, form, class_item)
             with gr.Tab("Playground", id="playground"):
                 gr.Markdown(intro.markdown("Playground"), elem_classes="tab-intro")
                 playground_tab.build(store)
@@ -76,6 +91,8 @@ def build_app(store: SessionStore | None = None) -> gr.Blocks:
                 gr.Markdown(intro.markdown("Classify"), elem_classes="tab-intro")
                 classify_tab.build()
         gr.Markdown(CREDITS)
+        if classroom is not None:
+            class_tab.wire(demo, shown, class_item)
 
         def release(request: gr.Request) -> None:
             """The browser tab closed: stop and free its training, delete its uploads."""

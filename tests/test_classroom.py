@@ -1,0 +1,188 @@
+"""Teacher mode (#27): the teacher's sign-in and its failure path, the shown run on /class_view, the
+wall, and the rule that no endpoint called by a student changes the teacher's run."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+
+import pytest
+
+from tests.ui_helpers import api_client, free_port
+
+pytest.importorskip("gradio_client")
+
+PASSWORD = "s3cret-teacher"
+TEACHER, STUDENT = "teacher-session", "student-session"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory):
+    """One app in teacher mode (waits recorded, not slept), served on a free port."""
+    from ganlab.ui.app import build_app, launch
+    from ganlab.ui.classroom import Classroom
+    from ganlab.ui.sessions import SessionStore
+
+    waits: list[float] = []
+    classroom = Classroom(PASSWORD, sleep=waits.append)
+    store = SessionStore(max_runs=4, root=tmp_path_factory.mktemp("runs"))
+    demo = build_app(store, classroom=classroom)
+    port = free_port()
+    launch(demo.queue(default_concurrency_limit=8), server_name="127.0.0.1", server_port=port,
+           prevent_thread_lock=True, quiet=True)
+    try:
+        yield demo, store, classroom, waits, f"http://127.0.0.1:{port}/"
+    finally:
+        for sid in list(store.runs()):
+            store.release(sid)
+        demo.close()
+
+
+def test_failure_delay_doubles_and_is_capped():
+    from ganlab.ui.classroom import failure_delay
+
+    assert [failure_delay(n) for n in range(7)] == [0, 1, 2, 4, 8, 8, 8]
+
+
+def test_a_wrong_password_says_so_and_waits_longer_each_time(app):
+    _, _, _, waits, url = app
+    c = api_client(url)
+    waits.clear()
+    for _ in range(3):
+        message, timer, _ = c.predict("wrong", api_name="/class_sign_in")  # (the panel is layout: not sent)
+        assert "Wrong teacher password" in message and timer["active"] is False
+    assert waits == [1.0, 2.0, 4.0]
+    assert "attempt 3" in message and "next wrong one waits 8 s" in message
+    with pytest.raises(Exception, match="Only the teacher"):  # no way round the sign-in through the API
+        c.predict(api_name="/class_hide")
+    with pytest.raises(Exception, match="Only the teacher"):
+        c.predict("alarms first", False, api_name="/class_wall")
+    message, timer, _ = c.predict(PASSWORD, api_name="/class_sign_in")
+    assert "Signed in" in message and timer["active"] is True
+    assert len(waits) == 3  # the right password is answered at once
+    assert c.predict(api_name="/class_hide") == "Nothing is shown to the class now."
+
+
+def test_class_view_before_and_after_a_run_is_shown_and_the_wall(app):
+    import numpy as np
+
+    from ganlab.config import TrainConfig
+    from ganlab.ui.frames import LiveFrames
+    from ganlab.ui.train_view import RunDisplay
+
+    _, store, classroom, _, url = app
+    teacher, student = api_client(url), api_client(url)
+    assert student.predict(api_name="/class_view") == {"status": "none"}
+    teacher.predict(PASSWORD, api_name="/class_sign_in")
+    assert "next run is shown" in teacher.predict(api_name="/class_show_mine")
+    assert student.predict(api_name="/class_view") == {"status": "none"}  # no run yet
+    tsid = teacher.session_hash
+    store.create(tsid, TrainConfig(model="vanilla", dataset="ring", steps=500, seed=3))
+    wait_for_view = student.predict(api_name="/class_view")
+    assert wait_for_view["status"] == "ready" and wait_for_view["step"] == 0
+    assert "the teacher's run" in wait_for_view["label"] and wait_for_view["last"] is None
+    copied = student.predict(api_name="/class_copy")
+    assert copied[:3] == ("vanilla", "ring", "non_saturating") and copied[8] == 3 and "Copied" in copied[-1]
+    # a student's run on the wall: anonymous code, settings; the teacher shows it by its code
+    ssid = "wall-student"
+    store.create(ssid, TrainConfig(model="vanilla", dataset="ring", steps=500, seed=4))
+    run = store.runs()[ssid]
+    run.session.step_count = 1  # counted as active on the wall (no compile needed here)
+    code = classroom.code(ssid)
+    gallery, table = teacher.predict("code", False, api_name="/class_wall")
+    assert f"`{code}`" in table and "vanilla · ring" in table and ssid not in table and tsid not in table
+    assert gallery == []  # its Train tab has drawn no frame yet: listed, no thumbnail
+    run.display = RunDisplay()
+    run.display.frames = LiveFrames()
+    run.display.frames.write("view", np.full((12, 12, 3), 200, np.uint8))  # as its Train tab writes them
+    gallery, _ = teacher.predict("code", False, api_name="/class_wall")
+    assert [g["caption"] for g in gallery] == [f"{code} · step 1 · ✓ no alarm"] and gallery[0]["image"]
+    _, only_alarms = teacher.predict("code", True, api_name="/class_wall")
+    assert code not in only_alarms
+    assert "No student run" in teacher.predict("zzzzzz", api_name="/class_show_code")
+    assert code in teacher.predict(code, api_name="/class_show_code")
+    assert f"run {code}" in student.predict(api_name="/class_view")["label"]
+    assert classroom.shown == ssid
+    teacher.predict(api_name="/class_show_mine")
+    store.release(ssid)
+
+
+def _teacher_state(store, classroom, tsid):
+    run = store.runs().get(tsid)
+    return (run, run.session.step_count, run.session.status, run.active, run.session.config,
+            run.display.requested if run.display else None, classroom.shown, classroom.is_teacher(tsid),
+            classroom.is_teacher(STUDENT))
+
+
+async def _call(demo, fn, sid):
+    """One event handler through Gradio's own processing, as session ``sid`` with the inputs'
+    current values; a streaming handler gives its first update and is then closed."""
+    import gradio as gr
+    from gradio.state_holder import SessionState
+
+    inputs = [getattr(block, "value", None) for block in fn.inputs]
+    out = await demo.process_api(block_fn=fn, inputs=inputs, state=SessionState(demo),
+                                 request=gr.Request(session_hash=sid), session_hash=sid)
+    iterator = out.get("iterator")
+    if iterator is not None:
+        with contextlib.suppress(Exception):
+            await iterator.aclose()
+
+
+@pytest.mark.slow  # every event of the app once, on the served app's blocks
+def test_no_endpoint_called_by_a_student_changes_the_teachers_run(app, monkeypatch):
+    """Every event of the app (public, private, every tab), called as a student: the teacher's run
+    object, step, status, settings, the shown run and the sign-in stay as they were. Two costs that
+    touch no run are skipped: compiling ahead of Start (warm_up) and building a nearest-images index."""
+    from ganlab.config import TrainConfig
+    from ganlab.train.session import TrainingSession
+    from ganlab.ui.project_panel import ProjectPanel
+
+    monkeypatch.setattr(TrainingSession, "warm_up", lambda self: None)
+    monkeypatch.setattr(ProjectPanel, "_nearest", lambda *a: (_ for _ in ()).throw(RuntimeError("skipped")))
+    demo, store, classroom, _, _ = app
+    classroom.sign_in(TEACHER, PASSWORD)
+    store.create(TEACHER, TrainConfig(model="vanilla", dataset="ring", steps=500, seed=1))
+    classroom.show(TEACHER, TEACHER)
+    before = _teacher_state(store, classroom, TEACHER)
+    fns = list(demo.fns.values())
+    names = {fn.api_name for fn in fns}
+    assert {"start", "pause", "step", "reset", "save", "class_hide", "class_show_mine", "class_wall"} <= names
+    answered, made = 0, False
+    for fn in fns:
+        try:
+            asyncio.run(_call(demo, fn, STUDENT))
+            answered += 1
+        except Exception:  # refused or bad default inputs: what matters is the teacher's run below
+            pass
+        assert _teacher_state(store, classroom, TEACHER) == before, f"{fn.api_name or fn.name} changed it"
+        made = made or store.runs().get(STUDENT) is not None
+    assert answered >= len(fns) // 2, f"only {answered} of {len(fns)} events ran: the sweep tested little"
+    assert made  # the student's own Start / Step made (and trained) the student's own run
+    store.release(STUDENT)
+    # the same calls as the teacher do change things: the sweep can see a change
+    hide = next(fn for fn in fns if fn.api_name == "class_hide")
+    asyncio.run(_call(demo, hide, TEACHER))
+    assert classroom.shown is None
+    reset = next(fn for fn in fns if fn.api_name == "reset")
+    asyncio.run(_call(demo, reset, TEACHER))
+    assert store.runs().get(TEACHER) is None
+
+
+def test_without_the_option_there_is_no_class_tab():
+    import gradio as gr
+
+    from ganlab.ui.app import build_app
+    from ganlab.ui.sessions import SessionStore
+
+    demo = build_app(SessionStore())
+    labels = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]
+    assert "Train" in labels and "Class" not in labels
+    assert not any((fn.api_name or "").startswith("class_") for fn in demo.fns.values())
+
+
+def test_app_py_reads_the_teacher_password_flag():
+    import app as app_py
+
+    assert app_py.parse_args(["--teacher-password", "x"]).teacher_password == "x"
+    assert app_py.parse_args([]).teacher_password is None
