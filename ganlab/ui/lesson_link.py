@@ -275,7 +275,8 @@ class LessonLinks:
             parts.append("set " + ", ".join(f"{self.labels[n]} = {_text(self.settings[n], v) or 'blank'}"
                                             for n, v in lesson.given.items()))
         if lesson.hidden:
-            parts.append("hidden: " + ", ".join(self.labels[h] for h in lesson.hidden))
+            n = len(lesson.hidden)
+            parts.append(f"{n} control{'s are' if n > 1 else ' is'} hidden for this lesson")
         text = "**Lesson link:** " + ("; ".join(parts) if parts else "the preset's settings") + "."
         if lesson.problems:
             text += "\n\n**Not used from the link:**\n" + "\n".join(f"- {p}" for p in lesson.problems)
@@ -359,8 +360,9 @@ class ShareSettings:
         return tuple(str(c.id) for c in self.tabs.children if isinstance(c, gr.Tab) and c.id is not None)
 
     def outputs(self) -> list[Any]:
-        """What opening a link changes: the tabs, the preset picker and its note, every form box."""
-        return [*([self.tabs] if self.tabs is not None else []), self.preset, self.preset_note, *self.form.values()]
+        """What opening a link changes: the tabs, the preset picker and its note, the hide ticks, the form."""
+        return [*([self.tabs] if self.tabs is not None else []), self.preset, self.preset_note, self.hide,
+                *self.form.values()]
 
     def open(self, request: gr.Request) -> tuple:
         """Apply the page's lesson link (if it has one): tab, preset and note, the form, hidden controls."""
@@ -378,7 +380,7 @@ class ShareSettings:
         fill = lesson.fills_form
         out = [gr.update(selected=lesson.tab)] if self.tabs is not None else []
         out.append(gr.update(value=lesson.preset, visible=shown[PRESET]) if fill else gr.update(visible=shown[PRESET]))
-        out.append(note)
+        out += [note, list(lesson.hidden)]  # ticked as the link hides them: Make the link gives it back
         out += [gr.update(value=lesson.values[n], visible=shown[n]) if fill else gr.update(visible=shown[n])
                 for n in self.form]
         return tuple(out)
