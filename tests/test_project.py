@@ -79,6 +79,45 @@ def test_a_class_out_of_range_and_a_wrong_size_are_refused(projector):
         projector(np.zeros((32, 32), np.uint8))
 
 
+def _drawn(draw) -> np.ndarray:
+    """A black drawing on a white 280×280 canvas, as an upload would bring it."""
+    from PIL import Image, ImageDraw
+
+    canvas = Image.new("L", (280, 280), 255)
+    draw(ImageDraw.Draw(canvas))
+    return np.asarray(canvas)
+
+
+def _letter_a(d) -> None:
+    d.line([(70, 240), (140, 40), (210, 240)], fill=0, width=22)
+    d.line([(100, 160), (180, 160)], fill=0, width=22)
+
+
+@pytest.mark.parametrize("draw, why", [
+    (lambda d: d.ellipse((60, 60, 220, 220), fill=0), "40% ink, where 999 in 1,000 training images have at most"),
+    (lambda d: d.line([(100, 140), (120, 150), (140, 135), (150, 145)], fill=0, width=6), "farther than 9 in 10"),
+    (_letter_a, "pixels of your ink at the bottom left is missing"),
+], ids=["filled disk", "scribble", "letter A"])
+def test_what_g_cannot_draw_is_told_so_with_what_is_missing(projector, draw, why):
+    from ganlab.explore.project import prepare_target
+
+    p = projector(prepare_target(_drawn(draw), projector.shape))
+    assert p.verdict().startswith("G cannot draw this") and why in p.verdict(), p.verdict()
+
+
+def test_a_real_held_out_digit_is_told_it_is_close(projector):
+    from ganlab.data import mnist_like
+    from ganlab.images import to_uint8
+    from tests.conftest import have_mnist
+
+    if not have_mnist():
+        pytest.skip("MNIST not found (set GANLAB_DATA_DIR)")
+    seven = to_uint8(mnist_like("mnist", "test").x[0])  # the test set's first image (a 7), never trained on
+    p = projector(seven)
+    assert p.label == 7 and p.verdict().startswith("G can draw this"), p.verdict()
+    assert p.reference.ink and p.reference.patch and p.reference.projected_feature  # all four yardsticks read
+
+
 # -- is it copying? -------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def index():
@@ -214,6 +253,61 @@ def test_the_project_command_writes_z_the_projection_and_the_class(tmp_path, pro
     assert "could not be read" in capsys.readouterr().err
 
 
+@pytest.fixture(scope="module")
+def infogan():
+    from ganlab.checkpoints import shipped_names
+    from ganlab.explore.project import load_projector
+
+    if "infogan-mnist" not in shipped_names():
+        pytest.skip("assets/infogan-mnist is missing")
+    return load_projector("infogan-mnist")
+
+
+def _infogan_sample(infogan, seed: int = 4, category: int = 3, codes=(0.8, -0.6)) -> np.ndarray:
+    from ganlab.images import to_uint8
+    from ganlab.sampling import latents
+
+    w = np.concatenate([latents(1, infogan.dim, seed), np.asarray([codes], np.float32)], 1)
+    return to_uint8(infogan._draw(w, np.array([category], np.int32)).numpy())[0]
+
+
+def test_an_infogan_projection_writes_z_the_category_and_the_codes(tmp_path, infogan, capsys, monkeypatch):
+    from PIL import Image
+
+    from ganlab.cli import main
+    from ganlab.explore import project
+
+    monkeypatch.setattr(project, "load_projector", lambda name: infogan)
+    Image.fromarray(_infogan_sample(infogan)).save(tmp_path / "own.png")
+    out = tmp_path / "z.npz"
+    assert main(["project", "--checkpoint", "infogan-mnist", "--image", str(tmp_path / "own.png"), "--out", str(out),
+                 "--steps", "100", "--restarts", "4"]) == 0
+    assert "category" in capsys.readouterr().out
+    with np.load(out) as npz:
+        assert npz["z"].shape == (1, infogan.dim) and npz["codes"].shape == (1, 2) and npz["label"].shape == (1,)
+        assert npz["image"].shape == (1, 28, 28) and float(npz["pixel_distance"]) < 0.08  # G's own: recovered
+        assert np.abs(npz["codes"]).max() <= 2.0
+
+
+def test_the_infogan_panel_draws_from_the_projected_z_until_the_seed_changes(infogan, monkeypatch):
+    from ganlab.explore.infogan import Explorer
+    from ganlab.ui import infogan_project
+    from ganlab.ui.infogan_panel import Handlers
+
+    monkeypatch.setattr(infogan_project, "load_projector", lambda folder: infogan)
+    found = infogan_project.InfoGANProjector().project("infogan-mnist", 0, _infogan_sample(infogan), 3,
+                                                       progress=lambda *a, **k: None)
+    triptych, text, origin, category, c1, c2 = found
+    assert category == 3 and "Found **" in text and "code 1" in text and len(origin["z"]) == infogan.dim
+    assert -2 <= c1 <= 2 and -2 <= c2 <= 2 and triptych.shape[:2] == (8 * 30, 8 * (3 * 29 + 1))
+    view = Handlers(None, Explorer()).view
+    mine, _ = view("infogan-mnist", category, c1, c2, 0, 0, origin)
+    seeded, _ = view("infogan-mnist", category, c1, c2, 0, 0, None)
+    assert not np.array_equal(mine, seeded)  # the projected z, not seed 0's
+    assert np.array_equal(view("infogan-mnist", category, c1, c2, 1, 0, origin)[0],
+                          view("infogan-mnist", category, c1, c2, 1, 0, None)[0])  # a new seed starts afresh
+
+
 def test_the_shipped_directions_are_valid_and_do_what_they_are_named(projector):
     from ganlab.checkpoints import resolve
     from ganlab.explore import named_directions as nd
@@ -271,6 +365,8 @@ def test_the_panels_are_named_endpoints(client):
         "model", "direction", "seed", "class_", "truncation"]
     assert [p["parameter_name"] for p in api["/generate"]["parameters"]] == [
         "model", "seed", "class_", "truncation", "offsets", "directions"]
+    assert [p["parameter_name"] for p in api["/infogan_view"]["parameters"]] == [
+        "checkpoint", "category", "c1", "c2", "seed", "vary"]  # the projected z rides in a State, not a parameter
 
 
 def test_project_a_drawn_one_and_refuse_an_empty_picture(client, tmp_path):
@@ -289,6 +385,8 @@ def test_project_a_drawn_one_and_refuse_an_empty_picture(client, tmp_path):
                        api_name="/project")
     with pytest.raises(AppError, match="Unknown model"):
         client.predict("no-such-model", handle_file(_png(tmp_path, one)), "", api_name="/project")
+    _, found = client.predict("infogan-mnist", handle_file(_png(tmp_path, one)), "", api_name="/project")
+    assert len(found["codes"]) == 2 and 0 <= found["label"] < 10 and found["verdict"]  # an InfoGAN projects too
 
 
 def test_nearest_training_images_and_a_named_direction_on_8_seeds(client):

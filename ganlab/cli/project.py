@@ -16,7 +16,8 @@ def add_parsers(sub: Any) -> None:
     shared(p, "--checkpoint", checkpoint={"help": "folder or shipped name (cgan-mnist, dcgan-fashion, infogan-mnist)"})
     p.add_argument("--image", required=True, help="the picture (PNG/JPEG; a digit is centred as MNIST's are)")
     p.add_argument("--label", type=int, default=None,
-                   help="fix the class (cGAN) or category (InfoGAN) instead of searching them all")
+                   help="fix the class (cGAN) or category (InfoGAN) instead of searching them all "
+                        "(an InfoGAN's continuous codes are always searched)")
     p.add_argument("--steps", type=int, default=None, help="Adam steps (default 200)")
     p.add_argument("--restarts", type=int, default=None, help="starting points refined together (default 8)")
     shared(p, "--seed")
@@ -46,7 +47,8 @@ def cmd_project(args: argparse.Namespace, argv: list[str]) -> int:
     if p.codes is not None:
         arrays["codes"] = p.codes[None]
     save_npz(args.out, **arrays)
-    found = "" if p.label is None else f"class {p.label_name or p.label}, "
+    found = "" if p.label is None else (f"class {p.label_name}, " if p.label_name else f"category {p.label}, ")
+    found += "" if p.codes is None else "codes " + " ".join(f"{c:+.2f}" for c in p.codes) + ", "
     feature = "" if p.feature_distance is None else f", feature distance {p.feature_distance:.2f}"
     print(f"projected {args.image} into {args.checkpoint} in {p.seconds:.1f} s: {found}pixel distance "
           f"{p.pixel_distance:.3f} (RMS, 0..1){feature}\n{p.verdict()}\nwrote {args.out}")

@@ -138,17 +138,18 @@ def category_order(card: dict[str, Any], categories: int = 10) -> list[int]:
 # -- the rows × columns figure --------------------------------------------------------------
 def sweep(model: InfoGANModel, code: int, values: tuple[float, ...] = FIGURE_VALUES,
           categories: list[int] | None = None, seed: int = 0,
-          others: tuple[float, ...] | None = None) -> np.ndarray:
+          others: tuple[float, ...] | None = None, z: np.ndarray | None = None) -> np.ndarray:
     """Images (rows, columns, H, W, C): rows = categories, columns = values of continuous ``code``.
 
-    One noise vector (from ``seed``) for the whole figure, so only the codes change; the other
-    continuous codes stay at ``others`` (default 0).
+    One noise vector (``z``, else drawn from ``seed``) for the whole figure, so only the codes change;
+    the other continuous codes stay at ``others`` (default 0).
     """
     if not 0 <= code < model.continuous:
         raise ValueError(f"code must be between 1 and {model.continuous}; got {code + 1}")
     cats = list(range(model.categories)) if categories is None else list(categories)
     vals = np.asarray(values, np.float32)
-    z = np.repeat(latents(1, model.latent_dim, seed), len(cats) * len(vals), 0)
+    z = latents(1, model.latent_dim, seed) if z is None else np.asarray(z, np.float32).reshape(1, -1)
+    z = np.repeat(z, len(cats) * len(vals), 0)
     cont = np.zeros((len(cats), len(vals), model.continuous), np.float32)
     if others is not None:
         cont[:] = np.asarray(others, np.float32)[None, None, :]
@@ -194,12 +195,12 @@ def figure(images: np.ndarray, row_labels: list[str], values: tuple[float, ...],
 
 def code_figure(model: InfoGANModel, code: int, seed: int = 0,
                 values: tuple[float, ...] = FIGURE_VALUES, others: tuple[float, ...] | None = None,
-                highlight: float | None = None) -> np.ndarray:
+                highlight: float | None = None, z: np.ndarray | None = None) -> np.ndarray:
     """The rows × columns figure for one continuous code, rows ordered by the digit they draw."""
     card = model.card
     order = category_order(card, model.categories)
     names = category_names(card, model.categories)
-    images = sweep(model, code, values, order, seed, others)
+    images = sweep(model, code, values, order, seed, others, z)
     meaning = code_meanings(card, model.continuous)[code]
     title = (f"rows: categorical code · columns: continuous code {code + 1} (looks like: {meaning})\n"
              "trained with codes in [-1, 1]; the outer columns (±2) go beyond")
@@ -243,17 +244,18 @@ class Explorer:
         }
 
     def view(self, checkpoint: str, category: int, c1: float, c2: float, seed: int = 0,
-             vary: int = 0, scale: int = 8) -> tuple[np.ndarray, np.ndarray]:
-        """(one enlarged sample for the chosen codes, the rows × columns figure for code ``vary``)."""
+             vary: int = 0, scale: int = 8, z: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """(one enlarged sample for the chosen codes, the rows × columns figure for code ``vary``);
+        the noise is ``z`` (e.g. a projected picture's) or else drawn from ``seed``."""
         model = self.model(checkpoint)
         category = int(category)
         if not 0 <= category < model.categories:
             raise ValueError(f"category must be between 0 and {model.categories - 1}; got {category}")
         cont = np.zeros(model.continuous, np.float32)
         cont[:2] = [float(c1), float(c2)][: model.continuous]
-        z = latents(1, model.latent_dim, int(seed))
+        z = latents(1, model.latent_dim, int(seed)) if z is None else np.asarray(z, np.float32).reshape(1, -1)
         image = model.generate(z, np.array([category]), cont[None, :])[0]
         big = upscale(to_uint8(image[None])[0], scale)  # (H, W) grayscale
         others = tuple(float(v) for v in cont)
-        fig = code_figure(model, int(vary), int(seed), others=others, highlight=others[int(vary)])
+        fig = code_figure(model, int(vary), int(seed), others=others, highlight=others[int(vary)], z=z)
         return big, fig

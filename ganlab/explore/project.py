@@ -17,13 +17,11 @@ close a held-out real image is to its nearest *training* image.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import keras
@@ -35,6 +33,7 @@ from ganlab.checkpoints import load_generator
 from ganlab.data.uploads import load_image
 from ganlab.evaluate.classifier import Classifier, classifier_for, load_classifier
 from ganlab.evaluate.classify import MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, digit_image
+from ganlab.explore.project_verdict import Reference, difference_map, read_reference, verdict
 from ganlab.images import grid, to_uint8, to_unit_range, upscale
 
 STEPS = 200  # Adam steps per projection
@@ -47,8 +46,6 @@ FEATURE_WEIGHT = 0.05  # feature MSE (~4 per unit²) against pixel MSE on the -1
 PRIOR_WEIGHT = 1e-3  # weak Gaussian prior: mean(z²)
 Z_LIMIT = 4.0  # |z_i| is kept below this (a standard normal entry is beyond 4 once in 16,000)
 CODE_LIMIT = 2.0  # InfoGAN's continuous codes (trained on ±1; the InfoGAN panel shows ±2)
-INK = 0.5  # grey level (0..1) above which a pixel counts as ink in the difference map
-REFERENCE_FILE = "projection.json"  # beside a model: how its projections of real test images fare
 
 
 class ProjectionError(ValueError):
@@ -166,60 +163,11 @@ def _resized(image: Any, h: int, w: int, c: int) -> np.ndarray:
     return np.asarray(Image.fromarray(arr.astype(np.uint8)).resize((w, h), Image.Resampling.LANCZOS), np.uint8)
 
 
-# -- distances, the difference map, the verdict -----------------------------------------------------
+# -- distances (the difference map and the verdict: explore.project_verdict) ----------------------------
 def pixel_distance(a: np.ndarray, b: np.ndarray) -> float:
     """RMS difference of two uint8 pictures on a 0..1 grey scale."""
     d = (np.asarray(a, np.float32) - np.asarray(b, np.float32)) / 255.0
     return float(np.sqrt(np.mean(d * d)))
-
-
-def difference_map(target: np.ndarray, projection: np.ndarray) -> np.ndarray:
-    """RGB uint8: red = the target's ink the projection lacks, blue = ink G added, white = both."""
-    t = _luma(target).astype(np.float32)
-    p = _luma(projection).astype(np.float32)
-    return np.stack([t, np.minimum(t, p), p], -1).astype(np.uint8)
-
-
-def _luma(image: np.ndarray) -> np.ndarray:
-    return image.mean(-1) if image.ndim == 3 else image
-
-
-REGIONS = (("top left", "at the top", "top right"), ("on the left", "in the middle", "on the right"),
-           ("bottom left", "at the bottom", "bottom right"))
-
-
-def _where(mask: np.ndarray) -> str:
-    """Which ninth of the picture holds most of a mask ('at the top', 'bottom left', ...)."""
-    h, w = mask.shape
-    counts = [[mask[r * h // 3:(r + 1) * h // 3, q * w // 3:(q + 1) * w // 3].sum() for q in range(3)]
-              for r in range(3)]
-    r, q = np.unravel_index(int(np.argmax(counts)), (3, 3))
-    return REGIONS[r][q]
-
-
-# -- results -----------------------------------------------------------------------------------------
-@dataclass
-class Reference:
-    """Real-vs-real yardsticks for the distances (None where not measured)."""
-
-    projected_pixel: tuple[float, float] | None = None  # median, 90th percentile of held-out real images projected
-    projected_feature: tuple[float, float] | None = None
-    projected_images: int = 0
-    nearest_pixel: float | None = None  # median distance of a held-out real image to its nearest training image
-    nearest_feature: float | None = None
-
-
-def read_reference(folder: str | os.PathLike | None) -> Reference:
-    """The projection yardstick stored beside a model (``projection.json``), or an empty Reference."""
-    file = Path(folder) / REFERENCE_FILE if folder is not None else None
-    if file is None or not file.is_file():
-        return Reference()
-    try:
-        data = json.loads(file.read_text(encoding="utf-8"))
-        return Reference(tuple(data["pixel"][:2]), tuple(data["feature"][:2]) if data.get("feature") else None,
-                         int(data.get("images", 0)))
-    except (OSError, ValueError, KeyError, TypeError):
-        return Reference()
 
 
 @dataclass
@@ -259,31 +207,6 @@ class Projection:
         return upscale(grid(np.stack([*rgb, self.difference]), cols=3, pad=1), scale)
 
 
-def verdict(p: Projection) -> str:
-    """One sentence on the projection, read from its difference map and set against the references."""
-    t, q = _luma(p.target) / 255.0, _luma(p.image) / 255.0
-    missing, extra = (t > INK) & (q <= INK), (q > INK) & (t <= INK)
-    ink_t, ink_q, off = int((t > INK).sum()), int((q > INK).sum()), int(missing.sum() + extra.sum())
-    length, usual = p.z_length, 1 + 3 / math.sqrt(2 * len(p.z))  # ||z||/sqrt(D) of N(0, I): 1 ± 1/sqrt(2D)
-    odd = f"{length:.2f}× the typical length; random z stay below {usual:.2f}×"
-    unusual = f", but only from an unusual z ({odd})" if length > usual else ""
-    ref = p.reference.projected_pixel
-    if ref is not None and p.pixel_distance <= ref[1]:
-        return (f"G can draw this{unusual}: its picture is as close as the projections of 9 in 10 real test "
-                f"images ({p.pixel_distance:.3f}; their median {ref[0]:.3f}).")
-    if ref is None and off <= 0.15 * max(ink_t, 1):
-        return f"G can draw this{unusual}: only {off} pixels of ink differ."
-    what = f"{p.label_name}s" if p.label_name else "pictures"
-    kind = "thick " if ink_t > 1.3 * max(ink_q, 1) else ("thin " if ink_q > 1.3 * max(ink_t, 1) else "")
-    bits = []
-    if missing.sum():
-        bits.append(f"{int(missing.sum())} pixels of your ink are missing from its picture (mostly {_where(missing)})")
-    if extra.sum():
-        bits.append(f"it adds {int(extra.sum())} of its own (mostly {_where(extra)})")
-    even = f"; even that needs an unusual z ({odd})" if length > usual else ""
-    return f"G never learned {kind}{what} like this one: {' and '.join(bits) or 'the grey levels differ'}{even}."
-
-
 # -- the projector ---------------------------------------------------------------------------------
 def feature_model(classifier: Classifier | None, shape: tuple[int, ...]) -> keras.Model | None:
     """The classifier's penultimate layer as a differentiable model, if it reads pictures of ``shape``."""
@@ -303,6 +226,7 @@ class Projector:
         self.features = feature_model(classifier, self.shape)
         self.class_names = list(class_names or [])
         self.reference = reference or Reference()
+        self.card: dict[str, Any] = {}  # the checkpoint's card, where it came from one (load_projector)
         variables = list(gan.generator.variables) + (list(self.features.variables) if self.features else [])
         self._score = backend.compile_step(self._losses, variables)
         self._descend = backend.compile_step(self._chunk, variables)
@@ -445,5 +369,7 @@ def load_projector(name_or_path: str | os.PathLike) -> Projector:
     classifier of its dataset and the reference stored beside it, where they exist."""
     loaded = load_generator(name_or_path, precision="float32")
     name = classifier_for(str(loaded.card.get("dataset"))) if loaded.gan.spec.is_image else None
-    return Projector(loaded.gan, load_classifier(name) if name else None, loaded.card.get("class_names"),
-                     read_reference(loaded.path), digits=loaded.card.get("dataset") == "mnist")
+    projector = Projector(loaded.gan, load_classifier(name) if name else None, loaded.card.get("class_names"),
+                          read_reference(loaded.path), digits=loaded.card.get("dataset") == "mnist")
+    projector.card = dict(loaded.card)
+    return projector

@@ -13,6 +13,7 @@ import gradio as gr
 
 from ganlab.checkpoints import CheckpointError
 from ganlab.explore.infogan import Explorer, infogan_checkpoints
+from ganlab.ui import infogan_project
 from ganlab.ui.outputs import shown_image
 from ganlab.ui.sessions import SessionStore
 
@@ -64,13 +65,15 @@ class Handlers:
                 summary)
 
     def view(self, checkpoint: str | None, category: int | None, c1: float, c2: float,
-             seed: float | None, vary: int | None) -> tuple[Any, Any]:
-        """(enlarged sample, rows × columns figure) for the current settings."""
+             seed: float | None, vary: int | None, origin: Any = None) -> tuple[Any, Any]:
+        """(enlarged sample, rows × columns figure) for the current settings (``origin``: a projected
+        picture's z, drawn from while the checkpoint and seed are those it was found at)."""
         if not checkpoint or category is None:
             return None, None
         try:
+            z = infogan_project.origin_z(origin, checkpoint, seed, self.explorer.model(checkpoint).latent_dim)
             return self.explorer.view(checkpoint, int(category), float(c1), float(c2),
-                                      int(seed or 0), int(vary or 0))
+                                      int(seed or 0), int(vary or 0), z=z)
         except (ValueError, CheckpointError) as e:
             raise gr.Error(str(e)) from None
 
@@ -126,15 +129,18 @@ def build(store: SessionStore) -> None:
                 figure = shown_image(label="rows = categories, columns = code values (-2 … +2)", format="png",
                                      type="numpy", interactive=False)
         summary = gr.Markdown()
+        origin = gr.State(None)  # the z of a projected picture (infogan_project), or None
 
     # -- events ------------------------------------------------------------------------------
     model.focus(handlers.refresh, inputs=model, outputs=model, queue=False)
     model.change(handlers.pick_and_view, inputs=[model, seed],
                  outputs=[category, c1, c2, vary, summary, sample, figure], api_name="infogan_pick")
     # Live: every slider move redraws (always_last drops stale moves while one is drawing).
-    gr.on([category.change, c1.change, c2.change, seed.change, vary.change], handlers.view,
-          inputs=[model, category, c1, c2, seed, vary], outputs=[sample, figure],
-          api_name="infogan_view", trigger_mode="always_last", show_progress="hidden")
+    redraw = dict(fn=handlers.view, inputs=[model, category, c1, c2, seed, vary, origin], outputs=[sample, figure],
+                  show_progress="hidden")
+    gr.on([category.change, c1.change, c2.change, seed.change, vary.change], api_name="infogan_view",
+          trigger_mode="always_last", **redraw)
+    infogan_project.build(model, category, c1, c2, seed, origin, {**redraw, "api_visibility": "private"})
     root = _root_blocks()
     if root is not None and first is not None:
         root.load(handlers.pick_and_view, inputs=[model, seed],

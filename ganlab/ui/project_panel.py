@@ -13,13 +13,15 @@ import contextlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 import numpy as np
 
-from ganlab.checkpoints import CheckpointError
+from ganlab.checkpoints import CheckpointError, resolve
 from ganlab.config import ConfigError
+from ganlab.explore.infogan import infogan_checkpoints
 from ganlab.explore.nearest import NearestError, shared_indexes
 from ganlab.explore.project import CHUNK, Projection, ProjectionError, Projector, load_projector, prepare_target
 from ganlab.ui import directions_panel
@@ -45,6 +47,14 @@ def start_from(origin: Any, name: Any, seed: Any, latent_dim: int) -> np.ndarray
         return None
     z = np.asarray(origin.get("z", ()), np.float32)
     return z if z.shape == (latent_dim,) else None
+
+
+def _category(value: Any) -> int:
+    """An InfoGAN category typed as text or a number, or a gr.Error."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise gr.Error(f"Category {value!r} is not a whole number (leave it empty to search all).") from None
 
 
 def _int(value: Any) -> int | None:
@@ -102,24 +112,36 @@ class ProjectPanel:
         self._lock = threading.Lock()
         self.indexes = shared_indexes()  # one index per dataset for the whole server (the Train tab's too)
 
-    def projector(self, loaded: Any) -> Projector:
-        """The compiled projector of a Playground generator (loaded once per file version)."""
-        file = loaded.path / "generator.keras"
+    def projector(self, folder: Path) -> Projector:
+        """The compiled projector of a checkpoint folder (loaded once per file version)."""
+        file = Path(folder) / "generator.keras"
         key = (str(file.resolve()), file.stat().st_mtime_ns)
         with self._lock:
             if key not in self._projectors:
-                self._projectors[key] = load_projector(loaded.path)
+                self._projectors[key] = load_projector(folder)
                 while len(self._projectors) > MAX_PROJECTORS:
                     self._projectors.popitem(last=False)
             self._projectors.move_to_end(key)
             return self._projectors[key]
 
-    def _project(self, name: Any, image: Any, cls: Any, request: Any, progress: Any) -> tuple[Projection, Any]:
-        """Project a drawing, upload path or array into the named generator."""
+    def _source(self, name: Any, request: Any) -> tuple[Path, Any]:
+        """(checkpoint folder, Loaded) of a Playground generator, or (folder, None) of an InfoGAN (shipped or
+        this session's): the InfoGAN panel's models are not in the Playground's list but project too."""
+        if isinstance(name, str) and name not in self.tab.models(request):
+            store, sid = self.tab.store, getattr(request, "session_hash", None) or ""
+            found = infogan_checkpoints(store.saved_models(sid) if store is not None and sid else {})
+            if name in found:
+                return resolve(found[name]), None
         loaded = self.tab.loaded(name, request)
-        label = None if cls in (None, "", SEARCH) else self.tab.pg.class_index(loaded, cls, strict=False)
+        return loaded.path, loaded
+
+    def _project(self, name: Any, image: Any, cls: Any, request: Any, progress: Any) -> tuple[Projection, Any]:
+        """Project a drawing, upload path or array into the named generator (a Playground one or an InfoGAN)."""
+        folder, loaded = self._source(name, request)
+        label = (None if cls in (None, "", SEARCH) else _category(cls) if loaded is None
+                 else self.tab.pg.class_index(loaded, cls, strict=False))
         try:
-            projector = self.projector(loaded)
+            projector = self.projector(folder)
             target = prepare_target(image, projector.shape, digits=projector.digits)
             p = projector(target, label=label, progress=lambda f, text: progress(f, desc=text))
         except (ProjectionError, ConfigError, CheckpointError) as e:
@@ -133,7 +155,7 @@ class ProjectPanel:
 
     def _warm(self, loaded: Any) -> None:
         with contextlib.suppress(ProjectionError, CheckpointError, OSError, ValueError):
-            projector = self.projector(loaded)
+            projector = self.projector(loaded.path)
             if not getattr(projector, "warm", False):
                 projector.warm = True
                 dot = np.zeros(projector.shape[:2], np.uint8)
@@ -163,10 +185,13 @@ class ProjectPanel:
 
     def api_project(self, model: str, image: str, class_: str | None, request: gr.Request = None,
                     progress=gr.Progress()):  # noqa: B008
-        """API: project a picture file into a generator (``class_`` empty: search all); the triptych
-        (target | projection | difference) and what was found: z, label, distances, verdict."""
+        """API: project a picture file into a generator — a Playground one, or an InfoGAN (``class_``: its
+        category) — with ``class_`` empty to search all; the triptych (target | projection | difference) and
+        what was found: z, label, codes (InfoGAN), distances, verdict."""
         p, _ = self._project(model, image, class_, request, progress)
+        codes = None if p.codes is None else [round(float(x), 5) for x in p.codes]
         return p.triptych(), {"z": [round(float(x), 6) for x in p.z], "label": p.label, "label_name": p.label_name,
+                              "codes": codes,
                               "pixel_distance": round(p.pixel_distance, 5), "verdict": p.verdict(),
                               "feature_distance": None if p.feature_distance is None else round(p.feature_distance, 4),
                               "seconds": round(p.seconds, 2), "reference": p.reference.__dict__}
