@@ -1,7 +1,8 @@
 """``record``: give a shipped model (or any checkpoint) its snapshots by running the training command its card
 holds again — in-process, into a temporary folder, with snapshots kept as every run keeps them — and copying
 the new run's snapshots.npz beside the model's files. The weights are left as they are; the card says how
-the snapshots were made and how far the re-run's final samples lie from the model's own."""
+the snapshots were made and how far the re-run's last snapshot lies from the model's own samples
+(``final_gap``: a re-run on other hardware need not end exactly where the model did)."""
 
 from __future__ import annotations
 
@@ -58,15 +59,20 @@ def training_commands(command: str, work: Path, steps: int | None = None, quiet:
     return runs
 
 
-def _samples_gap(mine: Path, theirs: Path) -> float | None:
-    """Mean absolute difference (0-255) of two runs' samples.png, None when either is missing."""
+def samples_gap(folder: Path, snaps: Any) -> float:
+    """Mean absolute difference (of 255) between the model's own sample grid (its weights, its fixed latent
+    batch, drawn as a snapshot is) and the recorded run's last snapshot: 0 when the re-run ended where the
+    model did."""
     import numpy as np
-    from PIL import Image
 
-    if not (mine.is_file() and theirs.is_file()):
-        return None
-    a, b = (np.asarray(Image.open(p).convert("L"), np.float32) for p in (mine, theirs))
-    return float(np.abs(a - b).mean()) if a.shape == b.shape else None
+    from ganlab.train.session import TrainingSession
+    from ganlab.train.snapshots import levels
+
+    own = TrainingSession.resume_from(folder)
+    mine = snaps.frame(len(snaps) - 1)
+    if snaps.kind != "image":
+        return float(np.abs(own.samples() - mine["fakes"]).mean())
+    return float(np.abs(levels(own.preview()).astype(np.float32) - mine["grid"]).mean())
 
 
 def cmd_record(args: argparse.Namespace, argv: list[str]) -> int:
@@ -74,6 +80,7 @@ def cmd_record(args: argparse.Namespace, argv: list[str]) -> int:
     from ganlab.checkpoints import atomic_write_text, read_card, resolve
     from ganlab.cli import main
     from ganlab.cli.common import command_line
+    from ganlab.train.snapshots import Snapshots
 
     folder = resolve(args.checkpoint)
     card = read_card(folder)
@@ -96,14 +103,15 @@ def cmd_record(args: argparse.Namespace, argv: list[str]) -> int:
         part = folder / ".snapshots.npz.tmp"
         shutil.copyfile(out / "snapshots.npz", part)
         os.replace(part, folder / "snapshots.npz")
-        gap = _samples_gap(out / "samples.png", folder / "samples.png")
+    has_weights = (folder / "generator.keras").is_file()
+    gap = samples_gap(folder, Snapshots.read(folder / "snapshots.npz")) if has_weights else None
     card["snapshots"] = {"file": "snapshots.npz", "command": command_line(argv), "steps": args.steps,
                          "recorded": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
-                         "final_samples_gap": None if gap is None else round(gap, 2),
+                         "final_gap": None if gap is None else round(gap, 3),
                          "note": "from a re-run of the card's command; the weights are the shipped ones"}
     atomic_write_text(folder / "card.json", json.dumps(card, indent=2))
     size = (folder / "snapshots.npz").stat().st_size
-    print(f"wrote {folder / 'snapshots.npz'} ({size / 1024:.0f} KB)"
-          + ("" if gap is None else f"; the re-run's final samples differ from the model's by {gap:.1f} / 255 "
-             "on average (0 = the same pictures)"))
+    gap_text = "" if gap is None else (f"; the re-run's last snapshot differs from the model's own samples by "
+                                       f"{gap:.3g} on average (0 = the same; images: of 255, 2D: in data units)")
+    print(f"wrote {folder / 'snapshots.npz'} ({size / 1024:.0f} KB){gap_text}")
     return 0
