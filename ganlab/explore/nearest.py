@@ -84,6 +84,18 @@ class Nearest:
                          f"{n.reference:.3f} for a real image G never saw ({ratio:.2f}×): {how}.")
         return " ".join(parts)
 
+    def brief(self) -> str:
+        """One sentence for both distances: nearest vs the held-out yardstick, and what that says."""
+        rows = [(name, n) for name, n in (("features", self.features), ("pixels", self.pixels)) if n is not None]
+        bits = [f"{name} {n.distances[0]:.3f} vs {n.reference:.3f} ({n.distances[0] / max(n.reference, 1e-9):.2f}×)"
+                for name, n in rows]
+        near = any(n.distances[0] < n.reference_low for _, n in rows)
+        far = all(n.distances[0] > 1.2 * n.reference for _, n in rows)
+        how = ("nearer than 9 in 10 held-out real images get: it may be a near-copy" if near else
+               "farther than held-out real images get: G invented it (or drew it badly)" if far else
+               "about as near as held-out real images get: it is not a copy")
+        return f"nearest training image at {', '.join(bits)} against a real image G never saw: {how}."
+
 
 class Index:
     """Every image of a training split, searchable by pixels and (with a classifier) by features."""

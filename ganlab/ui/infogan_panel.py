@@ -111,7 +111,7 @@ def build(store: SessionStore) -> None:
     first = options[0][1] if options else None
 
     # -- layout ------------------------------------------------------------------------------
-    with gr.Column():
+    with gr.Column(elem_id="ig-panel"):
         gr.Markdown(INTRO)
         with gr.Row():
             model = gr.Dropdown(choices=options, value=first, label="InfoGAN model", scale=2)

@@ -100,7 +100,7 @@ def _numbers(sample: int, found: Nearest) -> dict:
 
 def _text(picked: list[int], found: list[Nearest], nbytes: int, images: int) -> str:
     """One paragraph per sample, then the search time and the index's size (markdown)."""
-    lines = [f"**Sample {i}** — {f.summary()}" for i, f in zip(picked, found)]
+    lines = [f"**Sample {i}**: {f.brief()}" for i, f in zip(picked, found)]
     slowest = max(1000 * f.seconds for f in found)
     lines.append(f"*{slowest:.0f} ms per search at most; the index holds {images:,} training images "
                  f"({nbytes / 2**20:.0f} MB, one per dataset for the whole server).*")
@@ -120,7 +120,7 @@ def build(store: SessionStore) -> TrainNearest:
                               elem_id="train-nearest-count")
             go = gr.Button("Find the nearest training images", variant="primary", elem_id="train-nearest-go")
         figure = shown_image(label="sample, then its 5 nearest training images (first row: features, second: "
-                             "pixels)", interactive=False, elem_id="train-nearest-img", height=320)
+                             "pixels)", interactive=False, elem_id="train-nearest-img", height=460)
         text = gr.Markdown(elem_id="train-nearest-text")
         numbers = gr.JSON(visible=False, label="nearest")
     box.expand(panel.warm_up, None, None, api_visibility="private", show_progress="hidden")
