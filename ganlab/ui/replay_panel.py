@@ -40,6 +40,11 @@ class Replay:
     curves: Curves
 
 
+def _picture(snaps: Any, index: int) -> np.ndarray:
+    """A frame as the panel shows it: a sample grid enlarged to about 640 px, a 2D view as the live one."""
+    return frame_picture(snaps, index, size=640 if snaps.kind == "image" else 420)
+
+
 def _sid(request: gr.Request | None) -> str:
     return (request.session_hash if request is not None and request.session_hash else "local") or "local"
 
@@ -67,7 +72,7 @@ class ReplayPanel:
                     what + ". It has **no snapshots** (saved before ganlab kept them): only its curves.")
         first, last = snaps.steps[0], snaps.steps[-1]
         slider = gr.Slider(minimum=first, maximum=last, value=last, step=1, visible=True, interactive=True)
-        return (replay, with_cursor(replay.curves, last), frame_picture(snaps, len(snaps) - 1), slider,
+        return (replay, with_cursor(replay.curves, last), _picture(snaps, len(snaps) - 1), slider,
                 what + f"; {len(snaps)} snapshots, one every {snaps.every:,} steps. Drag the slider.")
 
     def open_shipped(self, name: str | None) -> tuple:
@@ -114,7 +119,7 @@ class ReplayPanel:
         snaps = replay.run.snapshots
         i = snaps.nearest(int(step))
         shown = snaps.steps[i]
-        return (frame_picture(snaps, i), with_cursor(replay.curves, shown),
+        return (_picture(snaps, i), with_cursor(replay.curves, shown),
                 f"Step **{shown:,}** of {replay.run.last_step:,} (snapshot {i + 1} of {len(snaps)})")
 
 

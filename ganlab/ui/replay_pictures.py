@@ -70,7 +70,15 @@ def curves_picture(history: list[dict], loss_name: str) -> Curves:
     eq = loss.equilibrium_d_loss if loss.score == "probability" and loss.name != "hinge" else None
     figure = LiveCurves(eq, loss.score == "probability", extras)
     try:
-        image = figure.update(x, series)
+        figure.update(x, series)
+        last = max(float(x[-1]) if len(x) else 1.0, 1.0)
+        for ax in (figure.ax1, figure.ax2):  # the whole run fills the step axis (a live one leaves room to grow)
+            ax.set_xlim(0, last * 1.02)
+        figure.fig.tight_layout()
+        figure.fig.canvas.draw()
+        for line in figure.lines.values():
+            line.axes.draw_artist(line)
+        image = np.asarray(figure.fig.canvas.buffer_rgba())[..., :3].copy()
         height = image.shape[0]
         panels = tuple((ax.bbox.x0, ax.bbox.x1, int(height - ax.bbox.y1), int(height - ax.bbox.y0), *ax.get_xlim())
                        for ax in (figure.ax1, figure.ax2))
