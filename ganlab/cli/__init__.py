@@ -1,12 +1,12 @@
 """Command line: ``python -m ganlab train | generate | project | evaluate | evaluate-infogan | evaluate-pix2pix |
 evaluate-srgan | evaluate-sgan | evaluate-augmentation | evaluate-text2img | classify | train-classifier |
-export | export-float16 | bench``.
+export | export-float16 | record | replay | bench | data``.
 
 One module per family of commands (``train``, ``generate``, ``evaluate``, ``held_out``, ``classify``,
-``export``, ``bench``), each adding its own subcommands to the parser (``parser``); what they share is
-in ``common``. The commands import the heavy modules (Keras, TensorFlow) inside their functions on
-purpose: that is for start-up time only (``--help`` and argument errors answer at once instead of
-after ~3 s of TensorFlow loading), not to hide an import cycle — nothing in ganlab imports this package.
+``export``, ``record``, ``replay``, ``bench``, ``data``), each adding its own subcommands to the parser
+(``parser``); what they share is in ``common``. The commands import the heavy modules (Keras, TensorFlow)
+inside their functions on purpose: that is for start-up time only (``--help`` and argument errors answer at
+once instead of after ~3 s of TensorFlow loading), not to hide an import cycle — nothing in ganlab imports this package.
 """
 
 from __future__ import annotations
