@@ -70,7 +70,8 @@ def test_pause_stops_at_a_call_boundary_and_single_steps_stay_single(monkeypatch
     import threading
     import time
 
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1000), dataset=POINTS)
+    # 1,600 steps: a snapshot every 16 (run() ends its calls on them), so calls of 16 are whole
+    s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1600), dataset=POINTS)
     monkeypatch.setattr(s, "_measure", lambda *a: None)  # keep the chunk fixed for the test
     s.chunk = 16
     seen = []
@@ -92,11 +93,11 @@ def test_pause_stops_at_a_call_boundary_and_single_steps_stay_single(monkeypatch
     s.stop()
     worker.join(30)
     assert not worker.is_alive() and s.step_count == 19
-    tail = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1000), dataset=POINTS)
+    tail = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1600), dataset=POINTS)
     monkeypatch.setattr(tail, "_measure", lambda *a: None)
     tail.chunk = 16
     assert [r.step for r in tail.run(20)] == list(range(1, 21))  # one call of 16, then the 4 left
-    assert tail.status == "paused"  # 20 of 1000 steps done
+    assert tail.status == "paused"  # 20 of 1600 steps done
 
 
 def test_a_divergence_inside_a_fused_call_keeps_the_steps_before_it():
