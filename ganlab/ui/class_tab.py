@@ -21,7 +21,7 @@ from ganlab.ui.classroom import Broadcast, Classroom, NotTeacher, Snapshot
 from ganlab.ui.sessions import SessionStore
 from ganlab.ui.train_tab import _sid, _yield_cpu_to_training
 
-CLASS_REFRESH_S = 0.5  # the class view is redrawn at most twice a second, for all watchers together
+CLASS_REFRESH_S = 0.75  # the class view is redrawn at most this often, for all watchers together
 WATCH_POLL_S = 0.2  # how often a watcher looks for a new snapshot (a dict read: no drawing)
 WALL_REFRESH_S = 2.0  # the teacher's wall of thumbnails
 ORDERS = ["alarms first", "step", "code"]
@@ -76,13 +76,15 @@ class ClassTab:
 
     @staticmethod
     def outputs(snap: Snapshot) -> tuple:
-        """The Class tab's outputs for a snapshot, in CLASS_OUTPUTS order."""
+        """The Class tab's outputs for a snapshot, in CLASS_OUTPUTS order: few outputs, as each one costs
+        the server a conversion per watcher per update."""
         p = snap.panels
         if snap.status == "none":
-            return (NOTHING, "", None, None, None, "", "", "", "", stamp(snap))
-        return (f"**{snap.label}** — {p.get('status', '')}", settings_text(snap.config or {}), p.get("curves"),
-                p.get("picture"), p.get("quality"), p.get("quality_text", ""), p.get("legend", ""),
-                p.get("reading", ""), p.get("alarms", ""), stamp(snap))
+            return (NOTHING, None, None, None, "", stamp(snap))
+        head = f"**{snap.label}** — {p.get('status', '')}\n\n{settings_text(snap.config or {})}"
+        notes = "\n\n".join(x for x in (p.get("reading"), p.get("alarms"), p.get("quality_text"), p.get("legend"))
+                            if x)
+        return head, p.get("curves"), p.get("picture"), p.get("quality"), notes, stamp(snap)
 
     def copy_settings(self, request: gr.Request):
         """Fill the caller's own Train form with the shown run's settings (a server folder or another
@@ -163,8 +165,7 @@ def _layout() -> dict[str, Any]:
     c: dict[str, Any] = {}
     gr.Markdown("**The run the teacher shows to the class**, live and read-only. Copy its settings to try "
                 "them in your own Train tab.")
-    c["status"] = gr.Markdown(NOTHING, elem_id="class-status", **plain)
-    c["settings"] = gr.Markdown(elem_id="class-settings", **plain)
+    c["status"] = gr.Markdown(NOTHING, elem_id="class-status", **plain)  # label, step, speed, the settings
     c["copy"] = gr.Button("Copy the teacher's settings into my Train tab", elem_id="class-copy")
     c["copied"] = gr.Markdown(**plain)
     c["curves"] = gr.Image(label="Losses and D's verdicts", elem_id="class-curves", height=260, **picture)
@@ -172,10 +173,7 @@ def _layout() -> dict[str, Any]:
         c["picture"] = gr.Image(label="Samples / 2D view", elem_id="class-view", height=400, **picture)
         with gr.Column():
             c["quality"] = gr.Image(label="Quality meter", elem_id="class-quality", height=200, **picture)
-            c["quality_text"] = gr.Markdown(elem_id="class-quality-text", **plain)
-            c["legend"] = gr.Markdown(**plain)
-    c["reading"] = gr.Markdown(elem_id="class-reading", **plain)
-    c["alarms"] = gr.Markdown(elem_id="class-alarms", **plain)
+            c["notes"] = gr.Markdown(elem_id="class-notes", **plain)  # reading, alarms, quality, legend
     c["stamp"] = gr.JSON(visible=False)
     with gr.Accordion("Teacher", open=False):
         with gr.Row():
@@ -202,8 +200,7 @@ def _layout() -> dict[str, Any]:
     return c
 
 
-CLASS_OUTPUTS = ("status", "settings", "curves", "picture", "quality", "quality_text", "legend", "reading", "alarms",
-                 "stamp")
+CLASS_OUTPUTS = ("status", "curves", "picture", "quality", "notes", "stamp")
 
 
 def build(store: SessionStore, classroom: Classroom, train: Any, form: dict[str, Any], tab_item: gr.Tab) -> ClassTab:
