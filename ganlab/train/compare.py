@@ -8,7 +8,7 @@ is a TrainingSession.fork of a running one. Nothing here knows about user interf
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,19 +18,18 @@ from ganlab.train.session import StepMetrics, TrainingSession, TrainingStopped
 WINDOW = 200  # recent steps a reading looks at
 
 
-def lockstep(sessions: Sequence[TrainingSession], steps: int | None = None) -> Iterator[StepMetrics]:
+def lockstep(sessions: Sequence[TrainingSession] | Callable[[], Sequence[TrainingSession]]) -> Iterator[StepMetrics]:
     """Train the sessions in turn, the same number of steps per fused call, until each reaches its
-    target (``steps`` more, default its config.steps), stops or diverges; yields every record (A's
-    first). Pause / resume / stop every session to pause / resume / stop them all; one that diverges
-    leaves the other training on. One session: exactly its run()."""
-    if len(sessions) == 1:
-        yield from sessions[0].run(steps)
-        return
-    targets = [s.step_count + steps if steps is not None else s.config.steps for s in sessions]
-    for s in sessions:
-        s.status = "running"
+    config.steps, stops or diverges; yields every record (A's first in each round). ``sessions`` may
+    be a function, read again before every round: a fork joins at the next call. Pause / resume /
+    stop every session to pause / resume / stop them all; one that diverges leaves the others
+    training on. One session trains exactly as its run() does (the same steps, the same records)."""
+    members = sessions if callable(sessions) else lambda: sessions
+    for s in members():
+        s.status = "running" if not s.pause_requested else "paused"
     while True:
-        alive = [s for s, t in zip(sessions, targets) if not s.stopped and s.step_count < t]
+        every = list(members())
+        alive = [s for s in every if not s.stopped and s.step_count < s.config.steps]
         if not alive:
             break
         if any(s.pause_requested for s in alive):
@@ -38,15 +37,14 @@ def lockstep(sessions: Sequence[TrainingSession], steps: int | None = None) -> I
                 s.status = "paused"
             alive[0].wait_resume(0.2)
             continue
-        left = [t - s.step_count for s, t in zip(sessions, targets) if s in alive]
-        n = min(*(s.chunk for s in alive), *left)
+        n = min(*(s.chunk for s in alive), *(s.config.steps - s.step_count for s in alive))
         for s in alive:
             s.status = "running"
             try:
                 yield from s.advance(n)
             except TrainingStopped:
                 continue
-    for s in sessions:
+    for s in members():
         if not s.stopped:
             s.status = "finished" if s.step_count >= s.config.steps else "paused"
 

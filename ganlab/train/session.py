@@ -14,6 +14,7 @@ call's rows (no copy of the whole dataset per session).
 from __future__ import annotations
 
 import contextlib
+import copy
 import threading
 import time
 from collections import deque
@@ -400,6 +401,7 @@ class TrainingSession:
             branch.history, branch.changes = list(self.history), list(self.changes)
             branch.step_count, branch._elapsed, branch._recent = self.step_count, self._elapsed, deque(self._recent)
             branch.chunk, branch._step_s, branch._fused_seen = self.chunk, self._step_s, self._fused_seen
+            branch.snapshots = copy.deepcopy(self.snapshots)  # the parent's up to the fork, then its own
             branch.status = "paused" if self.step_count else "ready"
         if live:
             branch.change_settings(**{name: value})

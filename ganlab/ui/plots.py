@@ -49,12 +49,14 @@ class LiveCurves:
     would otherwise be taken from training on a 2-core laptop.
     """
 
-    def __init__(self, equilibrium: float | None, probability_scores: bool, extras: tuple[str, ...] = ()):
+    def __init__(self, equilibrium: float | None, probability_scores: bool, extras: tuple[str, ...] = (),
+                 pair: tuple[str, str] | None = None):
         self.fig = _figure((9.6, 3.6), 80)
         self.ax1, self.ax2 = self.fig.subplots(1, 2)
         ax1, ax2 = self.ax1, self.ax2
         self.lines = {"d_loss": ax1.plot([], [], color=D_COLOR, lw=1.4, label="D loss", animated=True)[0],
                       "g_loss": ax1.plot([], [], color=G_COLOR, lw=1.4, label="G loss", animated=True)[0]}
+        self.pair = pair  # a comparison: run B's lines dashed over A's (solid), keys "B:d_loss" ...
         for name, style in zip(extras, (":", "-.", "--")):
             self.lines[name] = ax1.plot([], [], color="#555", lw=1.1, ls=style, label=name, animated=True)[0]
         if equilibrium is not None:
@@ -77,6 +79,12 @@ class LiveCurves:
         ax2.set_xlabel("step")
         ax2.legend(ncol=2, **below)
         ax2.grid(alpha=0.25)
+        if pair is not None:
+            for name in ("d_loss", "g_loss", "d_real", "d_fake"):
+                line = self.lines[name]
+                self.lines["B:" + name] = line.axes.plot([], [], color=line.get_color(), lw=1.2, ls=(0, (4, 2)),
+                                                         alpha=0.85, animated=True)[0]
+            self.fig.suptitle(f"solid: {pair[0]}      dashed: {pair[1]}", fontsize=9)
         self.fig.tight_layout()
         self.background = None
         self.marks: tuple[tuple[int, str], ...] = ()
@@ -114,11 +122,17 @@ class LiveCurves:
             return None
         return lo - 0.1 * span, hi + 0.1 * span
 
-    def update(self, x: np.ndarray, series: dict[str, np.ndarray]) -> np.ndarray:
-        """New data in, RGB array out."""
+    def update(self, x: np.ndarray, series: dict[str, np.ndarray], x_b: np.ndarray | None = None,
+               series_b: dict[str, np.ndarray] | None = None) -> np.ndarray:
+        """New data in (and run B's, in a comparison), RGB array out."""
         for name, line in self.lines.items():
             if name in series:
                 line.set_data(x, series[name])
+            elif series_b is not None and name.startswith("B:") and name[2:] in series_b:
+                line.set_data(x_b, series_b[name[2:]])
+        if series_b is not None:  # B's values count for the axes' limits too
+            series = {**series, **{"B:" + k: v for k, v in series_b.items()}}
+            x = x_b if x_b is not None and len(x_b) and (not len(x) or x_b[-1] > x[-1]) else x
         relayout = refit = self.background is None
         top = float(x[-1]) if len(x) else 1.0
         if top > self.ax1.get_xlim()[1] or self.background is None:
@@ -128,10 +142,10 @@ class LiveCurves:
                 ax.set_xlim(0, xmax)
             relayout = True
             refit = refit or len(f"{xmax:.0f}") != old_digits
-        axes = [(self.ax1, ("d_loss", "g_loss", *[n for n in self.lines if n not in
-                                                 ("d_loss", "g_loss", "d_real", "d_fake")]))]
+        verdicts = ("d_real", "d_fake", "B:d_real", "B:d_fake")
+        axes = [(self.ax1, tuple(n for n in self.lines if n not in verdicts))]
         if not self.probability:
-            axes.append((self.ax2, ("d_real", "d_fake")))
+            axes.append((self.ax2, verdicts))
         for ax, names in axes:
             limits = self._y_limits(ax.get_ylim() if self.background is not None else (np.inf, -np.inf),
                                     [series[n] for n in names if n in series])
@@ -200,9 +214,11 @@ class LiveSeries:
         self.ax.legend(fontsize=7, loc="upper right")
         self.background = None
 
-    def update(self, steps: list[int], series: dict[str, list[float]]) -> np.ndarray:
-        """New data in, RGB array out."""
-        top = max(steps, default=1)
+    def update(self, steps: list[int], series: dict[str, list[float]],
+               steps_by: dict[str, list[int]] | None = None) -> np.ndarray:
+        """New data in (``steps_by``: a series' own steps, else ``steps``), RGB array out."""
+        steps_by = steps_by or {}
+        top = max((max(v, default=1) for v in (steps, *steps_by.values())), default=1)
         if self.background is None or top > self.ax.get_xlim()[1]:
             self.ax.set_xlim(0, _nice_ceiling(max(top * 1.1, 10.0)))
             self.fig.tight_layout()
@@ -211,7 +227,7 @@ class LiveSeries:
         else:
             self.fig.canvas.restore_region(self.background)
         for name, line in self.lines.items():
-            line.set_data(steps, series.get(name, []))
+            line.set_data(steps_by.get(name, steps), series.get(name, []))
             self.ax.draw_artist(line)
         return _rgb(self.fig.canvas)
 

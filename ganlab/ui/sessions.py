@@ -27,6 +27,7 @@ from ganlab.config import TrainConfig
 from ganlab.data import DataError, Dataset
 from ganlab.data.cache import DatasetCache
 from ganlab.data.uploads import dataset_bytes
+from ganlab.train.compare import lockstep
 from ganlab.train.session import TrainingSession
 from ganlab.train.tensorboard import TensorBoardLogger
 
@@ -55,11 +56,40 @@ class Run:
     board: TensorBoardLogger | None = None  # TensorBoard logs of this run, when the session asked for them
     created: float = field(default_factory=time.time)
     display: Any = None  # the Train tab's display state of this run, closed with it (train_view.RunDisplay)
+    other: TrainingSession | None = None  # run B of a comparison or a fork (trained in lockstep with A)
+    differs: str = ""  # the setting B differs in
+    fork_step: int | None = None  # the step B was forked from A at (None: a comparison from step 0)
 
     @property
     def active(self) -> bool:
         """True while the background thread is training (or paused inside run())."""
         return self.thread is not None and self.thread.is_alive()
+
+    @property
+    def sessions(self) -> list[TrainingSession]:
+        """A, then B when this is a comparison."""
+        return [self.session] if self.other is None else [self.session, self.other]
+
+    @property
+    def places(self) -> int:
+        """How many trainings this run counts as against max_runs (a comparison: two)."""
+        return len(self.sessions)
+
+    def labels(self) -> list[str]:
+        """'A (loss = minimax)', 'B (loss = non_saturating)' in a comparison, else ['']."""
+        if self.other is None:
+            return [""]
+        return [f"{tag} ({self.differs} = {getattr(s.config, self.differs)})" for tag, s in zip("AB", self.sessions)]
+
+    def pause(self) -> None:
+        """Pause every session of the run (at the next call boundary)."""
+        for s in self.sessions:
+            s.pause()
+
+    def resume(self) -> None:
+        """Resume every session of the run."""
+        for s in self.sessions:
+            s.resume()
 
 
 class SessionStore:
@@ -196,7 +226,15 @@ class SessionStore:
             raise ValueError(f"This server allows at most {self.max_steps:,} steps per run; "
                              f"asked for {config.steps:,}.")
         self.release(sid, keep_saved=True)
-        run = Run(TrainingSession(config, dataset=self.dataset(config, sid)))
+        config_a, config_b = config.run_configs()
+        data = self.dataset(config, sid)
+        run = Run(TrainingSession(config_a, dataset=data))
+        if config_b is not None:
+            run.other, run.differs = TrainingSession(config_b, dataset=data), config.compare
+            same = getattr(run.session.config, config.compare) == getattr(run.other.config, config.compare)
+            if same:
+                raise ValueError(f"Run B would be the same as run A ({config.compare} = "
+                                 f"{getattr(run.session.config, config.compare)} in both): give B another value.")
         with self._lock:
             self._runs[sid] = run
             self._seen[sid] = time.monotonic()
@@ -212,9 +250,9 @@ class SessionStore:
             return dict(self._runs)
 
     def active_count(self) -> int:
-        """How many runs are training right now, over all sessions."""
+        """How many trainings are running right now, over all sessions (a comparison counts two)."""
         with self._lock:
-            return sum(r.active for r in self._runs.values())
+            return sum(r.places for r in self._runs.values() if r.active)
 
     def start(self, sid: str) -> Run:
         """Start (or resume) training this session's run in a background thread."""
@@ -223,13 +261,45 @@ class SessionStore:
             raise KeyError("no run")
         with self._start_lock:  # two sessions starting at once cannot both take the last place
             if run.active:
-                run.session.resume()
+                run.resume()
                 return run
-            if self.active_count() >= self.max_runs:
-                raise ServerBusy(f"The server is busy: {self.max_runs} trainings are already running "
-                                 "(the limit set with --max-runs). Try again when one finishes.")
-            run.session.resume()
+            self._check_room(run.places)
+            run.resume()
             self._start_thread(sid, run)
+        return run
+
+    def _check_room(self, places: int) -> None:
+        """ServerBusy when ``places`` more trainings would pass max_runs."""
+        if self.active_count() + places > self.max_runs:
+            two = " (a comparison counts as two)" if places > 1 else ""
+            raise ServerBusy(f"The server is busy: {self.active_count()} of {self.max_runs} trainings are already "
+                             f"running (the limit set with --max-runs){two}. Try again when one finishes.")
+
+    def fork(self, sid: str, name: str, value: Any) -> Run:
+        """Split this session's run into two from its current state: B differs in ``name`` from the next
+        step on and trains in lockstep with A (paused at a call boundary while B is made)."""
+        run = self.get(sid)
+        if run is None or run.session.step_count == 0:
+            raise ValueError("Nothing to fork yet: train a few steps first, then fork.")
+        if run.other is not None:
+            raise ValueError("This run is already two runs: press Reset, then fork a single run.")
+        if run.session.stopped:
+            raise ValueError(f"This run has ended ({run.session.stop_reason or run.session.status}): "
+                             "Reset and train a new one to fork.")
+        going = run.active and not run.session.pause_requested
+        run.pause()
+        end = time.monotonic() + 10
+        while run.active and run.session.status == "running" and time.monotonic() < end:
+            time.sleep(0.01)  # the call in flight lands: A stands between two calls
+        try:
+            with self._start_lock:
+                if run.active:
+                    self._check_room(1)
+                branch = run.session.fork(name, value)
+                run.other, run.differs, run.fork_step = branch, name, run.session.step_count
+        finally:
+            if going:
+                run.resume()
         return run
 
     def _start_thread(self, sid: str, run: Run) -> None:
@@ -237,12 +307,13 @@ class SessionStore:
         limit = self.max_train_s
 
         def work() -> None:
-            for record in run.session.run():
+            for record in lockstep(lambda: run.sessions):  # a fork joins at the next call
                 board = run.board  # read once: the tab may switch logging off meanwhile
                 if board is not None:
                     board.update()
                 if record.time > limit:
-                    run.session.stop(f"time limit: this server allows {limit / 60:g} minutes of training per run")
+                    for s in run.sessions:
+                        s.stop(f"time limit: this server allows {limit / 60:g} minutes of training per run")
                     break
 
         run.thread = threading.Thread(target=work, name=f"train-{sid[:8]}", daemon=True)
@@ -255,7 +326,8 @@ class SessionStore:
             if not keep_saved:
                 self._saved.pop(sid, None)
         if run is not None:
-            run.session.stop("reset")
+            for s in run.sessions:
+                s.stop("reset")
             if run.thread is not None:
                 run.thread.join(timeout=10)
             if run.board is not None:

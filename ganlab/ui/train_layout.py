@@ -7,12 +7,13 @@ from typing import Any
 
 import gradio as gr
 
+from ganlab.config import settings
 from ganlab.data import DATASETS
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
 from ganlab.train import diagnostics
 from ganlab.ui import text, train_nearest, train_why, upload_panel
-from ganlab.ui.presets import PRESETS
+from ganlab.ui.presets import COMPARE_VALUES, PRESETS
 from ganlab.ui.sessions import SessionStore
 from ganlab.ui.train_form import FormBase, TrainForm, build_form
 from ganlab.ui.train_view import LiveView
@@ -32,11 +33,24 @@ def settings_column(store: SessionStore, form_cls: type[FormBase]) -> tuple[gr.D
     first = next(iter(PRESETS))
     preset = gr.Dropdown(list(PRESETS), value=first, label="Preset")
     preset_note = gr.Markdown(f"**Watch for:** {PRESETS[first].note}")
-    choices = {"model": list(REGISTRY), "dataset": list(DATASETS), "loss": list(LOSSES)}
-    extra = {"dataset": {"allow_custom_value": True, "info": DATASET_INFO[store.data_root is not None]}}
+    comparable = [s for s in settings(form_cls.config_cls) if s.compare]
+    choices = {"model": list(REGISTRY), "dataset": list(DATASETS), "loss": list(LOSSES),
+               "compare": [("— one run —", ""), *((s.label, s.name) for s in comparable)], "compare_value": []}
+    extra = {"dataset": {"allow_custom_value": True, "info": DATASET_INFO[store.data_root is not None]},
+             "compare": {"info": "a second run B beside this one: same seed, same batches, one setting changed; "
+                                 "or, while a run trains, Fork here splits it at this step"},
+             "compare_value": {"allow_custom_value": True, "info": "type a value or pick one"}}
     after = {"dataset": lambda box: upload_panel.build(store, box, list(DATASETS))}
     form = build_form(PRESETS[first].form_values(form_cls.config_cls), choices, extra, after, form_cls)
+    form["compare"].input(compare_values, form["compare"], form["compare_value"], show_progress="hidden",
+                          api_visibility="private")
     return preset, preset_note, form
+
+
+def compare_values(name: str) -> gr.Dropdown:
+    """B's typical values for the setting picked in "Compare with…" (any other can be typed)."""
+    values = COMPARE_VALUES.get(name, [])
+    return gr.Dropdown(choices=values, value=values[0] if values else "")
 
 
 def buttons() -> dict[str, gr.Button]:
@@ -44,7 +58,8 @@ def buttons() -> dict[str, gr.Button]:
     with gr.Row():
         return {"start": gr.Button("▶ Start", variant="primary"), "pause": gr.Button("Pause"),
                 "step": gr.Button("Step"), "d_step": gr.Button("D-only step"), "g_step": gr.Button("G-only step"),
-                "reset": gr.Button("Reset", variant="stop"), "save": gr.Button("Save")}
+                "reset": gr.Button("Reset", variant="stop"), "save": gr.Button("Save"),
+                "fork": gr.Button("Fork here", elem_id="train-fork")}
 
 
 def live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> tuple[LiveView, dict[str, Any]]:
@@ -78,10 +93,12 @@ def live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> tuple[LiveVie
     return live, {**controls, **side}
 
 
-def downloads(tab: Any, save: gr.Button) -> None:
+def downloads(tab: Any, save: gr.Button) -> gr.Radio:
     """One downloads row (the CSV, the saved checkpoint's zip, the TensorBoard logs): each file box
-    stays hidden until it has something to download."""
+    stays hidden until it has something to download. Returns the "save which run" choice."""
     with gr.Row(elem_id="train-downloads"):
+        save_which = gr.Radio(["both", "A", "B"], value="both", label="Save which run (a comparison)",
+                              elem_id="train-save-which", min_width=200)
         csv_btn = gr.Button("Download the per-step record (CSV)", size="sm")
         tb_box = gr.Checkbox(False, label="Write TensorBoard logs",
                              info="every step's numbers, the samples every 100 steps, the settings")
@@ -100,6 +117,7 @@ def downloads(tab: Any, save: gr.Button) -> None:
     tb_box.change(tab.tensorboard, tb_box, tb_md, api_name="tensorboard")
     tb_btn.click(tab.tensorboard_zip, None, tb_file, api_name="tensorboard_zip").then(
         inputs=tb_file, outputs=tb_file, **shown)
+    return save_which
 
 
 def _shown(path: str | None):

@@ -25,10 +25,12 @@ from ganlab.models import REGISTRY
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.session import TrainingDiverged, TrainingSession, TrainingStopped
-from ganlab.ui import lesson_link, replay_panel, train_layout, train_why
+from ganlab.ui import lesson_link, replay_panel, train_compare, train_layout, train_why
+from ganlab.ui.compare_view import Partner
 from ganlab.ui.page import current_blocks
 from ganlab.ui.presets import PRESETS
 from ganlab.ui.sessions import Run, ServerBusy, SessionStore
+from ganlab.ui.train_compare import zip_folders
 from ganlab.ui.train_form import TrainForm, form_class, with_form
 from ganlab.ui.train_view import QUALITY_EVERY_S, LiveView, RunDisplay
 
@@ -47,6 +49,7 @@ class TrainTab:
         self._classifiers: dict[str, Any] = {}
         self._lazy = threading.Lock()  # one classifier per dataset, one monitor per run, across sessions
         self._warming = threading.Lock()  # one run prepared before its Start at a time (prepare)
+        self.compare = train_compare.CompareControls(self)  # Fork, Save's choice, /metrics' runs
 
     # -- helpers ---------------------------------------------------------------------------
     def _classifier(self, dataset: str):
@@ -78,13 +81,25 @@ class TrainTab:
         """This run's collapse monitor (with the dataset's classifier, if there is one)."""
         display = self.display_of(run)
         if display.monitor is None:
-            s = run.session
-            clf = None if s.spec.data_shape == (2,) else self._classifier(s.config.dataset)
+            monitor = self._new_monitor(run.session)
             with self._lazy:  # the watcher and /metrics may both ask first: one Monitor, not two
                 if display.monitor is None:
-                    display.monitor = Monitor(s, clf.predict if clf else None, clf.class_names if clf else (),
-                                           every_s=QUALITY_EVERY_S, extent=EXTENT)
+                    display.monitor = monitor
+        self._partner(run, display)
         return display.monitor
+
+    def _new_monitor(self, s: TrainingSession) -> Monitor:
+        clf = None if s.spec.data_shape == (2,) else self._classifier(s.config.dataset)
+        return Monitor(s, clf.predict if clf else None, clf.class_names if clf else (), every_s=QUALITY_EVERY_S,
+                       extent=EXTENT)
+
+    def _partner(self, run: Run, display: RunDisplay) -> None:
+        """Run B's display state, made when the run became a comparison (at its start or a fork)."""
+        if run.other is not None and (display.partner is None or display.partner.session is not run.other):
+            labels = run.labels()
+            display.partner = Partner(run.other, self._new_monitor(run.other), (labels[0], labels[1]),
+                                      run.differs, run.fork_step)
+            display.drawn = None  # draw everything afresh, with B
 
     def _ensure_run(self, sid: str, form: TrainForm) -> Run:
         """This session's run for these settings: reuse it if the settings match, else build anew."""
@@ -112,7 +127,8 @@ class TrainTab:
             gr.Warning(str(e))
             return f"**Busy:** {e}", gr.Button("Pause")
         c = run.session.config
-        return f"Training **{c.model}** on **{c.dataset}** — {run.session.device}", gr.Button("Pause")
+        two = f": **{' and '.join(run.labels())}** in lockstep" if run.other is not None else ""
+        return f"Training **{c.model}** on **{c.dataset}**{two} — {run.session.device}", gr.Button("Pause")
 
     def prepare(self, form: TrainForm, request: gr.Request) -> None:
         """Build this session's run for the form and compile its programs before Start is pressed
@@ -133,7 +149,8 @@ class TrainTab:
                 run = self._ensure_run(sid, form)
                 display = self.display_of(run)
                 if not display.warmed:
-                    run.session.warm_up()
+                    for s in run.sessions:  # a comparison: both runs
+                        s.warm_up()
                     self.refresh(request, force=True)  # the views' programs too (they only look)
                     display.warmed = True
         except (ConfigError, DataError, ValueError, ServerBusy, TrainingStopped):
@@ -149,9 +166,9 @@ class TrainTab:
             if run is None or not run.active:
                 return gr.Button("Pause")
             if run.session.pause_requested:
-                run.session.resume()
+                run.resume()
                 return gr.Button("Pause")
-            run.session.pause()
+            run.pause()
             return gr.Button("Resume")
 
     def step(self, form: TrainForm, request: gr.Request):
@@ -173,7 +190,7 @@ class TrainTab:
         if run is None or run.session.stopped:
             run = self._ensure_run(sid, form)
         if run.active:
-            run.session.pause()
+            run.pause()
         self.display_of(run).slow = None  # a normal step leaves slow motion
         return run
 
@@ -182,7 +199,8 @@ class TrainTab:
         sid = _sid(request)
         try:
             with self.store.control(sid):
-                self.run_for_step(sid, form).session.step(kind)
+                for s in self.run_for_step(sid, form).sessions:  # a comparison: both runs, in step
+                    s.step(kind)
         except (ConfigError, DataError, ValueError) as e:
             gr.Warning(str(e))
         except (TrainingDiverged, TrainingStopped) as e:
@@ -205,13 +223,19 @@ class TrainTab:
         if run is None or run.session.step_count == 0:
             gr.Warning("Nothing to save yet: train a few steps first.")
             return None, "Nothing to save yet."
-        s = run.session
-        name = safe_name(f"{s.config.model}-{Path(s.config.dataset).name}-step{s.step_count}")
-        path = s.save(self.store.save_dir(sid) / name)
-        self.store.add_saved_model(sid, name, path)
-        # beside the checkpoint, in the session's folder: deleted with the session, like the checkpoint
-        archive = shutil.make_archive(str(path.parent / name), "zip", path)  # NAME.zip beside NAME/
-        return archive, f"Saved **{name}**: it is now in the Playground's model list, and the zip is below."
+        paths = []
+        for tag, s in self.compare.to_save(run, sid):  # a comparison: both runs, or the one chosen
+            differs = f"-{tag}-{run.differs}{getattr(s.config, run.differs)}" if tag else ""
+            name = safe_name(f"{s.config.model}-{Path(s.config.dataset).name}-step{s.step_count}{differs}")
+            paths.append(s.save(self.store.save_dir(sid) / name))
+            self.store.add_saved_model(sid, name, paths[-1])
+        # beside the checkpoints, in the session's folder: deleted with the session, like the checkpoints
+        if len(paths) == 1:
+            archive = shutil.make_archive(str(paths[0]), "zip", paths[0])  # NAME.zip beside NAME/
+        else:
+            archive = str(zip_folders(paths[0].with_name(paths[0].name.replace("-A-", "-AB-") + ".zip"), paths))
+        names = " and ".join(f"**{p.name}**" for p in paths)
+        return archive, f"Saved {names}: now in the Playground's model list, and the zip is below."
 
     def history_csv(self, request: gr.Request):
         """The full per-step record as CSV."""
@@ -256,7 +280,12 @@ class TrainTab:
                 "steps_per_sec": last["steps_per_sec"] if last else 0.0, "last": last,
                 "reading": diagnostics.reading(history, s.gan.loss),
                 "alarms": [a.message for a in watch.alarms(history, quality)],
-                "quality": quality.as_dict(), "device": s.device, "stop_reason": s.stop_reason}
+                "quality": quality.as_dict(), "device": s.device, "stop_reason": s.stop_reason,
+                "runs": self.compare.runs(run)}  # one entry per run (a comparison: A and B, in step)
+
+    def monitor(self, run: Run) -> Monitor:
+        """This run's collapse monitor (run A's; B's is in the display's partner)."""
+        return self._monitor(run)
 
     # -- the live view ---------------------------------------------------------------------
     def watch(self, request: gr.Request):
@@ -305,8 +334,9 @@ class TrainTab:
         if run is None:
             return LiveView()
         display = self.display_of(run)
+        watch = self._monitor(run)  # (and B's display state, in a comparison)
         with display.drawing:  # one drawing at a time: two watchers meet on Pause (the new one starts
-            return display.redraw(run.session, self._monitor(run), force)  # while the old may still draw)
+            return display.redraw(run.session, watch, force)  # while the old may still draw)
 
 
 def warm_process() -> None:
@@ -370,7 +400,7 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> t
         with gr.Column(scale=3):
             buttons = train_layout.buttons()
             panels, extra = train_layout.live_panels(form, form_cls)
-            train_layout.downloads(tab, buttons["save"])
+            save_which = train_layout.downloads(tab, buttons["save"])
             replay_panel.build(store)  # open a recorded run: its curves and a step slider
     panels.pause = buttons["pause"]
     live = list(panels.outputs())
@@ -394,6 +424,7 @@ def build(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) -> t
         buttons[name].click(with_form(getattr(tab, name), form_cls), inputs_kwargs=form, outputs=live,
                             api_name=name)
     buttons["reset"].click(tab.reset, None, live, api_name="reset")
+    train_compare.wire(tab.compare, form, form_cls, buttons["fork"], save_which, panels.status)
     train_why.wire(train_why.WhyViews(tab), form, form_cls, extra, extra, panels.picture, panels.status)
     gr.api(tab.metrics, api_name="metrics")
     return tab, form

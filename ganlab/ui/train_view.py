@@ -18,12 +18,13 @@ import gradio as gr
 import numpy as np
 
 from ganlab.config import TrainConfig
-from ganlab.train import diagnostics, views
+from ganlab.train import compare, diagnostics, views
 from ganlab.train.diagnostics import HistoryColumns
 from ganlab.train.monitor import Monitor, Quality
 from ganlab.train.saliency import ImageGradientProbe
 from ganlab.train.session import StepMetrics, TrainingSession
 from ganlab.ui import plots, text
+from ganlab.ui.compare_view import Partner, side_by_side, sides, status_line
 from ganlab.ui.frames import LINGER_S, LiveFrames
 from ganlab.ui.image_why import why_picture
 from ganlab.ui.model_graph import model_graph
@@ -88,6 +89,7 @@ class RunDisplay:
     warmed: bool = False  # its programs were compiled before Start (TrainTab.prepare)
     probe: ImageGradientProbe | None = None  # image GANs: the compiled gradient maps (made on first use)
     why_t: float = 0.0  # when the graph and the gradient maps were last sent
+    partner: Partner | None = None  # run B of a comparison or a fork, drawn beside A (ui/compare_view.py)
 
     def close(self) -> None:
         """Free the live figures and delete the frame files. They stay referenced, closed: an update
@@ -102,10 +104,11 @@ class RunDisplay:
     # -- drawing ---------------------------------------------------------------------------
     def redraw(self, s: TrainingSession, watch: Monitor, force: bool) -> LiveView:
         """The panels that changed since the last update (call with ``drawing`` held); what is left
-        unset stays as it is on the screen (gr.skip())."""
+        unset stays as it is on the screen (gr.skip()). In a comparison (``partner``) B is drawn too."""
         out = LiveView()
         history = list(s.history)
-        state = (len(history), s.status, s.compiling)
+        b = self.partner
+        state = (len(history), s.status, s.compiling, *((len(b.session.history), b.session.status) if b else ()))
         if not force and self.drawn == state:
             return out
         self.drawn = state
@@ -118,7 +121,12 @@ class RunDisplay:
         else:
             samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
             quality = watch.measure(samples, force=force)  # the classifier: every QUALITY_EVERY_S only
-            out.picture = self.frames.write("view", s.preview(samples))  # scaled up by the browser, pixelated
+            grid = s.preview(samples)
+            if b is not None:
+                b_samples = b.session.samples()
+                b.monitor.measure(b_samples, force=force)
+                grid = side_by_side([grid, b.session.preview(b_samples)], list(b.labels))
+            out.picture = self.frames.write("view", grid)  # scaled up by the browser, pixelated
             if quality.scores is not None:
                 self._scores(out, s, watch, quality)
             elif quality.class_shares is not None:
@@ -126,11 +134,15 @@ class RunDisplay:
             if slow_due:
                 out.why = self._why(s)
         quality = watch.quality
-        found = watch.alarms(history, quality)
-        out.alarms = "\n".join(f"**ALARM — {a.kind.replace('_', ' ')}:** {a.message}" for a in found)
+        found = [("", a) for a in watch.alarms(history, quality)]
+        if b is not None:
+            found = [(f"{b.labels[0]}: ", a) for _, a in found] + [
+                (f"{b.labels[1]}: ", a) for a in b.monitor.alarms(list(b.session.history), b.monitor.quality)]
+        out.alarms = "\n".join(f"**ALARM — {who}{a.kind.replace('_', ' ')}:** {a.message}" for who, a in found)
         last = history[-1] if history else None
-        out.status = self._status(s, last)
-        out.reading = diagnostics.reading(history, s.gan.loss)
+        out.status = self._status(s, last) + (f"  \n{status_line(b)}" if b is not None else "")
+        out.reading = (diagnostics.reading(history, s.gan.loss) if b is None else
+                       "**A vs B:** " + compare.reading(*sides(s, b, quality, b.monitor.quality), b.setting))
         # a formula re-typeset by the browser: every 2 s is enough
         if force or s.status != "running" or time.time() - self.explain_t >= QUALITY_EVERY_S:
             self.explain_t = time.time()
@@ -151,17 +163,50 @@ class RunDisplay:
         cols = self.columns.update(history)
         extras = tuple(k for k in cols if k not in diagnostics.CORE_COLUMNS)
         x, series = diagnostics.downsample(cols["step"], {k: v for k, v in cols.items() if k != "step"})
-        if self.curves is None or not set(extras[:3]) <= self.curves.lines.keys():  # a new term: redraw
+        b = self.partner
+        pair = b.labels if b is not None else None
+        if self.curves is None or not set(extras[:3]) <= self.curves.lines.keys() or self.curves.pair != pair:
             eq = loss.equilibrium_d_loss if loss.score == "probability" and loss.name != "hinge" else None
             if self.curves is not None:
                 self.curves.close()
-            self.curves = plots.LiveCurves(eq, loss.score == "probability", extras)
-        self.curves.set_marks([(c.step, f"{c.name} → {c.new:g}" if isinstance(c.new, float) else f"{c.name} → {c.new}")
-                               for c in s.changes])
-        return self.frames.write("curves", self.curves.update(x, series), palette=True)
+            self.curves = plots.LiveCurves(eq, loss.score == "probability", extras, pair)
+        marks = [(c.step, f"{c.name} → {c.new:g}" if isinstance(c.new, float) else f"{c.name} → {c.new}")
+                 for c in s.changes]
+        x_b = series_b = None
+        if b is not None:
+            if b.fork_step is not None:
+                marks.append((b.fork_step, f"fork: B's {b.setting} → {getattr(b.session.config, b.setting)}"))
+            b_cols = b.columns.update(list(b.session.history))
+            if len(b_cols.get("step", ())):
+                x_b, series_b = diagnostics.downsample(b_cols["step"], {k: b_cols[k] for k in diagnostics.CORE_FIELDS})
+        self.curves.set_marks(marks)
+        return self.frames.write("curves", self.curves.update(x, series, x_b, series_b), palette=True)
 
     def _points(self, out: LiveView, s: TrainingSession, watch: Monitor, force: bool, slow_due: bool) -> None:
-        """The 2D view with the ticked layers, its legend, coverage and the divergence curve."""
+        """The 2D view with the ticked layers (A beside B in a comparison), its legend, coverage and the
+        divergence curve."""
+        b = self.partner
+        image, view, text_a = self._view_2d(s, watch, force, self.trails, self.divergence)
+        out.quality_text = text_a
+        series = {JS_LABEL: self.divergence}
+        if b is not None:
+            image_b, _, text_b = self._view_2d(b.session, b.monitor, force, b.trails, b.divergence)
+            image = side_by_side([image, image_b], list(b.labels))
+            out.quality_text = f"**{b.labels[0]}:** {text_a}  \n**{b.labels[1]}:** {text_b}"
+            series = {f"JS {b.labels[0][0]}": self.divergence, f"JS {b.labels[1][0]}": b.divergence}
+        out.picture = self.frames.write("view", image)
+        out.legend = legend(view, self.layers)
+        if slow_due and self.divergence:
+            if self.js_plot is None or tuple(self.js_plot.lines) != tuple(series):
+                self.js_plot = plots.LiveSeries(tuple(series), "real vs fake, on the heatmap's grid (JS, bits)")
+            values = {k: [js for _, js, _ in v] for k, v in series.items()}
+            steps = {k: [step for step, _, _ in v] for k, v in series.items()}
+            picture = self.js_plot.update(steps[next(iter(steps))], values, steps)
+            self._show_quality(out, self.frames.write("divergence", picture, palette=True))
+
+    def _view_2d(self, s: TrainingSession, watch: Monitor, force: bool, trails: deque,
+                 divergence: list) -> tuple[np.ndarray, dict, str]:
+        """One run's 2D view as a picture, the view's arrays, and its coverage / divergence line."""
         layers = set(self.layers)
         fakes, push = views.arrows(s) if "gradient arrows" in layers else (s.samples(), None)
         quality = watch.measure(fakes, force=force)  # the 2D measures: at every update, from these fakes
@@ -169,20 +214,13 @@ class RunDisplay:
                 "fakes": fakes, "arrows": push, "heatmap_kind": views.heatmap_kind(s),
                 "heatmap": views.heatmap(s) if "D's heatmap" in layers else None,
                 "manifold": views.manifold_mesh(s) if "G's manifold" in layers else None}
-        if not self.trails or not np.array_equal(self.trails[-1], fakes):
-            self.trails.append(fakes)
-        out.picture = self.frames.write("view", draw_view_2d(view, self.layers, trails=list(self.trails)))
-        out.legend = legend(view, self.layers)
-        if quality.js is not None and (not self.divergence or self.divergence[-1][0] != s.step_count):
-            self.divergence.append((s.step_count, quality.js, quality.kl))
-        out.quality_text = text.coverage_reading(quality.coverage, quality.on_data) + " " + text.divergence_reading(
+        if not trails or not np.array_equal(trails[-1], fakes):
+            trails.append(fakes)
+        if quality.js is not None and (not divergence or divergence[-1][0] != s.step_count):
+            divergence.append((s.step_count, quality.js, quality.kl))
+        line = text.coverage_reading(quality.coverage, quality.on_data) + " " + text.divergence_reading(
             quality.js, quality.kl)
-        if slow_due and self.divergence:
-            if self.js_plot is None:
-                self.js_plot = plots.LiveSeries((JS_LABEL,), "real vs fake, on the heatmap's grid")
-            steps, js, _ = (list(c) for c in zip(*self.divergence))
-            self._show_quality(out, self.frames.write("divergence", self.js_plot.update(steps, {JS_LABEL: js}),
-                                                      palette=True))
+        return draw_view_2d(view, self.layers, trails=list(trails)), view, line
 
     def _why(self, s: TrainingSession) -> Any:
         """Image GANs: G's push on fixed fakes and D's saliency (None when the model cannot show them)."""

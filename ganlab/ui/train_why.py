@@ -156,6 +156,8 @@ class WhyViews:
                 return ""  # no run yet: Start reads the form
             try:
                 made = run.session.change_settings(**{name: value})
+                if run.other is not None and name != run.differs:  # a comparison: B follows A's change,
+                    run.other.change_settings(**{name: value})  # so the two still differ in one setting
             except (ConfigError, ValueError) as e:
                 gr.Warning(str(e))
                 return f"**Not changed:** {e}"
