@@ -73,7 +73,8 @@ def build_app(store: SessionStore | None = None, classroom: Classroom | None = N
                 gr.Markdown(limits_text(store), elem_id="train-limits")
                 train, form = train_tab.build(store)
             if classroom is not None:
-                with gr.Tab("Class") as class_item:
+                with gr.Tab("Class", id="class") as class_item:
+                    gr.Markdown(intro.markdown("Class"), elem_classes="tab-intro")
                     shown = class_tab.build(store, classroom, train, form, class_item)
             with gr.Tab("Playground", id="playground"):
                 gr.Markdown(intro.markdown("Playground"), elem_classes="tab-intro")
