@@ -131,6 +131,8 @@ def test_hide_round_trips_in_form_order(links):
     for hide in ([], [PRESET], every[::-1], every[1:3]):
         lesson = read(links, links.encode(links.base(None), hide=hide))
         assert lesson.hidden == tuple(h for h in every if h in hide) and lesson.problems == ()
+    assert links.encode(links.base(None), hide=every[:-1]).endswith(f"&show={every[-1]}")  # the shorter form
+    assert read(links, "?show=loss").hidden == tuple(h for h in every if h != "loss")
 
 
 @pytest.mark.parametrize("query, key", [
@@ -230,6 +232,9 @@ def test_opening_a_link_fills_the_form_hides_controls_and_picks_the_tab(share):
     assert "Watch for:" in note and "Loss = minimax" in note
     assert boxes["loss"]["value"] == "minimax" and boxes["latent_dim"]["value"] == 2
     assert {n for n, b in boxes.items() if b["visible"] is False} == {"lr_g", "lr_d"}
+    panel = share.outputs().index(next(b for b in share.outputs() if getattr(b, "elem_id", "") == "upload-panel"))
+    assert out[panel]["visible"] is True  # the dataset's own panel goes only with it
+    assert share.open(_request("?hide=dataset"))[panel]["visible"] is False
     out = share.open(_request("?lr_d=5"))
     assert "Not used from the link" in out[2] and "lr_d" in out[2] and out[0]["selected"] == "train"
     assert all(o == gr.skip() for o in share.open(_request("")))  # no link: the page as it was

@@ -1,14 +1,14 @@
 """Lesson links: the Train tab's settings (and which controls a class should not see) in a URL.
 
 ``?tab=train&preset=...&loss=minimax&lr_d=0.001&hide=lr_g,lr_d`` opens the app on that tab with that
-preset's note, the form filled and the named controls hidden, as TensorFlow Playground's URLs and its
-"use it in classroom" section do. Only values that differ from the base (the named preset's, else the
-settings table's defaults) are written. Every value read from a link is checked as the form's own are:
-the settings table (``Setting.check``), the form's closed lists (a dataset must be one of the named
-datasets) and a whole ``TrainConfig``; a bad or unknown key gets a message naming it and its default,
-and the rest of the link applies. A link never names a server path: text values are plain names
-(letters, digits, ``_ . + -``), and no form setting holds a path. The page's own address is added in
-the browser (``js=``), so no server header is trusted.
+preset's note, the form filled and the named controls hidden (``show=loss`` instead: all but those), as
+TensorFlow Playground's URLs and its "use it in classroom" section do. Only values that differ from
+the base (the named preset's, else the settings table's defaults) are written. Every value read from
+a link is checked as the form's own are: the settings table (``Setting.check``), the form's closed
+lists (a dataset must be one of the named datasets) and a whole ``TrainConfig``; a bad or unknown key
+gets a message naming it and its default, and the rest of the link applies. A link never names a
+server path: text values are plain names (letters, digits, ``_ . + -``), and no form setting holds a
+path. The page's own address is added in the browser (``js=``), so no server header is trusted.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from ganlab.ui.train_form import FormBase, TrainForm
 MAX_QUERY_CHARS = 2000  # a longer query is ignored whole (a lesson link is a few hundred characters)
 MAX_VALUE_CHARS = 100
 PLAIN = re.compile(r"[A-Za-z0-9_+-][A-Za-z0-9_.+-]{0,63}")  # a name or a number: no '/', '\', ':', spaces
-LINK_KEYS = ("tab", "preset", "hide")  # the link's own keys beside the settings
+LINK_KEYS = ("tab", "preset", "hide", "show")  # the link's own keys beside the settings (show: hide the rest)
 PRESET = "preset"  # the preset picker, hideable like a form box
 TRUE, FALSE = ("true", "1", "yes", "on"), ("false", "0", "no", "off")
 # Adds the page's own address to the query string the server made (the server never reads a host header).
@@ -171,8 +171,9 @@ class LessonLinks:
         unknown = [h for h in hide if h not in self.hideable]
         if unknown:
             raise LinkError(f"Cannot hide {', '.join(map(_shown, unknown))}: not a control of the form.")
-        if hide:
-            pairs.append(("hide", ",".join(h for h in self.hideable if h in hide)))
+        if hide:  # the shorter of the two: "show" names what stays (and hides a control added later too)
+            hidden, shown = [h for h in self.hideable if h in hide], [h for h in self.hideable if h not in hide]
+            pairs.append(("show", ",".join(shown)) if len(shown) < len(hidden) else ("hide", ",".join(hidden)))
         return "?" + urlencode(pairs, quote_via=quote, safe=",:")
 
     # -- reading -----------------------------------------------------------------------------
@@ -203,7 +204,7 @@ class LessonLinks:
         tab = self._tab(query_map.get("tab"), problems)
         preset = self._preset(query_map.get("preset"), problems)
         values, given = self._values(query_map, preset, problems)
-        hidden = self._hidden(query_map.get("hide"), problems)
+        hidden = self._hidden(query_map.get("hide"), query_map.get("show"), problems)
         fills = preset is not None or "preset" in query_map or any(k in self.settings for k in query_map)
         return Lesson(tab, preset, values, hidden, given, tuple(problems), fills, asked=bool(pairs))
 
@@ -258,14 +259,19 @@ class LessonLinks:
             used = f"The default ({_text(s, default)}) is used."
         return f"{message} {used}" if re.search(rf"\b{re.escape(name)}\b", message) else f"{name}: {message} {used}"
 
-    def _hidden(self, raw: str | None, problems: list[str]) -> tuple[str, ...]:
-        if not raw:
-            return ()
-        asked = [h.strip() for h in raw.split(",") if h.strip()]
+    def _hidden(self, hide: str | None, show: str | None, problems: list[str]) -> tuple[str, ...]:
+        """The hidden controls: those ``hide`` names, or all but those ``show`` names."""
+        if hide is not None and show is not None:
+            problems.append("hide and show are both given: show was ignored.")
+            show = None
+        key, raw = ("show", show) if show is not None else ("hide", hide)
+        asked = [h.strip() for h in (raw or "").split(",") if h.strip()]
         for h in asked:
             if h not in self.hideable:
-                problems.append(f"hide: {_shown(h)} is not a control of the form (controls: "
-                                f"{', '.join(self.hideable)}); it stays shown.")
+                problems.append(f"{key}: {_shown(h)} is not a control of the form (controls: "
+                                f"{', '.join(self.hideable)}); it is ignored.")
+        if key == "show":
+            return tuple(h for h in self.hideable if h not in asked)
         return tuple(h for h in self.hideable if h in asked)
 
     def summary(self, lesson: Lesson) -> str:
@@ -305,6 +311,26 @@ def form_choices(form: Mapping[str, Any]) -> dict[str, tuple]:
     return out
 
 
+def panels_under(form: Mapping[str, Any]) -> dict[str, list]:
+    """Per form box, the blocks laid out right under it before the next box (build_form's ``after``,
+    e.g. the dataset's "Your own data" panel): hidden with it. The last box has none."""
+    boxes = {id(b) for b in form.values()}
+
+    def holds(block: Any) -> bool:
+        return id(block) in boxes or any(holds(c) for c in getattr(block, "children", ()))
+
+    out: dict[str, list] = {}
+    for name, box in form.items():
+        siblings = list(getattr(box.parent, "children", ()))
+        under: list = []
+        for block in siblings[siblings.index(box) + 1:] if box in siblings else ():
+            if holds(block):
+                out[name] = under
+                break
+            under.append(block)
+    return out
+
+
 def _enclosing(kind: type) -> Any:
     """The innermost block of ``kind`` around the one being built (None outside one)."""
     from gradio.context import get_render_context
@@ -324,6 +350,7 @@ class ShareSettings:
         tab = _enclosing(gr.Tab)
         self.tabs = _enclosing(gr.Tabs) if tab is not None and tab.id is not None else None
         self.links = LessonLinks(form_cls, form_choices(form), tab=str(tab.id) if self.tabs else "train")
+        self.under = {name: under for name, under in panels_under(form).items() if under}
         labels = self.links.labels
         with gr.Accordion("Share these settings (a lesson link)", open=False, elem_id="lesson-link"):
             gr.Markdown("A link that opens this app with the settings above, for a class. Tick the controls "
@@ -362,7 +389,7 @@ class ShareSettings:
     def outputs(self) -> list[Any]:
         """What opening a link changes: the tabs, the preset picker and its note, the hide ticks, the form."""
         return [*([self.tabs] if self.tabs is not None else []), self.preset, self.preset_note, self.hide,
-                *self.form.values()]
+                *self.form.values(), *(b for under in self.under.values() for b in under)]
 
     def open(self, request: gr.Request) -> tuple:
         """Apply the page's lesson link (if it has one): tab, preset and note, the form, hidden controls."""
@@ -383,6 +410,7 @@ class ShareSettings:
         out += [note, list(lesson.hidden)]  # ticked as the link hides them: Make the link gives it back
         out += [gr.update(value=lesson.values[n], visible=shown[n]) if fill else gr.update(visible=shown[n])
                 for n in self.form]
+        out += [gr.update(visible=shown[n]) for n, under in self.under.items() for _ in under]
         return tuple(out)
 
     def on_open(self, demo: gr.Blocks | None = None) -> Any:

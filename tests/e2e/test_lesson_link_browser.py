@@ -46,6 +46,8 @@ def test_a_lesson_link_opens_filled_with_controls_hidden(tmp_path):
         assert _visible(page, "Loss") and _visible(page, "Seed")
         hidden = [s.label for s in settings if s.name not in SHOWN] + ["Preset"]
         assert [label for label in hidden if _visible(page, label)] == []
+        panel = page.locator("#upload-panel")  # the dataset's own panel is hidden with it
+        assert not any(panel.nth(i).is_visible() for i in range(panel.count()))
         page.get_by_text("Share these settings (a lesson link)").click()
         page.get_by_role("button", name="Make the link").click()
         box = page.locator("#lesson-link-url textarea, #lesson-link-url input").first
