@@ -31,7 +31,7 @@ def test_form_blank_boxes_leave_the_config_defaults():
     from ganlab.ui.train_tab import TrainForm
 
     assert TrainForm.names() == ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim",
-                                 "seed", "steps")
+                                 "seed", "steps", "compare", "compare_value")
     assert TrainForm().config() == TrainConfig()
     c = TrainForm("vanilla", "ring", " ", None, 2e-4, None, None, 8, "", 500).config()
     assert (c.model, c.dataset, c.loss, c.lr_g, c.lr_d, c.latent_dim, c.steps) == ("vanilla", "ring", None, None,
@@ -177,13 +177,12 @@ def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     trained COLLAPSE_AFTER steps (an untrained G's points all sit on one small patch too)."""
     from ganlab.train.diagnostics import COLLAPSE_AFTER
     from ganlab.ui.presets import PRESETS
-    from ganlab.ui.train_tab import TrainForm
 
     name = "Broken: mode collapse on the ring"
     url, _ = app
     c = api_client(url)
     *form, note = c.predict(name, api_name="/preset")  # the form's boxes, in the API's order
-    assert form == [PRESETS[name].settings[k] for k in TrainForm.names()] and "coverage alarm" in note
+    assert form == list(PRESETS[name].form_values().values()) and "coverage alarm" in note
     out = c.predict(*form, api_name="/step")
     m = _metrics(c)
     assert m["step"] == 1 and m["quality"]["coverage"] < 0.5 and m["alarms"] == []  # not trained yet
