@@ -24,6 +24,10 @@ class Preset:
         return {s.name: self.settings.get(s.name, s.default) for s in form_settings(config_cls)}
 
 
+# The healthy ring's settings, which the "Compare:" presets start from (run A).
+RING = dict(model='vanilla', dataset='ring', loss='non_saturating', lr_g=0.001, lr_d=0.001, k=1, batch_size=256,
+            latent_dim=8, seed=0, steps=3000)
+
 PRESETS: dict[str, Preset] = {
     'Healthy: ring of 8 Gaussians': Preset(
         dict(model='vanilla', dataset='ring', loss='non_saturating',
@@ -76,27 +80,23 @@ PRESETS: dict[str, Preset] = {
         'G learns 10× faster than D: it piles its points on one or two blobs that currently fool D, then '
         'hops to another; the coverage alarm fires while the losses look calm.'),
     'Compare: minimax vs non-saturating loss': Preset(
-        dict(model='vanilla', dataset='ring', loss='non_saturating', lr_g=0.001, lr_d=0.003, k=1,
-             batch_size=256, latent_dim=8, seed=0, steps=3000, compare='loss', compare_value='minimax'),
+        dict(RING, lr_d=0.003, compare='loss', compare_value='minimax'),
         'Run A (non-saturating) and run B (minimax) start from the same weights and batches, with D learning '
         "3× faster than G. Once D rejects B's fakes, minimax G's loss log(1 − D(G(z))) is flat and its "
         "gradient tiny: B's dashed G loss goes flat and its fakes cover fewer blobs (measured after 3,000 "
         'steps: JS 0.30 vs 0.53 bits, all 8 modes vs 5 of 8; 2-core AMD EPYC, 2026-12-02).'),
     'Compare: k = 1 vs k = 5 (D steps per G step)': Preset(
-        dict(model='vanilla', dataset='ring', loss='non_saturating', lr_g=0.001, lr_d=0.001, k=1,
-             batch_size=256, latent_dim=8, seed=0, steps=3000, compare='k', compare_value='5'),
+        dict(RING, compare='k', compare_value='5'),
         "B trains D five times per G step: D's heatmap turns green around B's fakes, its losses swing, and "
         'its fakes collapse onto one or two blobs while A covers the ring (measured in the app after 3,000 '
         'steps: JS 0.15 vs 0.52 bits, 8 of 8 modes vs 2; 2-core AMD EPYC, 2026-12-02).'),
     'Compare: D learning rate 0.001 vs 0.01': Preset(
-        dict(model='vanilla', dataset='ring', loss='non_saturating', lr_g=0.001, lr_d=0.001, k=1,
-             batch_size=256, latent_dim=8, seed=0, steps=3000, compare='lr_d', compare_value='0.01'),
+        dict(RING, compare='lr_d', compare_value='0.01'),
         "B's D takes 10× larger steps: its dashed curves jump (spikes in G's loss), D(x) and D(G(z)) sit "
         "further apart, and B's fakes stay strung along the ring instead of gathering on the blobs (measured "
         'in the app after 3,000 steps: JS 0.15 vs 0.25 bits; 2-core AMD EPYC, 2026-12-02).'),
     'Compare: batch 256 vs 16': Preset(
-        dict(model='vanilla', dataset='ring', loss='non_saturating', lr_g=0.001, lr_d=0.001, k=1,
-             batch_size=256, latent_dim=8, seed=0, steps=3000, compare='batch_size', compare_value='16'),
+        dict(RING, compare='batch_size', compare_value='16'),
         "B sees 16 points per step instead of 256: its dashed curves are far noisier (each step's loss is an "
         'estimate from 16 samples) but each step is cheaper; compare the two 2D views at the same step and '
         'the steps/s on the status lines.'),
