@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+from benchmarks.in_app_speed import open_preset
 from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for
 
 
@@ -33,11 +34,7 @@ def in_app(preset: str, compare: bool, seconds: float, warmup: float) -> list[fl
 
     with running_app(Path(tempfile.mkdtemp())) as (url, store), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        page.get_by_label("Preset").click()
-        page.get_by_role("option", name=preset).click()
-        time.sleep(1)
+        page = open_preset(browser, url, preset)
         page.get_by_label("Stop after (steps)").fill("1000000")
         if not compare:
             page.get_by_label("Compare with… (run B differs in)").click()

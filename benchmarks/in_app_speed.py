@@ -57,6 +57,16 @@ def headless(choice: str, seconds: float, warmup: float = 5.0) -> float:
     return rate
 
 
+def open_preset(browser, url: str, preset: str):
+    """A new 1400×1000 page of the app with the Train tab's preset picked."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.goto(url)
+    page.get_by_label("Preset").click()
+    page.get_by_role("option", name=preset).click()
+    time.sleep(1)
+    return page
+
+
 def in_app(choice: str, seconds: float, warmup: float = 8.0, layers: bool = True) -> float:
     """Steps/s of the same training started and watched in the app in Chromium (2D runs: with every
     layer of the 2D view on, or with all of them unticked)."""
@@ -66,11 +76,7 @@ def in_app(choice: str, seconds: float, warmup: float = 8.0, layers: bool = True
 
     with running_app(Path(tempfile.mkdtemp())) as (url, store), sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(url)
-        page.get_by_label("Preset").click()
-        page.get_by_role("option", name=preset).click()
-        time.sleep(1)
+        page = open_preset(browser, url, preset)
         page.get_by_label("Dataset").fill(dataset)
         page.get_by_label("Dataset").press("Enter")
         page.get_by_label("Stop after (steps)").fill("1000000")
