@@ -110,6 +110,8 @@ def _cli(text: str, line: int, skip: str | None, page: str) -> Documented:
     tokens = shlex.split(text, comments=True)
     if skip is None and any(t in ("|", "…", "...") for t in tokens):
         skip = "usage synopsis (alternatives joined by |, or …), not a command"
+    if skip is None and len(tokens) > 3 and tokens[3].isupper():
+        skip = f"usage synopsis ({tokens[3]} stands for a command), not a command"
     return Documented("cli", shlex.join(tokens), line, skip, page)
 
 
@@ -396,7 +398,7 @@ def test_bench_times_every_shipped_generator(scratch: Scratch):
 def test_extract_reads_blocks_inline_code_and_skip_marks():
     md = "\n".join([
         "Run `python -m ganlab generate --checkpoint cgan-mnist --out a.npz` or",
-        "`python -m ganlab train | bench`, `python -m ganlab …`.",
+        "`python -m ganlab train | bench`, `python -m ganlab …`, `python -m ganlab COMMAND --help`.",
         "<!-- ci: skip (needs a GPU) -->",
         "```sh",
         "export X=1",
@@ -419,6 +421,7 @@ def test_extract_reads_blocks_inline_code_and_skip_marks():
     assert got["evaluate --checkpoint NAME --per-class 200"].skip is None
     assert got["generate --checkpoint cgan-mnist --out a.npz"].skip is None
     assert "synopsis" in got["train '|' bench"].skip and "synopsis" in got["'…'"].skip
+    assert "synopsis" in got["COMMAND --help"].skip
     assert [d.kind for d in got.values()].count("client") == 1
     assert shrink("python -m ganlab evaluate --checkpoint NAME --per-class 200", "D") == [
         "evaluate", "--checkpoint", "cgan-mnist", "--per-class", "3"]

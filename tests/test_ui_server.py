@@ -277,7 +277,7 @@ def test_served_app_moves_its_startup_heap_out_of_the_collector(monkeypatch):
             return self
 
     frozen_at_launch = []
-    monkeypatch.setattr(ui_app, "build_app", lambda store: Demo())
+    monkeypatch.setattr(ui_app, "build_app", lambda store, **_: Demo())
     monkeypatch.setattr(ui_app, "launch", lambda demo, **kw: frozen_at_launch.append(gc.get_freeze_count()))
     before = gc.get_freeze_count()
     try:

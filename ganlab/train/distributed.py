@@ -170,10 +170,11 @@ def engine_name(workers: int = 1) -> str:
 
 
 class MirroredSteps:
-    """TF: ``train``, ``d_only`` and ``g_only`` run on every replica; ``generate``, ``discriminate`` as before."""
+    """TF: ``train``, ``d_only`` and ``g_only`` run on every replica; ``generate``, ``discriminate`` and
+    ``push`` (the views' and snapshots' readings, on one replica) as before."""
 
     def __init__(self, fns: StepFunctions, strategy: Any):
-        self.generate, self.discriminate = fns.generate, fns.discriminate
+        self.generate, self.discriminate, self.push = fns.generate, fns.discriminate, fns.push
         self.train, self.d_only, self.g_only = (self._replicated(f, strategy)
                                                 for f in (fns.train, fns.d_only, fns.g_only))
 

@@ -47,7 +47,7 @@ class TrainTab:
     def __init__(self, store: SessionStore):
         self.store = store
         self._classifiers: dict[str, Any] = {}
-        self._lazy = threading.Lock()  # one classifier per dataset, one monitor per run, across sessions
+        self._lazy = threading.RLock()  # one classifier per dataset, one monitor per run, across sessions
         self._warming = threading.Lock()  # one run prepared before its Start at a time (prepare)
         self.compare = train_compare.CompareControls(self)  # Fork, Save's choice, /metrics' runs
 
@@ -80,12 +80,14 @@ class TrainTab:
     def _monitor(self, run: Run) -> Monitor:
         """This run's collapse monitor (with the dataset's classifier, if there is one)."""
         display = self.display_of(run)
-        if display.monitor is None:
-            monitor = self._new_monitor(run.session)
+        if display.monitor is None or (run.other is not None and display.partner is None):
             with self._lazy:  # the watcher and /metrics may both ask first: one Monitor, not two
                 if display.monitor is None:
-                    display.monitor = monitor
-        self._partner(run, display)
+                    display.monitor = self._new_monitor(run.session)
+                self._partner(run, display)
+        elif run.other is not None and display.partner.session is not run.other:
+            with self._lazy:
+                self._partner(run, display)
         return display.monitor
 
     def _new_monitor(self, s: TrainingSession) -> Monitor:
