@@ -40,8 +40,17 @@ class ClassTab:
         self._watchers: dict[str, object] = {}  # sid -> token of its class stream (a newer one takes over)
 
     def snapshot(self) -> Snapshot:
-        """The shared snapshot (drawn in the calling thread if it is due)."""
+        """The shared snapshot (drawn in the calling thread if it is due, or if it shows another run
+        than the one shown now: a run started or ended since is drawn at once, not a refresh later)."""
+        if self._stale():
+            self.broadcast.expire()
         return self.broadcast.latest()
+
+    def _stale(self) -> bool:
+        """Whether the snapshot is of another run than the shown one (or of none while one is shown)."""
+        sid, current = self.classroom.shown, self.broadcast.current
+        running = sid is not None and sid in self.store.runs()
+        return current.sid != sid if running else current.status != "none"
 
     # -- everybody -------------------------------------------------------------------------
     def class_view(self, request: gr.Request) -> dict:
@@ -54,7 +63,7 @@ class ClassTab:
         self._watchers[sid] = token
         sent = -1
         while self._watchers.get(sid) is token:
-            due = self.broadcast.due()
+            due = self.broadcast.due() or self._stale()
             snap = await anyio.to_thread.run_sync(self._draw_quietly) if due else self.broadcast.current
             if snap.version != sent:
                 sent = snap.version
