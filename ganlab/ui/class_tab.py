@@ -200,7 +200,7 @@ def _layout() -> dict[str, Any]:
                 c["order"] = gr.Radio(ORDERS, value=ORDERS[0], label="Sort")
                 c["alarms_only"] = gr.Checkbox(False, label="Only runs with alarms")
             c["gallery"] = gr.Gallery(label="Students' runs", elem_id="class-wall", columns=6, height=420,
-                                      object_fit="contain", allow_preview=False, format="png")
+                                      object_fit="contain", allow_preview=False, format="png", fit_columns=False)
             with gr.Row():
                 c["code"] = gr.Textbox(label="Run code", scale=2)
                 c["show_code"] = gr.Button("Show this run to the class", scale=1)

@@ -75,13 +75,16 @@ def test_teacher_shows_a_run_students_watch_and_the_wall(tmp_path):
             watcher.get_by_role("tab", name="Class", exact=True).click()
             # the other student trains; the run appears on the teacher's wall
             _start(other, "888888")
+            teacher.get_by_role("tab", name="Class", exact=True).click()
             tiles = teacher.locator("#class-wall img")
-            wait_for(lambda: tiles.count() >= 1, timeout=60, what="a thumbnail on the wall")
+            wait_for(lambda: tiles.count() >= 1 and tiles.first.is_visible(), timeout=60, what="a thumbnail on the wall")
             table = teacher.locator("#class-wall-table")
             wait_for(lambda: "vanilla · ring" in table.inner_text(), timeout=30, what="the run in the wall table")
             SHOTS.mkdir(parents=True, exist_ok=True)
             wait_for(lambda: _src(watcher, "class-curves"), timeout=30)
             watcher.screenshot(path=str(SHOTS / "class_view.png"), full_page=True)
+            wait_for(lambda: _src(teacher, "class-view") and _src(teacher, "class-curves"), timeout=30,
+                     what="the teacher's own Class tab to draw the shown run")
             teacher.locator("#class-wall").scroll_into_view_if_needed()
             teacher.screenshot(path=str(SHOTS / "wall.png"), full_page=True)
             browser.close()
