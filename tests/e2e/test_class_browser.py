@@ -77,7 +77,9 @@ def test_teacher_shows_a_run_students_watch_and_the_wall(tmp_path):
             _start(other, "888888")
             teacher.get_by_role("tab", name="Class", exact=True).click()
             tiles = teacher.locator("#class-wall img")
-            wait_for(lambda: tiles.count() >= 1 and tiles.first.is_visible(), timeout=60, what="a thumbnail on the wall")
+            wait_for(
+                lambda: tiles.count() >= 1 and tiles.first.is_visible(), timeout=60, what="a thumbnail on the wall"
+            )
             table = teacher.locator("#class-wall-table")
             wait_for(lambda: "vanilla · ring" in table.inner_text(), timeout=30, what="the run in the wall table")
             SHOTS.mkdir(parents=True, exist_ok=True)
