@@ -26,8 +26,8 @@ How a command is shrunk (``shrink``), so that the whole file stays within a few 
 - a command that reads another's output (``--checkpoint``, ``--compare``, ``--resume``, ``--images`` naming an
   earlier ``--out``) runs that one first when its output is not there yet.
 ``gradio_client`` snippets run in this process against the app started on a free 127.0.0.1 port
-(the README's ``http://127.0.0.1:7860/`` replaced by its address), in the scratch folder; every
-name ending in ``path`` that a snippet defines must be a file that exists.
+(the README's ``http://127.0.0.1:7860/`` replaced by its address; teacher mode, password ``SECRET``), in
+the scratch folder; every name ending in ``path`` that a snippet defines must be a file that exists.
 
 A command that cannot run here (GPU, several machines) is marked in its page by the line
 ``<!-- ci: skip (the reason) -->`` just before it (before a fenced block: the whole block; on the
@@ -73,6 +73,7 @@ CAPPED_ONLY_IF_GIVEN = {"--save-every", "--rounds", "--lr-decay-start"}  # their
 PLACEHOLDERS = {"NAME": "cgan-mnist"}
 READS_CHECKPOINT = ("--checkpoint", "--compare", "--resume", "--images")  # flags that read an earlier --out
 TIMEOUT_S = 600
+TEACHER_PASSWORD = "SECRET"  # the snippets' server runs in teacher mode, as docs/api.md says
 
 pytestmark = pytest.mark.skipif(not have_mnist(), reason="MNIST not found (set GANLAB_DATA_DIR)")
 
@@ -347,7 +348,7 @@ def scratch(tmp_path_factory):
 def app_url(tmp_path_factory):
     from tests.ui_helpers import running_app
 
-    with running_app(tmp_path_factory.mktemp("app")) as (url, _store):
+    with running_app(tmp_path_factory.mktemp("app"), teacher_password=TEACHER_PASSWORD) as (url, _store):
         yield url
 
 

@@ -29,13 +29,18 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(tmp_path, max_runs: int = 4) -> Iterator[tuple[str, object]]:
-    """Yield (url, store) of a freshly built app; close it afterwards."""
+def running_app(tmp_path, max_runs: int = 4, teacher_password: str | None = None) -> Iterator[tuple[str, object]]:
+    """Yield (url, store) of a freshly built app (in teacher mode with a password); close it afterwards."""
     from ganlab.ui.app import build_app, launch
     from ganlab.ui.sessions import SessionStore
 
     store = SessionStore(max_runs=max_runs, root=tmp_path / "runs")
-    demo = build_app(store)
+    classroom = None
+    if teacher_password:
+        from ganlab.ui.classroom import Classroom
+
+        classroom = Classroom(teacher_password)
+    demo = build_app(store, classroom=classroom)
     port = free_port()
     launch(demo.queue(default_concurrency_limit=8), server_name="127.0.0.1", server_port=port,
            prevent_thread_lock=True, quiet=True)

@@ -68,7 +68,7 @@ def samples_gap(folder: Path, snaps: Any) -> float:
     from ganlab.train.session import TrainingSession
     from ganlab.train.snapshots import levels
 
-    own = TrainingSession.resume_from(folder)
+    own = TrainingSession.resume_from(folder, data_dir=None)  # this machine's data folder, as the re-run used
     mine = snaps.frame(len(snaps) - 1)
     if snaps.kind != "image":
         return float(np.abs(own.samples() - mine["fakes"]).mean())
