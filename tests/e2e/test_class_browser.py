@@ -55,6 +55,9 @@ def test_teacher_shows_a_run_students_watch_and_the_wall(tmp_path):
             teacher.get_by_label("Teacher's password").fill("not it")
             teacher.get_by_role("button", name="Sign in").click()
             wait_for(lambda: "Wrong teacher password" in teacher.locator("body").inner_text(), timeout=30)
+            # the toast comes before the answer, which empties the password box: wait for that too, so it
+            # cannot empty the right password typed next
+            wait_for(lambda: teacher.get_by_label("Teacher's password").input_value() == "", timeout=30)
             teacher.get_by_label("Teacher's password").fill(PASSWORD)
             teacher.get_by_role("button", name="Sign in").click()
             wait_for(lambda: teacher.get_by_role("button", name="Show my run to the class").is_visible(), timeout=30)
