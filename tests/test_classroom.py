@@ -8,7 +8,7 @@ import contextlib
 
 import pytest
 
-from tests.ui_helpers import api_client, free_port
+from tests.ui_helpers import api_client, serving
 
 pytest.importorskip("gradio_client")
 
@@ -19,23 +19,14 @@ TEACHER, STUDENT = "teacher-session", "student-session"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """One app in teacher mode (waits recorded, not slept), served on a free port."""
-    from ganlab.ui.app import build_app, launch
     from ganlab.ui.classroom import Classroom
     from ganlab.ui.sessions import SessionStore
 
     waits: list[float] = []
     classroom = Classroom(PASSWORD, sleep=waits.append)
     store = SessionStore(max_runs=4, root=tmp_path_factory.mktemp("runs"))
-    demo = build_app(store, classroom=classroom)
-    port = free_port()
-    launch(demo.queue(default_concurrency_limit=8), server_name="127.0.0.1", server_port=port,
-           prevent_thread_lock=True, quiet=True)
-    try:
-        yield demo, store, classroom, waits, f"http://127.0.0.1:{port}/"
-    finally:
-        for sid in list(store.runs()):
-            store.release(sid)
-        demo.close()
+    with serving(store, classroom) as (url, demo):
+        yield demo, store, classroom, waits, url
 
 
 def test_failure_delay_doubles_and_is_capped():

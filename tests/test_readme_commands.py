@@ -346,9 +346,10 @@ def scratch(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
+    from ganlab.ui.classroom import Classroom
     from tests.ui_helpers import running_app
 
-    with running_app(tmp_path_factory.mktemp("app"), teacher_password=TEACHER_PASSWORD) as (url, _store):
+    with running_app(tmp_path_factory.mktemp("app"), classroom=Classroom(TEACHER_PASSWORD)) as (url, _store):
         yield url
 
 

@@ -29,27 +29,31 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def running_app(tmp_path, max_runs: int = 4, teacher_password: str | None = None) -> Iterator[tuple[str, object]]:
-    """Yield (url, store) of a freshly built app (in teacher mode with a password); close it afterwards."""
+def serving(store, classroom=None) -> Iterator[tuple[str, object]]:
+    """Yield (url, demo): the app built on ``store`` (teacher mode with a ``classroom``), served on a free
+    127.0.0.1 port; free its runs and close it afterwards."""
     from ganlab.ui.app import build_app, launch
-    from ganlab.ui.sessions import SessionStore
 
-    store = SessionStore(max_runs=max_runs, root=tmp_path / "runs")
-    classroom = None
-    if teacher_password:
-        from ganlab.ui.classroom import Classroom
-
-        classroom = Classroom(teacher_password)
     demo = build_app(store, classroom=classroom)
     port = free_port()
     launch(demo.queue(default_concurrency_limit=8), server_name="127.0.0.1", server_port=port,
            prevent_thread_lock=True, quiet=True)
     try:
-        yield f"http://127.0.0.1:{port}/", store
+        yield f"http://127.0.0.1:{port}/", demo
     finally:
-        for sid in list(store._runs):
+        for sid in list(store.runs()):
             store.release(sid)
         demo.close()
+
+
+@contextlib.contextmanager
+def running_app(tmp_path, max_runs: int = 4, classroom=None) -> Iterator[tuple[str, object]]:
+    """Yield (url, store) of a freshly built app (in teacher mode with a ``classroom``); close it afterwards."""
+    from ganlab.ui.sessions import SessionStore
+
+    store = SessionStore(max_runs=max_runs, root=tmp_path / "runs")
+    with serving(store, classroom) as (url, _demo):
+        yield url, store
 
 
 def wait_for(condition, timeout: float = 60.0, what: str | None = None, every: float = 0.3):
