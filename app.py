@@ -48,12 +48,12 @@ def main(argv: list[str] | None = None) -> None:
     if args.data_dir:
         os.environ["GANLAB_DATA_DIR"] = args.data_dir
 
+    from ganlab.server.store import SessionStore
     from ganlab.ui.app import AUTH_ENV, build_app, launch, parse_auth
-    from ganlab.ui.sessions import SessionStore
 
     auth = parse_auth(args.auth or os.environ.get(AUTH_ENV))
     store = SessionStore(max_runs=args.max_runs, data_root=args.data_root)
-    from ganlab.ui.classroom import PASSWORD_ENV, Classroom
+    from ganlab.server.classroom import PASSWORD_ENV, Classroom
 
     password = args.teacher_password or os.environ.get(PASSWORD_ENV)
     demo = build_app(store, classroom=Classroom(password) if password else None)
@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> None:
         where["server_port"] = args.port
     import threading
 
-    from ganlab.ui.train_tab import warm_process
+    from ganlab.ui.train.tab import warm_process
 
     threading.Thread(target=warm_process, name="ganlab-warm-up", daemon=True).start()
     try:

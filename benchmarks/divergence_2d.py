@@ -42,18 +42,18 @@ import time
 from ganlab.config import TrainConfig
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, real_points
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 
-PRESETS = {  # as ganlab/ui/text.py's "Healthy: ring of 8 Gaussians" and "Broken: mode collapse on the ring"
+PRESETS = {  # as ganlab/ui/train/text.py's "Healthy: ring of 8 Gaussians" and "Broken: mode collapse on the ring"
     "healthy": {"loss": "non_saturating", "lr_g": 1e-3, "lr_d": 1e-3, "k": 1, "batch_size": 256, "latent_dim": 8},
     "collapse": {"loss": "non_saturating", "lr_g": 0.005, "lr_d": 0.0005, "k": 1, "batch_size": 64, "latent_dim": 2},
 }
 AT = (0, 500, 1500, 3000)
 
 
-def session(name: str, seed: int = 0) -> TrainingSession:
+def session(name: str, seed: int = 0) -> TrainingRun:
     """A ring session with the preset's settings."""
-    return TrainingSession(TrainConfig(model="vanilla", dataset="ring", seed=seed, steps=3000, **PRESETS[name]))
+    return TrainingRun(TrainConfig(model="vanilla", dataset="ring", seed=seed, steps=3000, **PRESETS[name]))
 
 
 def divergence_table(seed: int = 0) -> None:
@@ -69,7 +69,7 @@ def divergence_table(seed: int = 0) -> None:
             print(f"{name:9} {s.step_count:>5} {q['js']:>10.3f} {q['kl']:>10.2f} {q['coverage']:>9.2f}")
 
 
-def view_cost(s: TrainingSession, calls: int = 40) -> float:
+def view_cost(s: TrainingRun, calls: int = 40) -> float:
     """Median CPU milliseconds of one view_2d call (after a first, compiling one)."""
     views.view_2d(s)
     times = []
@@ -80,7 +80,7 @@ def view_cost(s: TrainingSession, calls: int = 40) -> float:
     return statistics.median(times)
 
 
-def change_pauses(s: TrainingSession, chunk: int = 64) -> None:
+def change_pauses(s: TrainingRun, chunk: int = 64) -> None:
     """Wall time of a fused call of ``chunk`` steps before a change, the first call after it and the
     second (the pause a change causes is the first call's extra time over the second's)."""
     s.steps(chunk)

@@ -22,7 +22,7 @@ from ganlab import backend
 from ganlab.config import TrainConfig
 from ganlab.data import load_dataset
 from ganlab.evaluate.bench import fused_rate, settle
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 
 MODELS = (("vanilla", "ring"), ("wgan_gp", "ring"), ("dcgan", "mnist"), ("cgan", "mnist"), ("infogan", "mnist"))
 
@@ -30,7 +30,7 @@ MODELS = (("vanilla", "ring"), ("wgan_gp", "ring"), ("dcgan", "mnist"), ("cgan",
 def equivalence(model: str, name: str, n: int = 8) -> tuple[float, float]:
     """(max |loss difference|, max |generator weight difference|) of n single steps vs one fused call."""
     data = load_dataset(name, limit=2048)
-    make = lambda: TrainingSession(TrainConfig(model=model, dataset=name, batch_size=32, seed=5, steps=n,
+    make = lambda: TrainingRun(TrainConfig(model=model, dataset=name, batch_size=32, seed=5, steps=n,
                                                precision="float32"), dataset=data)
     a, b = make(), make()
     single = [a.step() for _ in range(n)]
@@ -53,7 +53,7 @@ def main() -> None:
     mnist = load_dataset("mnist")
     print("DCGAN, MNIST, batch 256, fused run(), every step recorded:")
     for precision in ("float32", "mixed_bfloat16"):
-        s = TrainingSession(TrainConfig(model="dcgan", dataset="mnist", batch_size=256, steps=10_000_000,
+        s = TrainingRun(TrainConfig(model="dcgan", dataset="mnist", batch_size=256, steps=10_000_000,
                                         precision=precision), dataset=mnist)
         s.step()
         settle(s)

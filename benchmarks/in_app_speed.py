@@ -1,7 +1,7 @@
 """In-app vs headless training speed: DCGAN (TF tutorial model) on MNIST, batch 64, or (``--preset
 ring``) the vanilla GAN on the ring, batch 256, where fused calls run many steps each.
 
-Headless: a TrainingSession stepping in a thread. In-app: the same training started from the Train
+Headless: a TrainingRun stepping in a thread. In-app: the same training started from the Train
 tab in Debian's Chromium (Playwright), with the page open and refreshing twice a second. Rounds
 alternate (A, B, A, B) so other load on the machine hits both. Run: python benchmarks/in_app_speed.py
 """
@@ -20,8 +20,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 from ganlab.config import TrainConfig
-from ganlab.train.session import TrainingSession
-from ganlab.ui.presets import PRESETS
+from ganlab.train.run import TrainingRun
+from ganlab.ui.train.presets import PRESETS
 from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for
 
 # --preset: (Train-tab preset, dataset typed over it, what the rows say)
@@ -36,7 +36,7 @@ def config_for(choice: str) -> TrainConfig:
     return TrainConfig(**fields)
 
 
-def rate_of(session: TrainingSession, seconds: float) -> float:
+def rate_of(session: TrainingRun, seconds: float) -> float:
     """Steps per second of a running session over a window."""
     n0, t0 = session.step_count, time.perf_counter()
     time.sleep(seconds)
@@ -44,8 +44,8 @@ def rate_of(session: TrainingSession, seconds: float) -> float:
 
 
 def headless(choice: str, seconds: float, warmup: float = 5.0) -> float:
-    """Steps/s of a TrainingSession in a background thread, nobody watching."""
-    s = TrainingSession(config_for(choice))
+    """Steps/s of a TrainingRun in a background thread, nobody watching."""
+    s = TrainingRun(config_for(choice))
     worker = threading.Thread(target=lambda: [None for _ in s.run()], daemon=True)
     worker.start()
     time.sleep(warmup)
@@ -81,7 +81,7 @@ def in_app(choice: str, seconds: float, warmup: float = 8.0, layers: bool = True
         page.get_by_label("Dataset").press("Enter")
         page.get_by_label("Stop after (steps)").fill("1000000")
         if not layers:
-            from ganlab.ui.view_2d import LAYERS
+            from ganlab.ui.train.view_2d import LAYERS
 
             for name in LAYERS:
                 page.locator("#train-layers").get_by_label(name).uncheck()

@@ -67,11 +67,11 @@ def browser(moves: int) -> None:
     import gradio as gr
     from playwright.sync_api import sync_playwright
 
-    from ganlab.ui import playground_tab
     from ganlab.ui.app import launch
+    from ganlab.ui.playground import tab as playground_tab
 
     with gr.Blocks() as demo, gr.Tab("Playground"):
-        playground_tab.build(None)
+        playground_tab.lay_out(None)
     demo.queue(default_concurrency_limit=8)
     _, url, _ = launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     times = []

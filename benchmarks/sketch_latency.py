@@ -26,7 +26,7 @@ def main() -> int:
     args = arguments(__doc__.splitlines()[0], "pix2pix-openmoji")
 
     from ganlab.explore.sketch import preprocess, realness_overlay, simple_drawings
-    from ganlab.ui.sketch_tab import SketchTab
+    from ganlab.ui.tools.sketch import SketchTab
 
     tab = SketchTab(args.checkpoint)
     model, load_s = load(tab.model, tab.loader)  # the way the app loads it, once

@@ -23,7 +23,7 @@ def main() -> int:
     """Print the latency table."""
     args = arguments(__doc__.splitlines()[0], "text2img-mnist")
 
-    from ganlab.ui.text2img_tab import Text2ImgTab
+    from ganlab.ui.tools.text2img import Text2ImgTab
 
     tab = Text2ImgTab(args.checkpoint)
     model, load_s = load(tab.loader.get, tab.loader)  # the way the app loads it, once

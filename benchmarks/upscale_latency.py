@@ -28,7 +28,7 @@ def main() -> int:
 
     from PIL import Image
 
-    from ganlab.ui.upscale_tab import UpscaleTab
+    from ganlab.ui.tools.upscale import UpscaleTab
 
     tab = UpscaleTab(args.checkpoint)
     model, load_s = load(tab.model, tab.loader)  # the way the app loads it, once

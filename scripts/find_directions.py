@@ -25,7 +25,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from ganlab.data import mnist_like
-from ganlab.evaluate.classifier import classifier_for, load_classifier
+from ganlab.evaluate.quality import classifier_for, load_classifier
 from ganlab.explore import named_directions as nd
 from ganlab.explore.playground import Playground
 from ganlab.explore.project import load_projector

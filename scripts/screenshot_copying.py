@@ -38,13 +38,13 @@ def serve_train() -> tuple[str, object]:
     """The Train tab on a local port with its own SessionStore; (url, demo)."""
     import gradio as gr
 
-    from ganlab.ui import train_tab
+    from ganlab.server.store import SessionStore
     from ganlab.ui.app import launch
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.ui.train import tab as train_tab
 
     store = SessionStore(max_runs=2, root=Path(tempfile.mkdtemp(prefix="ganlab-shots-")))
     with gr.Blocks() as demo, gr.Tab("Train"):
-        train_tab.build(store)
+        train_tab.lay_out(store)
     demo.queue()
     _, url, _ = launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     return url, demo

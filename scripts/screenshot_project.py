@@ -29,11 +29,11 @@ def serve() -> tuple[str, object]:
     """The Playground tab on a local port; (url, demo)."""
     import gradio as gr
 
-    from ganlab.ui import playground_tab
     from ganlab.ui.app import launch
+    from ganlab.ui.playground import tab as playground_tab
 
     with gr.Blocks() as demo, gr.Tab("Playground"):
-        playground_tab.build(None)
+        playground_tab.lay_out(None)
     demo.queue()
     _, url, _ = launch(demo, prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     return url, demo

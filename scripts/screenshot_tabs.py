@@ -144,9 +144,10 @@ def classify(page, out: Path) -> None:
     save(page, out / "classify.png")
 
 
-TABS = {"train": ("Train", train), "train_cgan": ("Train", train_cgan),
-        "playground": ("Playground", playground), "text2img": ("Text → image", text2img),
-        "sketch": ("Sketch", sketch), "upscale": ("Upscale", upscale), "classify": ("Classify", classify)}
+# shot -> (the app tab's ID, how to photograph it); labels come from the app's own tab list
+SHOTS = {"train": ("train", train), "train_cgan": ("train", train_cgan), "playground": ("playground", playground),
+         "text2img": ("text2img", text2img), "sketch": ("sketch", sketch), "upscale": ("upscale", upscale),
+         "classify": ("classify", classify)}
 
 
 def main() -> None:
@@ -156,9 +157,12 @@ def main() -> None:
     p = argparse.ArgumentParser()
     p.add_argument("--url", default="http://127.0.0.1:7860/")
     p.add_argument("--out", default="docs/screenshots")
-    p.add_argument("--only", default=",".join(TABS), help="comma-separated: " + ",".join(TABS))
+    p.add_argument("--only", default=",".join(SHOTS), help="comma-separated: " + ",".join(SHOTS))
     args = p.parse_args()
     out = Path(args.out)
+    from ganlab.ui.app import TABS
+
+    labels = {tab.ID: tab.LABEL for tab in TABS}
     out.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
@@ -166,8 +170,8 @@ def main() -> None:
         page.goto(args.url)
         page.get_by_role("button", name="▶ Start").wait_for(timeout=120_000)
         for key in args.only.split(","):
-            label, take = TABS[key]
-            page.get_by_role("tab", name=label, exact=True).click()
+            tab_id, take = SHOTS[key]
+            page.get_by_role("tab", name=labels[tab_id], exact=True).click()
             time.sleep(1.5)
             take(page, out)
         browser.close()

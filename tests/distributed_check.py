@@ -17,7 +17,7 @@ def runs(model: str, steps: int) -> dict:
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
     from ganlab.train.distributed import data_parallel
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
     rng = np.random.default_rng(0)
     if model == "vanilla":
@@ -32,7 +32,7 @@ def runs(model: str, steps: int) -> dict:
                          options=options)
     out = {}
     for n in (1, 2):
-        session = TrainingSession(config, dataset=data, parallel=data_parallel(n) if n > 1 else None)
+        session = TrainingRun(config, dataset=data, parallel=data_parallel(n) if n > 1 else None)
         out[n] = [r.as_dict() for r in session.run()]
         if n > 1:
             source, rows = session._inputs(1, 1)

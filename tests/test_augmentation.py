@@ -12,7 +12,7 @@ from ganlab.cli import main
 from ganlab.config import TrainConfig
 from ganlab.data.labels import labelled_only, labelled_subset
 from ganlab.evaluate.augmentation import CONDITIONS, AugmentationResult, augmentation_table, labelled_training_set
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.conftest import needs_mnist
 
 
@@ -31,7 +31,7 @@ def test_labelled_only_keeps_the_same_fixed_choice_as_the_semi_supervised_split(
 def test_cgan_on_few_labels_trains_on_exactly_them_and_the_experiment_finds_them_again(tmp_path, capsys):
     config = TrainConfig(model="cgan", dataset="mnist", steps=2, batch_size=8, limit=500,
                          options={"labels_per_class": 2, "width": 0.25})
-    session = TrainingSession(config)
+    session = TrainingRun(config)
     assert len(session.dataset.x) == 20 and np.bincount(session.dataset.y).tolist() == [2] * 10
     list(session.run())
     folder = session.save(tmp_path / "cgan-few")

@@ -8,12 +8,12 @@ import pytest
 from ganlab import checkpoints
 from ganlab.config import TrainConfig
 from ganlab.sampling import Sampler
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 
 
 @pytest.fixture
 def trained(tiny_images):
-    s = TrainingSession(TrainConfig(model="cgan", dataset="tiny", batch_size=8, precision="float32",
+    s = TrainingRun(TrainConfig(model="cgan", dataset="tiny", batch_size=8, precision="float32",
                                     options={"width": 0.25}), dataset=tiny_images, command="pytest")
     list(s.run(3))
     return s
@@ -34,7 +34,7 @@ def test_save_load_same_output(trained, tmp_path):
 
 def test_resume_continues_step_history_and_optimizer(trained, tmp_path, tiny_images):
     path = trained.save(tmp_path / "ckpt")
-    resumed = TrainingSession.resume_from(path, dataset=tiny_images, precision="float32")
+    resumed = TrainingRun.resume_from(path, dataset=tiny_images, precision="float32")
     assert resumed.step_count == 3 and [r.step for r in resumed.history] == [1, 2, 3]
     assert int(resumed.g_opt.iterations.numpy()) == int(trained.g_opt.iterations.numpy())
     np.testing.assert_allclose(resumed.samples(), trained.samples(), atol=1e-5)
@@ -89,7 +89,7 @@ def test_frechet_distance_is_fids_formula_without_scipys_sqrtm():
     """tr(sqrtm(S1 S2)) from eigenvalues equals scipy's sqrtm result; identical sets are at 0."""
     from scipy import linalg
 
-    from ganlab.evaluate.classifier import frechet_distance
+    from ganlab.evaluate.quality import frechet_distance
 
     rng = np.random.default_rng(0)
     a = rng.normal(size=(500, 16))

@@ -19,8 +19,8 @@ TEACHER, STUDENT = "teacher-session", "student-session"
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """One app in teacher mode (waits recorded, not slept), served on a free port."""
-    from ganlab.ui.classroom import Classroom
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.server.classroom import Classroom
+    from ganlab.server.store import SessionStore
 
     waits: list[float] = []
     classroom = Classroom(PASSWORD, sleep=waits.append)
@@ -30,7 +30,7 @@ def app(tmp_path_factory):
 
 
 def test_failure_delay_doubles_and_is_capped():
-    from ganlab.ui.classroom import failure_delay
+    from ganlab.server.classroom import failure_delay
 
     assert [failure_delay(n) for n in range(7)] == [0, 1, 2, 4, 8, 8, 8]
 
@@ -58,8 +58,8 @@ def test_class_view_before_and_after_a_run_is_shown_and_the_wall(app):
     import numpy as np
 
     from ganlab.config import TrainConfig
-    from ganlab.ui.frames import LiveFrames
-    from ganlab.ui.train_view import RunDisplay
+    from ganlab.ui.gradio_fixes.frames import LiveFrames
+    from ganlab.ui.train.live_view import RunDisplay
 
     _, store, classroom, _, url = app
     teacher, student = api_client(url), api_client(url)
@@ -126,10 +126,10 @@ def test_no_endpoint_called_by_a_student_changes_the_teachers_run(app, monkeypat
     object, step, status, settings, the shown run and the sign-in stay as they were. Two costs that
     touch no run are skipped: compiling ahead of Start (warm_up) and building a nearest-images index."""
     from ganlab.config import TrainConfig
-    from ganlab.train.session import TrainingSession
-    from ganlab.ui.project_panel import ProjectPanel
+    from ganlab.train.run import TrainingRun
+    from ganlab.ui.playground.projection import ProjectPanel
 
-    monkeypatch.setattr(TrainingSession, "warm_up", lambda self: None)
+    monkeypatch.setattr(TrainingRun, "warm_up", lambda self: None)
     monkeypatch.setattr(ProjectPanel, "_nearest", lambda *a: (_ for _ in ()).throw(RuntimeError("skipped")))
     demo, store, classroom, _, _ = app
     classroom.sign_in(TEACHER, PASSWORD)
@@ -163,8 +163,8 @@ def test_no_endpoint_called_by_a_student_changes_the_teachers_run(app, monkeypat
 def test_without_the_option_there_is_no_class_tab():
     import gradio as gr
 
+    from ganlab.server.store import SessionStore
     from ganlab.ui.app import build_app
-    from ganlab.ui.sessions import SessionStore
 
     demo = build_app(SessionStore())
     labels = [b.label for b in demo.blocks.values() if isinstance(b, gr.Tab)]

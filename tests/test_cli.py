@@ -37,7 +37,7 @@ def test_train_mnist_writes_checkpoint_with_command(tmp_path):
 
 @pytest.mark.skipif("cgan-mnist" not in shipped_names(), reason="shipped cgan-mnist missing")
 def test_generate_from_shipped_cgan_gives_the_asked_digits(tmp_path):
-    from ganlab.evaluate.classifier import load_classifier
+    from ganlab.evaluate.quality import load_classifier
 
     out = tmp_path / "digits.npz"
     assert main(["generate", "--checkpoint", "cgan-mnist", "--count", "200",

@@ -8,17 +8,17 @@ from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import Dataset
 from ganlab.train import compare
 from ganlab.train.compare import Side, lockstep
-from ganlab.train.session import StepMetrics, TrainingSession
+from ganlab.train.run import StepMetrics, TrainingRun
 
 POINTS = Dataset("p", np.random.default_rng(0).normal(0, 1, (128, 2)).astype("float32"), kind="points")
 
 
-def _session(**kw) -> TrainingSession:
+def _session(**kw) -> TrainingRun:
     config = TrainConfig(model="vanilla", dataset="p", batch_size=16, seed=3, steps=60, precision="float32", **kw)
-    return TrainingSession(config, dataset=POINTS)
+    return TrainingRun(config, dataset=POINTS)
 
 
-def _losses(session: TrainingSession) -> np.ndarray:
+def _losses(session: TrainingRun) -> np.ndarray:
     return np.array([[r.d_loss, r.g_loss, r.d_real, r.d_fake] for r in session.history])
 
 

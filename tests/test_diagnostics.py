@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ganlab.train.diagnostics import COLLAPSE_AFTER, HistoryColumns, downsample, history_arrays
-from ganlab.train.session import StepMetrics
+from ganlab.train.run import StepMetrics
 
 
 def _records(n: int, gp_from: int) -> list[StepMetrics]:
@@ -56,9 +56,9 @@ def test_monitor_reads_class_shares_at_most_every_few_seconds_and_alarms_on_coll
     of them raises the collapse alarm; between readings (throttled) the last one stands."""
     from ganlab.config import TrainConfig
     from ganlab.train.monitor import Monitor
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
-    s = TrainingSession(TrainConfig(model="cgan", dataset="tiny", batch_size=8, precision="float32",
+    s = TrainingRun(TrainConfig(model="cgan", dataset="tiny", batch_size=8, precision="float32",
                                     options={"width": 0.25}), dataset=tiny_images)
     calls = []
 
@@ -81,9 +81,9 @@ def test_monitor_reads_class_shares_at_most_every_few_seconds_and_alarms_on_coll
 def test_monitor_coverage_on_2d_data_and_its_alarm():
     from ganlab.config import TrainConfig
     from ganlab.train.monitor import REAL_POINTS, Monitor
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="ring", batch_size=8, precision="float32"))
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="ring", batch_size=8, precision="float32"))
     m = Monitor(s, lambda x: 1 / 0)  # never asked: 2D data has no classifier reading
     assert m.real_points.shape == (REAL_POINTS, 2)
     assert m.measure(np.zeros((512, 2), np.float32)).coverage == 0.0  # all fakes in one spot

@@ -13,7 +13,7 @@ from ganlab.checkpoints import LoadedGenerator
 from ganlab.cli import main
 from ganlab.config import TrainConfig
 from ganlab.models import ModelSpec, get_model_class
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 
 TINY = {
     "dcgan": (ModelSpec((16, 16, 1), 8, 0, "float32", {"width": 0.125}), ["z"]),
@@ -56,7 +56,7 @@ def test_other_generators_export_to_onnx_or_saved_model(tmp_path, name):
 def test_cli_exports_a_checkpoint_and_checks_it(tmp_path, tiny_images, capsys):
     config = TrainConfig(model="cgan", dataset="tiny", steps=1, batch_size=8, latent_dim=8,
                          precision="float32", options={"width": 0.125, "embed_dim": 4})
-    session = TrainingSession(config, dataset=tiny_images)
+    session = TrainingRun(config, dataset=tiny_images)
     list(session.run())
     ckpt = session.save(tmp_path / "ckpt")
     out = tmp_path / "g"

@@ -10,7 +10,7 @@ import pytest
 
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.conftest import run_on_jax
 from tests.ui_helpers import wait_for
 
@@ -21,7 +21,7 @@ POINTS = Dataset("p", RNG.normal(0, 1, (128, 2)).astype("float32"), kind="points
 
 
 def _pair(model, data, on_device, **kw):
-    make = lambda: TrainingSession(TrainConfig(model=model, dataset=data.name, batch_size=8, seed=4, steps=50,
+    make = lambda: TrainingRun(TrainConfig(model=model, dataset=data.name, batch_size=8, seed=4, steps=50,
                                                precision="float32", **kw), dataset=data, data_on_device=on_device)
     return make(), make()
 
@@ -52,7 +52,7 @@ def test_fused_steps_equal_single_steps(model, data, on_device, kw):
 
 
 def test_run_records_every_step_and_adapts_the_chunk(tmp_path):
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=300), dataset=POINTS)
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=300), dataset=POINTS)
     records = list(s.run())
     assert [r.step for r in records] == list(range(1, 301)) and s.status == "finished"
     assert [r.step for r in s.history] == list(range(1, 301))
@@ -71,7 +71,7 @@ def test_pause_stops_at_a_call_boundary_and_single_steps_stay_single(monkeypatch
     import time
 
     # 1,600 steps: a snapshot every 16 (run() ends its calls on them), so calls of 16 are whole
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1600), dataset=POINTS)
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1600), dataset=POINTS)
     monkeypatch.setattr(s, "_measure", lambda *a: None)  # keep the chunk fixed for the test
     s.chunk = 16
     seen = []
@@ -93,7 +93,7 @@ def test_pause_stops_at_a_call_boundary_and_single_steps_stay_single(monkeypatch
     s.stop()
     worker.join(30)
     assert not worker.is_alive() and s.step_count == 19
-    tail = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1600), dataset=POINTS)
+    tail = TrainingRun(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=1600), dataset=POINTS)
     monkeypatch.setattr(tail, "_measure", lambda *a: None)
     tail.chunk = 16
     assert [r.step for r in tail.run(20)] == list(range(1, 21))  # one call of 16, then the 4 left
@@ -101,7 +101,7 @@ def test_pause_stops_at_a_call_boundary_and_single_steps_stay_single(monkeypatch
 
 
 def test_a_divergence_inside_a_fused_call_keeps_the_steps_before_it():
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=100), dataset=POINTS)
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=100), dataset=POINTS)
     n = 5
     values = {k: np.linspace(0.1, 0.5, n).astype("float32") for k in ("d_loss", "g_loss", "d_real", "d_fake")}
     values["g_loss"][3] = np.nan
@@ -116,14 +116,14 @@ JAX_SCRIPT = textwrap.dedent("""
     assert keras.backend.backend() == "jax"
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
     rng = np.random.default_rng(0)
     imgs = Dataset("t", rng.uniform(-1, 1, (64, 28, 28, 1)).astype("float32"),
                    (np.arange(64) % 10).astype("int32"), tuple("0123456789"))
     pts = Dataset("p", rng.normal(0, 1, (128, 2)).astype("float32"), kind="points")
     cases = [("vanilla", pts, {}), ("wgan_gp", pts, {"k": 2}), ("cgan", imgs, {"options": {"width": 0.25}})]
     for model, ds, kw in cases:
-        make = lambda: TrainingSession(TrainConfig(model=model, dataset=ds.name, batch_size=8, seed=4, steps=50,
+        make = lambda: TrainingRun(TrainConfig(model=model, dataset=ds.name, batch_size=8, seed=4, steps=50,
                                                    precision="float32", **kw), dataset=ds)
         a, b = make(), make()
         single = [a.step() for _ in range(6)]
@@ -134,7 +134,7 @@ JAX_SCRIPT = textwrap.dedent("""
         for p, q in zip(a.gan.generator.get_weights(), b.gan.generator.get_weights()):
             np.testing.assert_allclose(p, q, rtol=1e-5, atol=1e-6)
         print(model, "same")
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=200), dataset=pts)
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=200), dataset=pts)
     assert [r.step for r in s.run()] == list(range(1, 201))
     print("run ok", s.chunk)
 """)
@@ -148,7 +148,7 @@ def test_fused_steps_equal_single_steps_on_jax():
 def test_compiling_flag_is_up_only_while_a_program_is_first_compiled():
     """The Train tab says "compiling" while a call first builds its program: the first single step of
     each kind and the first fused call, not the calls after them."""
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=50), dataset=POINTS)
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=50), dataset=POINTS)
     seen = []
     for name in ("train", "d_only", "train_many"):
         fn = getattr(s.fns, name)
@@ -168,11 +168,11 @@ def test_compiling_flag_is_up_only_while_a_program_is_first_compiled():
 def test_a_resumed_run_fuses_its_steps_like_a_fresh_one(tmp_path):
     """The first call of a resumed run compiles too: its seconds must not set the chunk (it once did,
     as if one step took seconds, and a resumed run then trained one step per call for good)."""
-    fresh = TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=10**6), dataset=POINTS)
+    fresh = TrainingRun(TrainConfig(model="vanilla", dataset="p", batch_size=8, steps=10**6), dataset=POINTS)
     for _ in fresh.run(600):
         pass
     fresh.save(tmp_path / "run")
-    resumed = TrainingSession.resume_from(tmp_path / "run", dataset=POINTS)
+    resumed = TrainingRun.resume_from(tmp_path / "run", dataset=POINTS)
     for _ in resumed.run(600):
         pass
     assert fresh.chunk > 1 and resumed.chunk > 1 and resumed.step_count == 1200

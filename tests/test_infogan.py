@@ -11,7 +11,7 @@ from ganlab.config import TrainConfig
 from ganlab.evaluate.infogan import category_mapping, fit_change, image_stats
 from ganlab.explore.infogan import Explorer, code_meanings, infogan_checkpoints, slider_label
 from ganlab.models import ModelSpec, get_model_class
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.conftest import run_on_jax
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,8 +23,8 @@ needs_shipped = pytest.mark.skipif(
 SMALL = {"width": 0.25}
 
 
-def _session(tiny_images, **options) -> TrainingSession:
-    return TrainingSession(TrainConfig(model="infogan", dataset="tiny", batch_size=8, seed=3,
+def _session(tiny_images, **options) -> TrainingRun:
+    return TrainingRun(TrainConfig(model="infogan", dataset="tiny", batch_size=8, seed=3,
                                        options={**SMALL, **options}), dataset=tiny_images)
 
 
@@ -158,7 +158,7 @@ def test_evaluate_infogan_cli_writes_card_and_figures(tiny_images, tmp_path):
 
 @needs_shipped
 def test_shipped_model_category_changes_the_classifier_reading():
-    from ganlab.evaluate.classifier import load_classifier
+    from ganlab.evaluate.quality import load_classifier
 
     model = Explorer().model("infogan-mnist")
     clf = load_classifier("classifier-mnist")
@@ -181,8 +181,8 @@ def test_shipped_model_category_changes_the_classifier_reading():
 def test_panel_handlers_on_the_shipped_model():
     import gradio as gr
 
-    from ganlab.ui import infogan_panel
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.server.store import SessionStore
+    from ganlab.ui.playground import infogan as infogan_panel
 
     store = SessionStore()
     with gr.Blocks():
@@ -208,12 +208,12 @@ JAX_SCRIPT = textwrap.dedent("""
     assert keras.backend.backend() == "jax"
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
     from ganlab import checkpoints
     from ganlab.sampling import Sampler
     rng = np.random.default_rng(0)
     imgs = Dataset("t", rng.uniform(-1, 1, (32, 28, 28, 1)).astype("float32"))
-    s = TrainingSession(TrainConfig(model="infogan", dataset="t", batch_size=8,
+    s = TrainingRun(TrainConfig(model="infogan", dataset="t", batch_size=8,
                                     options={"width": 0.25}), dataset=imgs)
     recs = [s.step(kind) for kind in ("train", "d", "g")]
     assert all(np.isfinite(r.extras["mi"]) and r.extras["mi"] > 0 for r in recs), recs

@@ -2,31 +2,31 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
-from ganlab.ui import intro, text
+from ganlab.ui import intro
+from ganlab.ui.app import TABS
+from ganlab.ui.train import text
 
 REPO = Path(__file__).parents[1]
 
 
-def test_every_tab_of_the_app_has_an_intro_rendered_at_its_top():
-    source = (REPO / "ganlab" / "ui" / "app.py").read_text(encoding="utf-8")
-    tabs = re.findall(r'gr\.Tab\("([^"]+)"', source)
-    assert tabs and set(tabs) <= set(intro.INTROS)
-    for tab in tabs:
-        assert f'gr.Markdown(intro.markdown("{tab}")' in source, f"the {tab} tab does not open with its intro"
+def test_every_tab_is_one_module_with_label_id_intro_and_build():
+    assert [t.ID for t in TABS] == ["train", "class", "playground", "text2img", "sketch", "upscale", "classify"]
+    for tab in TABS:
+        assert isinstance(tab.LABEL, str) and tab.LABEL and isinstance(tab.ID, str) and tab.ID, tab.__name__
+        assert callable(tab.build), tab.__name__
 
 
 def test_intros_are_two_lines_and_link_an_existing_page(monkeypatch):
     monkeypatch.delenv(intro.DOCS_URL_ENV, raising=False)
-    for tab, (lines, page) in intro.INTROS.items():
-        assert len(lines.split("\n")) == 2, tab
-        assert (REPO / page).is_file(), f"{tab}: {page} does not exist"
-        assert f"`{page}`" in intro.markdown(tab)
+    for tab in TABS:
+        lines, page = tab.INTRO
+        assert len(lines.split("\n")) == 2, tab.LABEL
+        assert (REPO / page).is_file(), f"{tab.LABEL}: {page} does not exist"
+        assert f"`{page}`" in intro.markdown(tab.INTRO)
     monkeypatch.setenv(intro.DOCS_URL_ENV, "https://example.org/ganlab/blob/main/")
-    assert "](https://example.org/ganlab/blob/main/docs/train.md)" in intro.markdown("Train")
-    assert intro.markdown("no such tab") == ""
+    assert "](https://example.org/ganlab/blob/main/docs/train.md)" in intro.markdown(TABS[0].INTRO)
 
 
 def test_pictures_help_covers_every_view():

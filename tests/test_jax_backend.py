@@ -13,7 +13,7 @@ SCRIPT = textwrap.dedent("""
     assert keras.backend.backend() == "jax"
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
     from ganlab import checkpoints
     from ganlab.sampling import Sampler
     rng = np.random.default_rng(0)
@@ -21,7 +21,7 @@ SCRIPT = textwrap.dedent("""
                    (np.arange(32) % 10).astype("int32"), tuple("0123456789"))
     pts = Dataset("p", rng.normal(0, 1, (64, 2)).astype("float32"), kind="points")
     for model, ds in [("vanilla", pts), ("dcgan", imgs), ("cgan", imgs), ("wgan_gp", imgs)]:
-        s = TrainingSession(TrainConfig(model=model, dataset=ds.name, batch_size=8, k=2,
+        s = TrainingRun(TrainConfig(model=model, dataset=ds.name, batch_size=8, k=2,
                                         options={"width": 0.25}), dataset=ds)
         before = [np.array(v) for v in s.gan.generator.trainable_variables]
         recs = [s.step(kind) for kind in ("train", "d", "g")]

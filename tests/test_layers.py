@@ -100,6 +100,6 @@ def test_gradio_only_in_the_ui():
 def test_the_checker_sees_imports_inside_functions(tmp_path):
     """The checks above cannot pass vacuously: an import in a function body is an edge."""
     planted = tmp_path / "planted.py"
-    planted.write_text("def f():\n    from ganlab.train.session import TrainingSession\n"
+    planted.write_text("def f():\n    from ganlab.train.run import TrainingRun\n"
                        "    from ganlab import backend\n", encoding="utf-8")
-    assert imports(planted, set(modules())) == {"ganlab.train.session", "ganlab.backend"}
+    assert imports(planted, set(modules())) == {"ganlab.train.run", "ganlab.backend"}

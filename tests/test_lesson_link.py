@@ -12,20 +12,20 @@ from urllib.parse import parse_qs, parse_qsl
 import gradio as gr
 import pytest
 
-from ganlab.ui.lesson_link import MAX_QUERY_CHARS, PRESET, LessonLinks, LinkError, ShareSettings
-from ganlab.ui.presets import PRESETS
+from ganlab.ui.train.lesson_link import MAX_QUERY_CHARS, PRESET, LessonLinks, LinkError, ShareSettings
+from ganlab.ui.train.presets import PRESETS
 
 
 @pytest.fixture(scope="module")
 def share(tmp_path_factory) -> ShareSettings:
     """The Train tab's "Share these settings" (its real form and choices), in tabs with ids as in the app."""
-    from ganlab.ui import train_tab
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.server.store import SessionStore
+    from ganlab.ui.train import tab as train_tab
 
     store = SessionStore(max_runs=1, root=tmp_path_factory.mktemp("runs"))
     with gr.Blocks() as demo, gr.Tabs():
         with gr.Tab("Train", id="train"):
-            train_tab.build(store)
+            train_tab.lay_out(store)
         with gr.Tab("Playground", id="playground"):
             gr.Markdown("another tab")
     found = [f.fn.__self__ for f in demo.fns.values() if isinstance(getattr(f.fn, "__self__", None), ShareSettings)]

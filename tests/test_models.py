@@ -6,7 +6,7 @@ import pytest
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset
 from ganlab.models import REGISTRY, ModelSpec, get_model_class
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.conftest import make_tiny_pairs
 
 CASES = [(name, loss) for name, cls in REGISTRY.items() for loss in cls.losses]
@@ -32,7 +32,7 @@ def _options(model: str) -> dict:
 def test_model_loss_step_shapes(model, loss, tiny_images, tiny_points):
     cls = get_model_class(model)
     ds = _dataset(cls, tiny_images, tiny_points)
-    s = TrainingSession(TrainConfig(model=model, dataset=ds.name, loss=loss, batch_size=8, k=2,
+    s = TrainingRun(TrainConfig(model=model, dataset=ds.name, loss=loss, batch_size=8, k=2,
                                     options=_options(model)), dataset=ds)
     for kind in ("train", "d", "g"):
         rec = s.step(kind)
@@ -75,17 +75,17 @@ def test_dcgan_other_sizes(size):
 
 def test_wasserstein_needs_a_lipschitz_critic(tiny_images):
     with pytest.raises(ValueError, match="wgan_gp"):
-        TrainingSession(TrainConfig(model="dcgan", dataset="tiny", loss="wasserstein"), dataset=tiny_images)
+        TrainingRun(TrainConfig(model="dcgan", dataset="tiny", loss="wasserstein"), dataset=tiny_images)
     with pytest.raises(ValueError, match="does not fit"):
-        TrainingSession(TrainConfig(model="wgan_gp", dataset="tiny", loss="hinge"), dataset=tiny_images)
+        TrainingRun(TrainConfig(model="wgan_gp", dataset="tiny", loss="hinge"), dataset=tiny_images)
 
 
 def test_conditional_model_needs_labels(tiny_points, tiny_images):
     unlabelled = Dataset("plain", tiny_images.x)
     with pytest.raises(ValueError, match="class labels"):
-        TrainingSession(TrainConfig(model="cgan", dataset="plain"), dataset=unlabelled)
+        TrainingRun(TrainConfig(model="cgan", dataset="plain"), dataset=unlabelled)
     with pytest.raises(ValueError, match="image"):
-        TrainingSession(TrainConfig(model="dcgan", dataset="cluster"), dataset=tiny_points)
+        TrainingRun(TrainConfig(model="dcgan", dataset="cluster"), dataset=tiny_points)
 
 
 def test_unknown_model():
@@ -96,7 +96,7 @@ def test_unknown_model():
 @pytest.mark.parametrize("model", ["vanilla", "wgan_gp"])
 def test_discriminator_steps_decrease_d_loss_on_easy_data(model, tiny_points):
     """Real points sit at (3, 3), fakes start near 0: a few D updates must lower D's loss."""
-    s = TrainingSession(TrainConfig(model=model, dataset="cluster", batch_size=64, lr_d=1e-3, seed=1),
+    s = TrainingRun(TrainConfig(model=model, dataset="cluster", batch_size=64, lr_d=1e-3, seed=1),
                         dataset=tiny_points)
     first = s.step("d").d_loss
     for _ in range(30):
@@ -106,7 +106,7 @@ def test_discriminator_steps_decrease_d_loss_on_easy_data(model, tiny_points):
 
 
 def test_conditional_generator_uses_the_label(tiny_images):
-    s = TrainingSession(TrainConfig(model="cgan", dataset="tiny", batch_size=8,
+    s = TrainingRun(TrainConfig(model="cgan", dataset="tiny", batch_size=8,
                                     options={"width": 0.25}), dataset=tiny_images)
     z = np.zeros((2, s.spec.latent_dim), np.float32)
     out = s.samples({"z": z, "label": np.array([0, 9], np.int32)})
@@ -118,7 +118,7 @@ def test_d_updates_lower_d_loss_on_easy_data(model, loss, tiny_images, tiny_poin
     """Easy case: fixed, clearly structured real data vs an untrained G. D-only steps must help D."""
     cls = get_model_class(model)
     ds = _dataset(cls, tiny_images, tiny_points)
-    s = TrainingSession(TrainConfig(model=model, dataset=ds.name, loss=loss, batch_size=16, lr_d=1e-3,
+    s = TrainingRun(TrainConfig(model=model, dataset=ds.name, loss=loss, batch_size=16, lr_d=1e-3,
                                     seed=2, options=_options(model)),
                         dataset=ds)
     first = [s.step("d").d_loss for _ in range(3)]
@@ -134,7 +134,7 @@ def test_save_load_same_output_every_model(model, tiny_images, tiny_points, tmp_
 
     cls = get_model_class(model)
     ds = _dataset(cls, tiny_images, tiny_points)
-    s = TrainingSession(TrainConfig(model=model, dataset=ds.name, batch_size=8, precision="float32",
+    s = TrainingRun(TrainConfig(model=model, dataset=ds.name, batch_size=8, precision="float32",
                                     options=_options(model)), dataset=ds)
     s.step()
     loaded = load_generator(s.save(tmp_path / model), precision="float32")
@@ -149,7 +149,7 @@ def test_example_inputs_feed_every_generator(model, tiny_images, tiny_points):
 
     cls = get_model_class(model)
     ds = _dataset(cls, tiny_images, tiny_points)
-    gan = TrainingSession(TrainConfig(model=model, dataset=ds.name, batch_size=8, precision="float32",
+    gan = TrainingRun(TrainConfig(model=model, dataset=ds.name, batch_size=8, precision="float32",
                                       options=_options(model)), dataset=ds).gan
     a, b = gan.example_inputs(3, seed=1), gan.example_inputs(3, seed=1)
     assert a.keys() == b.keys() and all(len(v) == 3 for v in a.values())

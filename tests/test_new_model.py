@@ -13,7 +13,7 @@ from ganlab.config import TrainConfig
 from ganlab.models.base import GAN
 from ganlab.models.layers import mlp, model
 from ganlab.sampling import Sampler
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 
 
 class TinyHingeGAN(GAN):
@@ -52,11 +52,11 @@ def registered(monkeypatch):
 
 def test_registered_model_trains_saves_and_loads(registered, tmp_path):
     # float32 pinned: under mixed_bfloat16 (auto on a bf16 CPU) two compiled paths round differently
-    session = TrainingSession(TrainConfig(model="tiny_test_gan", dataset="ring", steps=4, precision="float32"))
+    session = TrainingRun(TrainConfig(model="tiny_test_gan", dataset="ring", steps=4, precision="float32"))
     c = session.config
     # Its defaults were resolved once from the class, a user's choice wins over them.
     assert (c.loss, c.lr_g, c.lr_d, c.batch_size, c.k, c.latent_dim) == ("hinge", 1e-3, 5e-4, 16, 2, 3)
-    assert TrainingSession(TrainConfig(model="tiny_test_gan", dataset="ring", k=1)).config.k == 1
+    assert TrainingRun(TrainConfig(model="tiny_test_gan", dataset="ring", k=1)).config.k == 1
     records = list(session.run())
     assert [r.step for r in records] == [1, 2, 3, 4]
     assert all("spread" in r.extras and np.isfinite(r.extras["spread"]) for r in records)
@@ -66,7 +66,7 @@ def test_registered_model_trains_saves_and_loads(registered, tmp_path):
     assert isinstance(loaded.gan, TinyHingeGAN)
     z = session.fixed_latent["z"]
     np.testing.assert_allclose(Sampler(loaded.gan)({"z": z}), session.samples(), atol=1e-5)
-    resumed = TrainingSession.resume_from(path)
+    resumed = TrainingRun.resume_from(path)
     assert resumed.step_count == 4 and [r.extras["spread"] for r in resumed.history] == pytest.approx(
         [r.extras["spread"] for r in records], rel=1e-5)
 

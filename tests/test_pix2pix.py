@@ -16,7 +16,7 @@ from ganlab.data import load_dataset
 from ganlab.data.paired import is_paired_folder, is_test_name, paired_folder, split_direction
 from ganlab.explore.sketch import SketchModel, preprocess, realness_overlay, simple_drawings
 from ganlab.models import ModelSpec, get_model_class
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.conftest import make_tiny_pairs as tiny_pairs
 from tests.conftest import run_on_jax
 
@@ -50,7 +50,7 @@ def test_default_size_counts_and_bad_size():
 
 def test_one_training_step_reports_l1_and_adversarial_loss():
     ds = tiny_pairs()
-    s = TrainingSession(TrainConfig(model="pix2pix", dataset="squares", batch_size=4, precision="float32",
+    s = TrainingRun(TrainConfig(model="pix2pix", dataset="squares", batch_size=4, precision="float32",
                                     options=TINY), dataset=ds)
     assert s.spec.options["in_channels"] == 1 and s.gan.metric_names[-2:] == ("l1", "g_adv")
     before = [np.array(v) for v in s.gan.generator.trainable_variables]
@@ -69,7 +69,7 @@ def test_one_training_step_reports_l1_and_adversarial_loss():
 
 def test_l1_only_option_and_learning():
     ds = tiny_pairs()
-    s = TrainingSession(TrainConfig(model="pix2pix", dataset="squares", batch_size=8, precision="float32",
+    s = TrainingRun(TrainConfig(model="pix2pix", dataset="squares", batch_size=8, precision="float32",
                                     lr_g=2e-3, options={**TINY, "adversarial_weight": 0}), dataset=ds)
     first = s.step()
     assert first.g_loss == pytest.approx(100 * first.extras["l1"], rel=1e-4)
@@ -80,11 +80,11 @@ def test_l1_only_option_and_learning():
 
 def test_pix2pix_needs_paired_data(tiny_images):
     with pytest.raises(ValueError, match="paired data"):
-        TrainingSession(TrainConfig(model="pix2pix", dataset="tiny", options=TINY), dataset=tiny_images)
+        TrainingRun(TrainConfig(model="pix2pix", dataset="tiny", options=TINY), dataset=tiny_images)
 
 
 def test_checkpoint_roundtrip_and_sketch_model(tmp_path):
-    s = TrainingSession(TrainConfig(model="pix2pix", dataset="squares", batch_size=4, precision="float32",
+    s = TrainingRun(TrainConfig(model="pix2pix", dataset="squares", batch_size=4, precision="float32",
                                     options=TINY), dataset=tiny_pairs())
     s.step()
     path = s.save(tmp_path / "ck")
@@ -229,11 +229,11 @@ JAX_SCRIPT = textwrap.dedent("""
     assert keras.backend.backend() == "jax"
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
     rng = np.random.default_rng(0)
     cond = rng.uniform(-1, 1, (8, 32, 32, 1)).astype("float32")
     ds = Dataset("p", rng.uniform(-1, 1, (8, 32, 32, 3)).astype("float32"), cond=cond)
-    s = TrainingSession(TrainConfig(model="pix2pix", dataset="p", batch_size=4,
+    s = TrainingRun(TrainConfig(model="pix2pix", dataset="p", batch_size=4,
                                     options={"ngf": 8, "ndf": 8, "cap": 16, "depth": 4}), dataset=ds)
     before = [np.array(v) for v in s.gan.generator.trainable_variables]
     recs = [s.step(kind) for kind in ("train", "d", "g")]

@@ -180,7 +180,7 @@ def test_directions_change_the_picture_more_than_raw_entries(pg, cgan):
 
 @needs_cgan
 def test_grid_interpolations_and_the_latent_record(pg, cgan):
-    from ganlab.evaluate.classifier import load_classifier
+    from ganlab.evaluate.quality import load_classifier
 
     g = pg.class_grid(cgan, 4, 1.0, first_seed=10)
     assert g.shape == (10 * 30 + 2, 4 * 30 + 2)

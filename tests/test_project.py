@@ -291,8 +291,8 @@ def test_an_infogan_projection_writes_z_the_category_and_the_codes(tmp_path, inf
 
 def test_the_infogan_panel_draws_from_the_projected_z_until_the_seed_changes(infogan, monkeypatch):
     from ganlab.explore.infogan import Explorer
-    from ganlab.ui import infogan_project
-    from ganlab.ui.infogan_panel import Handlers
+    from ganlab.ui.playground import infogan_projection as infogan_project
+    from ganlab.ui.playground.infogan import Handlers
 
     monkeypatch.setattr(infogan_project, "load_projector", lambda folder: infogan)
     found = infogan_project.InfoGANProjector().project("infogan-mnist", 0, _infogan_sample(infogan), 3,
@@ -332,14 +332,15 @@ def client():
     import gradio as gr
 
     from ganlab.explore.nearest import IndexCache
-    from ganlab.ui import playground_tab, project_panel
+    from ganlab.ui.playground import projection as project_panel
+    from ganlab.ui.playground import tab as playground_tab
     from tests.ui_helpers import api_client
 
     cache = project_panel.shared_indexes
     project_panel.shared_indexes = lambda: IndexCache(limit=2000)  # the first 2,000 training images: a quick index
     try:
         with gr.Blocks() as demo, gr.Tab("Playground"):
-            playground_tab.build(None)
+            playground_tab.lay_out(None)
     finally:
         project_panel.shared_indexes = cache
     demo.queue(default_concurrency_limit=8)
@@ -411,8 +412,8 @@ def test_a_session_saves_a_direction_between_two_projections_and_reads_its_downl
 
     import gradio as gr
 
-    from ganlab.ui.directions_panel import FROM_PROJECTIONS, DirectionsPanel
-    from ganlab.ui.playground_tab import PlaygroundTab
+    from ganlab.ui.playground.directions import FROM_PROJECTIONS, DirectionsPanel
+    from ganlab.ui.playground.tab import PlaygroundTab
 
     panel = DirectionsPanel(PlaygroundTab(None), SimpleNamespace(raw=[0] * 6, dirs=[0] * 5), None, None)
     thin, thick = np.zeros(64), np.r_[np.ones(8), np.zeros(56)]

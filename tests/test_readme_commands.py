@@ -346,7 +346,7 @@ def scratch(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    from ganlab.ui.classroom import Classroom
+    from ganlab.server.classroom import Classroom
     from tests.ui_helpers import running_app
 
     with running_app(tmp_path_factory.mktemp("app"), classroom=Classroom(TEACHER_PASSWORD)) as (url, _store):

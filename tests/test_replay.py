@@ -18,8 +18,8 @@ from ganlab.config import TrainConfig
 from ganlab.data import DataError, Dataset
 from ganlab.train import snapshots as snapshots_module
 from ganlab.train.monitor import EXTENT
-from ganlab.train.recorded import open_run, open_run_zip, recorded_shipped
-from ganlab.train.session import TrainingSession
+from ganlab.train.replay import open_run, open_run_zip, recorded_shipped
+from ganlab.train.run import TrainingRun
 from ganlab.train.snapshots import MAX_BYTES, MAX_FRAMES, Snapshots, interval
 
 POINTS = Dataset("cluster", (np.random.default_rng(0).normal(0, 0.3, (256, 2)) + 1).astype(np.float32), kind="points")
@@ -27,9 +27,9 @@ SHIPPED = "cgan-mnist"  # the shipped model recorded with `python -m ganlab reco
 
 
 @pytest.fixture(scope="module")
-def ring_run(tmp_path_factory) -> tuple[TrainingSession, Path]:
+def ring_run(tmp_path_factory) -> tuple[TrainingRun, Path]:
     """A 2D run of 200 steps (a snapshot every 2), trained with run() and saved."""
-    session = TrainingSession(TrainConfig(model="vanilla", dataset="cluster", batch_size=16, steps=200, seed=1),
+    session = TrainingRun(TrainConfig(model="vanilla", dataset="cluster", batch_size=16, steps=200, seed=1),
                               dataset=POINTS)
     for _ in session.run():
         pass
@@ -44,7 +44,7 @@ def test_a_run_keeps_a_snapshot_every_n_steps_and_they_survive_save_and_resume(r
     assert first["heatmap"].shape == (48, 48) and first["fakes"].shape == (512, 2)
     assert not np.allclose(first["fakes"], last["fakes"], atol=1e-2)  # G moved: the frames differ
     assert first["extent"] == [-EXTENT, EXTENT, -EXTENT, EXTENT]  # the live 2D view's extent
-    back = TrainingSession.resume_from(folder, dataset=POINTS)
+    back = TrainingRun.resume_from(folder, dataset=POINTS)
     assert back.snapshots.steps == session.snapshots.steps and back.snapshots.kind == "points"
     for mine, theirs in zip(session.snapshots.frames, back.snapshots.frames):
         assert all(np.array_equal(mine[k], theirs[k]) for k in mine)
@@ -186,8 +186,8 @@ def test_bad_run_zips_are_refused_and_write_nothing_outside_the_upload_area(run_
 
 @pytest.fixture(scope="module")
 def panel(tmp_path_factory):
-    from ganlab.ui.replay_panel import ReplayPanel
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.server.store import SessionStore
+    from ganlab.ui.train.replay import ReplayPanel
 
     store = SessionStore(max_runs=1, root=tmp_path_factory.mktemp("store"))
     yield ReplayPanel(store), store

@@ -10,7 +10,7 @@ import pytest
 
 from ganlab.config import TrainConfig
 from ganlab.data import DataError, Dataset
-from ganlab.ui.sessions import UPLOAD_PREFIX, SessionStore
+from ganlab.server.store import UPLOAD_PREFIX, SessionStore
 from tests.conftest import needs_mnist
 
 

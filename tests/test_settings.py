@@ -26,7 +26,7 @@ def test_every_setting_has_a_label_help_and_flag():
 
 
 def test_a_new_setting_is_validated_and_reaches_the_form():
-    from ganlab.ui.train_form import form_class
+    from ganlab.ui.train.form import form_class
 
     assert Dummy().wiggle == 3
     with pytest.raises(ConfigError, match="wiggle must be between 0 and 9"):
@@ -41,11 +41,11 @@ def test_a_new_setting_is_validated_and_reaches_the_form():
 def test_a_new_setting_is_a_parameter_of_the_train_api():
     import gradio as gr
 
-    from ganlab.ui import train_tab
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.server.store import SessionStore
+    from ganlab.ui.train import tab as train_tab
 
     with gr.Blocks() as demo:
-        train_tab.build(SessionStore(root=tempfile.mkdtemp(), idle_timeout_s=0), Dummy)
+        train_tab.lay_out(SessionStore(root=tempfile.mkdtemp(), idle_timeout_s=0), Dummy)
     api = demo.get_api_info()["named_endpoints"]
     for endpoint in ("/start", "/step", "/d_step", "/g_step"):
         params = [p["parameter_name"] for p in api[endpoint]["parameters"]]

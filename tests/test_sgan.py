@@ -16,7 +16,7 @@ from ganlab.config import TrainConfig
 from ganlab.data import Dataset, mnist_like
 from ganlab.data.labels import labelled_subset, semi_supervised
 from ganlab.models import ModelSpec, get_model_class
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.conftest import REPO, needs_mnist, run_on_jax
 
 TINY = {"hidden": [16, 8], "generator_hidden": [16], "labels_per_class": 2}
@@ -54,7 +54,7 @@ def _blobs(n: int = 60) -> Dataset:
 
 def test_k_plus_1_loss_trains_on_tiny_data():
     data = _blobs()
-    session = TrainingSession(TrainConfig(model="sgan", dataset="blobs", steps=60, batch_size=16, lr_g=3e-3,
+    session = TrainingRun(TrainConfig(model="sgan", dataset="blobs", steps=60, batch_size=16, lr_g=3e-3,
                                           lr_d=3e-3, latent_dim=4, options=dict(TINY)), dataset=data)
     assert session.dataset.y is None and len(session.dataset.x_labelled) == 6  # 2 per class
     assert len(session.dataset.x) == 54  # the labelled ones are not in the unlabelled set
@@ -69,7 +69,7 @@ def test_k_plus_1_loss_trains_on_tiny_data():
 
 def test_sgan_refuses_unlabelled_data(tiny_points):
     with pytest.raises(ValueError, match="labelled dataset"):
-        TrainingSession(TrainConfig(model="sgan", dataset="cluster"), dataset=Dataset("u", _blobs().x))
+        TrainingRun(TrainConfig(model="sgan", dataset="cluster"), dataset=Dataset("u", _blobs().x))
 
 
 @needs_mnist
@@ -122,7 +122,7 @@ def test_classify_labels_count_what_evaluate_sgan_counts(tmp_path, capsys):
     """classify's labels on real test digits are right as often as evaluate-sgan says; p_fake beside them."""
     from ganlab.cli import main
     from ganlab.data.idx import load_idx_pair
-    from ganlab.evaluate.classify import sgan_test_accuracy
+    from ganlab.evaluate.digit_reader import sgan_test_accuracy
 
     images, truth = (a[:2000] for a in load_idx_pair("mnist", "test", None))
     np.savez(tmp_path / "test.npz", images=images)
@@ -192,8 +192,8 @@ def test_few_labels_preset_shows_test_accuracy_beside_the_baseline(tmp_path):
 
 def test_classify_tab_says_which_digit_an_sgan_reads_if_the_picture_is_real():
     """D may call a hand drawing fake; the digits' probabilities given "real" still name a digit."""
-    from ganlab.evaluate.classify import digit_reading
-    from ganlab.ui.classify_tab import reading_text
+    from ganlab.evaluate.digit_reader import digit_reading
+    from ganlab.ui.tools.classify import reading_text
 
     probs = {"fake": 0.96, "7": 0.03, "1": 0.01, **{d: 0.0 for d in "02345689"}}
     digit, share, fake = digit_reading(probs)
@@ -208,8 +208,8 @@ def test_classify_panel_reads_an_uploaded_digit(tmp_path):
     from gradio_client import handle_file
     from PIL import Image
 
-    from ganlab.evaluate.classify import digit_image
-    from ganlab.ui import classify_tab
+    from ganlab.evaluate.digit_reader import digit_image
+    from ganlab.ui.tools import classify as classify_tab
     from tests.ui_helpers import api_client, single_tab_app
 
     picture = np.zeros((56, 56), np.uint8)
@@ -221,7 +221,7 @@ def test_classify_panel_reads_an_uploaded_digit(tmp_path):
     canvas[50:230, 130:150] = 255
     drawn = digit_image({"composite": canvas, "layers": []})
     assert drawn.max() > 200 and drawn[0, 0] == 0 and drawn[:, 14].max() > 200  # ink in the middle column
-    with single_tab_app(lambda _: classify_tab.build(), "Classify") as url:
+    with single_tab_app(lambda _: classify_tab.lay_out(), "Classify") as url:
         c = api_client(url)
         for name, (checkpoint, head) in classify_tab.available().items():
             label, _seen = c.predict(handle_file(str(tmp_path / "one.png")), name, api_name="/classify")
@@ -246,11 +246,11 @@ import numpy as np
 from ganlab.checkpoints import load_generator
 from ganlab.checkpoints import shipped_names
 from ganlab.config import TrainConfig
-from ganlab.evaluate.classify import load_image_classifier
-from ganlab.train.session import TrainingSession
+from ganlab.evaluate.digit_reader import load_image_classifier
+from ganlab.train.run import TrainingRun
 from tests.test_sgan import TINY, _blobs
 
-s = TrainingSession(TrainConfig(model="sgan", dataset="blobs", batch_size=8, latent_dim=4, options=dict(TINY)),
+s = TrainingRun(TrainConfig(model="sgan", dataset="blobs", batch_size=8, latent_dim=4, options=dict(TINY)),
                     dataset=_blobs())
 for kind in ("train", "d", "g"):
     rec = s.step(kind)

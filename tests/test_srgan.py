@@ -15,7 +15,7 @@ from ganlab.explore.upscale import MAX_SIDE, UpscaleError, UpscaleModel, check_s
 from ganlab.images import bicubic_up
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.models.srgan import PixelShuffle, bicubic_down, tiles
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.conftest import run_on_jax
 
 TINY = {"ngf": 8, "ndf": 8, "blocks": 1, "crop": 0}
@@ -33,10 +33,10 @@ def tiny_colour(n: int = 8, size: int = 32) -> Dataset:
     return Dataset("discs", x, meta={"test_x": x[:2].copy()})
 
 
-def tiny_session(**options) -> TrainingSession:
+def tiny_session(**options) -> TrainingRun:
     config = TrainConfig(model="srgan", dataset="discs", batch_size=8, lr_g=1e-3, lr_d=1e-3, precision="float32",
                          options={**TINY, **options})  # float32: the same numbers on a bf16 CPU as elsewhere
-    return TrainingSession(config, dataset=tiny_colour())
+    return TrainingRun(config, dataset=tiny_colour())
 
 
 def test_generator_is_4x_at_any_size_and_discriminator_gives_patches():
@@ -116,7 +116,7 @@ def test_resumed_baseline_becomes_srgan_with_an_option_override(tmp_path):
     s = tiny_session(adversarial_weight=0.0)
     s.step()
     path = s.save(tmp_path / "base")
-    again = TrainingSession.resume_from(path, dataset=tiny_colour(), steps=3,
+    again = TrainingRun.resume_from(path, dataset=tiny_colour(), steps=3,
                                         options={**TINY, "adversarial_weight": 0.01})
     assert again.gan.options["adversarial_weight"] == 0.01 and again.step_count == 1
     assert again.step().step == 2

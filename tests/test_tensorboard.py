@@ -11,7 +11,7 @@ from PIL import Image
 
 from ganlab.cli import main
 from ganlab.config import TrainConfig
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from ganlab.train.tensorboard import TensorBoardLogger, hparams_of, scalar_tags
 
 ea = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
@@ -37,7 +37,7 @@ def value_of(event) -> float:
 def test_logger_writes_every_step_images_and_hparams(tmp_path, tiny_images, monkeypatch):
     config = TrainConfig(model="infogan", dataset="tiny", steps=5, batch_size=8, latent_dim=8, seed=3,
                          precision="float32", options={"width": 0.125})
-    session = TrainingSession(config, dataset=tiny_images)
+    session = TrainingRun(config, dataset=tiny_images)
     # Pictures show the weights at a call boundary: keep one step per call here, so the grid falls on
     # exact steps (with fused calls it falls on the first call boundary at or after each due step).
     monkeypatch.setattr(session, "_measure", lambda *a: None)

@@ -126,9 +126,9 @@ def _digits() -> Dataset:
 @pytest.fixture(scope="module")
 def session():
     from ganlab.config import TrainConfig
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
-    s = TrainingSession(TrainConfig(model="text2img", dataset="digits", batch_size=8, precision="float32",
+    s = TrainingRun(TrainConfig(model="text2img", dataset="digits", batch_size=8, precision="float32",
                                     options=TINY), dataset=_digits())
     s.step()
     return s
@@ -176,12 +176,12 @@ def test_labels_become_one_word_sentences(session):
 
 def test_refuses_data_that_is_not_mnist(tiny_points):
     from ganlab.config import TrainConfig
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
     fashion_like = Dataset("fashion", _digits().x, _digits().y, tuple("abcdefghij"))
     for data in (fashion_like, tiny_points):
         with pytest.raises(ValueError, match="needs MNIST"):
-            TrainingSession(TrainConfig(model="text2img", dataset=data.name), dataset=data)
+            TrainingRun(TrainConfig(model="text2img", dataset=data.name), dataset=data)
 
 
 def test_save_load_same_images_and_attention(session, checkpoint):
@@ -240,7 +240,7 @@ def test_cli_generate_text(checkpoint, tmp_path, capsys):
 
 def test_evaluation_table(checkpoint):
     from ganlab.checkpoints import load_generator
-    from ganlab.evaluate.classifier import load_classifier
+    from ganlab.evaluate.quality import load_classifier
     from ganlab.evaluate.text2img import evaluate_text2img, table
 
     result = evaluate_text2img(load_generator(str(checkpoint)).gan, load_classifier("classifier-mnist"),
@@ -258,9 +258,9 @@ assert keras.backend.backend() == "jax"
 from ganlab import checkpoints
 from ganlab.config import TrainConfig
 from ganlab.explore.text2img import TextModel
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.test_text2img import TINY, _digits
-s = TrainingSession(TrainConfig(model="text2img", dataset="digits", batch_size=8, precision="float32",
+s = TrainingRun(TrainConfig(model="text2img", dataset="digits", batch_size=8, precision="float32",
                                 options=TINY), dataset=_digits())
 rec = s.step()  # one train step: compiling more kinds (and the fused loop) takes minutes on a busy CPU
 assert np.isfinite([rec.d_loss, rec.g_loss, rec.extras["d_wrong"], rec.extras["mode_seeking"]]).all()

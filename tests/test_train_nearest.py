@@ -16,7 +16,7 @@ pytestmark = pytest.mark.skipif(not have_mnist(), reason="MNIST not found (set G
 @pytest.fixture(scope="module")
 def store(tmp_path_factory):
     from ganlab.config import TrainConfig
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.server.store import SessionStore
 
     store = SessionStore(max_runs=3, root=tmp_path_factory.mktemp("runs"))
     store.create("digits", TrainConfig(model="cgan", dataset="mnist", steps=10, batch_size=8, limit=300))
@@ -29,7 +29,7 @@ def store(tmp_path_factory):
 @pytest.fixture(scope="module")
 def panel(store):
     from ganlab.explore.nearest import IndexCache
-    from ganlab.ui.train_nearest import TrainNearest
+    from ganlab.ui.train.nearest import TrainNearest
 
     return TrainNearest(store, IndexCache(limit=2000))
 
@@ -78,7 +78,7 @@ def test_the_endpoint_is_named_and_reads_the_callers_run_only(store, monkeypatch
 
     from ganlab.config import TrainConfig
     from ganlab.explore.nearest import IndexCache
-    from ganlab.ui import train_nearest
+    from ganlab.ui.train import nearest as train_nearest
     from tests.ui_helpers import api_client
 
     monkeypatch.setattr(train_nearest, "shared_indexes", lambda: IndexCache(limit=2000))

@@ -1,4 +1,4 @@
-"""TrainingSession: seeds, pause/resume/stop across threads, divergence, learning-rate changes."""
+"""TrainingRun: seeds, pause/resume/stop across threads, divergence, learning-rate changes."""
 
 import threading
 import time
@@ -8,12 +8,12 @@ import pytest
 
 from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import Dataset
-from ganlab.train.session import TrainingDiverged, TrainingSession, TrainingStopped
+from ganlab.train.run import TrainingDiverged, TrainingRun, TrainingStopped
 from tests.ui_helpers import wait_for
 
 
 def _ring_session(seed=0, **kw):
-    return TrainingSession(TrainConfig(model="vanilla", dataset="ring", batch_size=32, seed=seed, **kw))
+    return TrainingRun(TrainConfig(model="vanilla", dataset="ring", batch_size=32, seed=seed, **kw))
 
 
 def test_same_seed_same_run_different_seed_different_run():
@@ -56,7 +56,7 @@ def test_pause_resume_stop_from_another_thread():
 
 def test_non_finite_loss_stops_with_a_reason():
     x = np.full((64, 2), np.nan, np.float32)
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="bad"), dataset=Dataset("bad", x, kind="points"))
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="bad"), dataset=Dataset("bad", x, kind="points"))
     with pytest.raises(TrainingDiverged, match="learning rate"):
         s.step()
     assert s.status == "diverged" and len(s.history) == 1
@@ -102,7 +102,7 @@ def test_numeric_strings_are_accepted():
 
 def test_ring_converges_quickly():
     """The classroom promise: the 8-Gaussian ring is covered after a short run."""
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="ring", batch_size=256, lr_g=1e-3,
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="ring", batch_size=256, lr_g=1e-3,
                                     lr_d=1e-3, latent_dim=8, seed=0))
     for _ in s.run(1500):
         pass
@@ -127,7 +127,7 @@ def test_learning_rates_fall_linearly_to_zero_from_the_decay_start(tmp_path):
     assert _rate(s.g_opt) == pytest.approx(1e-3) and _rate(s.d_opt) == pytest.approx(4e-3)
     list(s.run(5))  # half way from step 10 to 20; D made 2 updates per step
     assert _rate(s.g_opt) == pytest.approx(0.5e-3) and _rate(s.d_opt) == pytest.approx(2e-3)
-    resumed = TrainingSession.resume_from(s.save(tmp_path / "ck"))  # the schedule goes on from the saved step
+    resumed = TrainingRun.resume_from(s.save(tmp_path / "ck"))  # the schedule goes on from the saved step
     assert resumed.config.lr_decay_start == 10 and _rate(resumed.g_opt) == pytest.approx(0.5e-3)
     list(resumed.run())
     assert resumed.step_count == 20 and _rate(resumed.g_opt) == 0.0 and _rate(resumed.d_opt) == 0.0

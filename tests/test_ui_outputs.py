@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from ganlab.ui.outputs import cached_png, shown_image
+from ganlab.ui.gradio_fixes.outputs import cached_png, shown_image
 
 
 def _picture(seed: int = 0) -> np.ndarray:

@@ -14,8 +14,8 @@ from starlette.routing import Route
 from starlette.testclient import TestClient
 
 from ganlab.ui import app as ui_app
-from ganlab.ui.frames import KEEP, LiveFrames
-from ganlab.ui.page import QUIET_TIMERS, EarlyScript
+from ganlab.ui.gradio_fixes.frames import KEEP, LiveFrames
+from ganlab.ui.gradio_fixes.page import QUIET_TIMERS, EarlyScript
 from tests.ui_helpers import wait_for
 
 PAGE = "<!doctype html><html><head><title>t</title><script type=module src=app.js></script></head></html>"
@@ -87,7 +87,7 @@ def test_frames_survive_a_tmp_cleaner_removing_their_folder(tmp_path):
 
 def test_live_curves_redraw_only_when_limits_change_and_refit_only_for_wider_labels():
     """The loss figure blits between redraws; a longer step axis redraws it, one more digit re-fits it."""
-    from ganlab.ui import plots
+    from ganlab.ui.train import plots
 
     curves = plots.LiveCurves(1.386, True)
     calls = {"draw": 0, "fit": 0}
@@ -110,7 +110,7 @@ def test_live_curves_redraw_only_when_limits_change_and_refit_only_for_wider_lab
 
 def test_a_closed_runs_frames_stay_fetchable_for_a_while(tmp_path):
     """Reset frees the run while the page may still fetch its last frames: they go a little later."""
-    from ganlab.ui import frames as frames_module
+    from ganlab.ui.gradio_fixes import frames as frames_module
 
     frames = LiveFrames(tmp_path)
     last = Path(frames.write("view", np.full((8, 8), 90, np.uint8)))

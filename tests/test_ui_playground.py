@@ -29,13 +29,13 @@ class FakeStore:
 def client(tmp_path_factory):
     import gradio as gr
 
-    from ganlab.ui import playground_tab
+    from ganlab.ui.playground import tab as playground_tab
     from tests.ui_helpers import api_client
 
     mine = tmp_path_factory.mktemp("saved") / "my-cgan"
     shutil.copytree(resolve("cgan-mnist"), mine)
     with gr.Blocks() as demo, gr.Tab("Playground"):
-        playground_tab.build(FakeStore(mine))
+        playground_tab.lay_out(FakeStore(mine))
     demo.queue(default_concurrency_limit=8)
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     yield api_client(url)
@@ -68,7 +68,7 @@ def test_same_seed_same_image_other_seed_other_image(client):
 
 
 def test_different_class_is_read_as_a_different_digit(client):
-    from ganlab.evaluate.classifier import load_classifier
+    from ganlab.evaluate.quality import load_classifier
 
     clf = load_classifier("classifier-mnist")
     asked = [3, 7, 0, 8]

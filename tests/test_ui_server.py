@@ -34,8 +34,8 @@ def form(model: str, dataset: str, seed: int = 0, steps: int = 100000, batch: in
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
     """An app with a data root holding one image folder and a link leading out of it."""
+    from ganlab.server.store import SessionStore
     from ganlab.ui.app import build_app, launch
-    from ganlab.ui.sessions import SessionStore
 
     base = tmp_path_factory.mktemp("server")
     root, secret = base / "root", base / "secret"
@@ -168,7 +168,7 @@ def test_sketch_bomb_and_corrupt_uploads(app, tmp_path):
 @pytest.mark.slow  # two MNIST trainings on the served app
 @needs_mnist
 def test_memory_shared_dataset_and_freed_runs(app):
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
     url, store, _ = app
     clients = [api_client(url) for _ in range(2)]
@@ -180,7 +180,7 @@ def test_memory_shared_dataset_and_freed_runs(app):
     mnist = [k for k in store.cached_datasets() if k[0] == "mnist"]
     assert len(mnist) == 1, mnist  # one copy for two seeds
     mine = [weakref.ref(s) for run in store.runs().values() for s in run.sessions]  # this test's sessions only
-    assert len(mine) == 2 and all(isinstance(r(), TrainingSession) for r in mine)
+    assert len(mine) == 2 and all(isinstance(r(), TrainingRun) for r in mine)
     for c in clients:
         c.predict(api_name="/reset")
     assert store.active_count() == 0

@@ -18,9 +18,9 @@ DATA = Path(os.environ.get("GANLAB_DATA_DIR", "")) / "openmoji" / "openmoji_pair
 
 @pytest.fixture(scope="module")
 def app_url():
-    from ganlab.ui import sketch_tab
+    from ganlab.ui.tools import sketch as sketch_tab
 
-    with single_tab_app(sketch_tab.build, "Sketch") as url:
+    with single_tab_app(sketch_tab.lay_out, "Sketch") as url:
         yield url
 
 
@@ -79,7 +79,7 @@ def test_empty_and_black_images_give_a_message(client, tmp_path):
 
 
 def test_tab_handlers_never_crash():
-    from ganlab.ui.sketch_tab import SketchTab
+    from ganlab.ui.tools.sketch import SketchTab
 
     tab = SketchTab()
     picture, _, message, state = tab.render(None)

@@ -14,10 +14,10 @@ from ganlab.explore.text2img import MAX_COUNT
 def checkpoint(tmp_path_factory) -> str:
     """A tiny one-step text2img checkpoint (the tests must not need the shipped weights)."""
     from ganlab.config import TrainConfig
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
     from tests.test_text2img import TINY, _digits
 
-    s = TrainingSession(TrainConfig(model="text2img", dataset="digits", batch_size=8, precision="float32",
+    s = TrainingRun(TrainConfig(model="text2img", dataset="digits", batch_size=8, precision="float32",
                                     options=TINY), dataset=_digits())
     s.step()
     return str(s.save(tmp_path_factory.mktemp("t2i") / "text2img-tiny"))
@@ -27,11 +27,11 @@ def checkpoint(tmp_path_factory) -> str:
 def client(checkpoint):
     import gradio as gr
 
-    from ganlab.ui import text2img_tab
+    from ganlab.ui.tools import text2img as text2img_tab
     from tests.ui_helpers import api_client
 
     with gr.Blocks() as demo:
-        text2img_tab.build(None, checkpoint=checkpoint)
+        text2img_tab.lay_out(None, checkpoint=checkpoint)
     demo.queue()
     _, url, _ = demo.launch(prevent_thread_lock=True, server_name="127.0.0.1", quiet=True)
     yield api_client(url)
@@ -65,7 +65,7 @@ def test_text_to_image_refuses_unknown_words_and_big_counts(client):
 def test_tab_handlers(checkpoint):
     import gradio as gr
 
-    from ganlab.ui.text2img_tab import Text2ImgTab
+    from ganlab.ui.tools.text2img import Text2ImgTab
 
     tab = Text2ImgTab(checkpoint)
     items, figure, info = tab.run("wide zero", 0, 3)
@@ -90,10 +90,10 @@ def test_opening_the_tab_draws_the_sentence_once(checkpoint):
     what is shown (gr.skip()), and the drawing is wired to the tab's select event."""
     import gradio as gr
 
-    from ganlab.ui import text2img_tab
+    from ganlab.ui.tools import text2img as text2img_tab
 
     with gr.Blocks() as demo, gr.Tab("Text → image") as opened:
-        tab = text2img_tab.build(None, checkpoint=checkpoint)
+        tab = text2img_tab.lay_out(None, checkpoint=checkpoint)
     fns = [d for d in demo.fns.values() if (opened._id, "select") in d.targets]
     assert fns and fns[0].fn == tab.first_look
     gallery, figure, info, shown = tab.first_look("a thick seven slanted right", 0, 3, False)

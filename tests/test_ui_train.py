@@ -28,7 +28,7 @@ def _metrics(client):
 def test_form_blank_boxes_leave_the_config_defaults():
     """The form travels as one TrainForm; a blank box means TrainConfig's default (None there: the model's)."""
     from ganlab.config import TrainConfig
-    from ganlab.ui.train_tab import TrainForm
+    from ganlab.ui.train.tab import TrainForm
 
     assert TrainForm.names() == ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim",
                                  "seed", "steps", "compare", "compare_value")
@@ -176,7 +176,7 @@ def test_metrics_reports_the_collapse_alarms_the_tab_shows(app):
     On the 'mode collapse' preset G piles its points on a blob or two; the alarm waits until G has
     trained COLLAPSE_AFTER steps (an untrained G's points all sit on one small patch too)."""
     from ganlab.train.diagnostics import COLLAPSE_AFTER
-    from ganlab.ui.presets import PRESETS
+    from ganlab.ui.train.presets import PRESETS
 
     name = "Broken: mode collapse on the ring"
     url, _ = app
@@ -205,8 +205,8 @@ def test_watcher_ends_quietly_when_reset_frees_the_run_mid_draw(tmp_path):
     from types import SimpleNamespace
 
     from ganlab.config import TrainConfig
-    from ganlab.ui.sessions import SessionStore
-    from ganlab.ui.train_tab import LiveView, TrainTab
+    from ganlab.server.store import SessionStore
+    from ganlab.ui.train.tab import LiveView, TrainTab
 
     store = SessionStore(max_runs=1, root=tmp_path / "runs")
     tab = TrainTab(store)
@@ -233,8 +233,8 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
     from types import SimpleNamespace
 
     from ganlab.config import TrainConfig
-    from ganlab.ui.sessions import SessionStore
-    from ganlab.ui.train_tab import TrainTab
+    from ganlab.server.store import SessionStore
+    from ganlab.ui.train.tab import TrainTab
 
     store = SessionStore(max_runs=1, root=tmp_path / "runs")
     tab = TrainTab(store)
@@ -275,8 +275,8 @@ def test_reset_pressed_while_start_builds_the_run_stops_that_run(tmp_path):
     import threading
     from types import SimpleNamespace
 
-    from ganlab.ui.sessions import SessionStore
-    from ganlab.ui.train_tab import TrainForm, TrainTab
+    from ganlab.server.store import SessionStore
+    from ganlab.ui.train.tab import TrainForm, TrainTab
 
     store = SessionStore(max_runs=2, root=tmp_path / "runs")
     tab = TrainTab(store)
@@ -307,8 +307,8 @@ def test_watcher_and_metrics_asking_first_share_one_monitor(tmp_path, monkeypatc
     import threading
 
     from ganlab.config import TrainConfig
-    from ganlab.ui import train_tab
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.server.store import SessionStore
+    from ganlab.ui.train import tab as train_tab
 
     made = []
     real = train_tab.Monitor

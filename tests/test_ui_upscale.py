@@ -33,7 +33,7 @@ def checkpoint(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def app_url(checkpoint):
-    from ganlab.ui import upscale_tab
+    from ganlab.ui.tools import upscale as upscale_tab
 
     with single_tab_app(partial(upscale_tab.build, checkpoint=checkpoint), "Upscale") as url:
         yield url
@@ -73,7 +73,7 @@ def test_upscale_endpoint_refuses_big_and_non_images(client, tmp_path):
 
 
 def test_tab_handlers(checkpoint, tmp_path):
-    from ganlab.ui.upscale_tab import UpscaleTab
+    from ganlab.ui.tools.upscale import UpscaleTab
 
     tab = UpscaleTab(checkpoint)
     gray = tmp_path / "gray.png"
@@ -92,8 +92,8 @@ def test_tab_handlers(checkpoint, tmp_path):
 def test_sketch_picture_is_shrunk_and_upscaled(checkpoint):
     from ganlab.checkpoints import shipped_names
     from ganlab.explore.sketch import preprocess, simple_drawings
-    from ganlab.ui.sketch_tab import SketchTab
-    from ganlab.ui.upscale_tab import UpscaleTab
+    from ganlab.ui.tools.sketch import SketchTab
+    from ganlab.ui.tools.upscale import UpscaleTab
 
     if "pix2pix-openmoji" not in shipped_names():
         pytest.skip("shipped pix2pix not found")
@@ -131,14 +131,14 @@ def test_opening_the_tab_shows_an_example_once(checkpoint):
 
     from ganlab.data.base import DataError
     from ganlab.data.paired import openmoji_file
-    from ganlab.ui import upscale_tab
+    from ganlab.ui.tools import upscale as upscale_tab
 
     try:
         openmoji_file()
     except DataError:
         pytest.skip("OpenMoji pairs not found (set GANLAB_DATA_DIR)")
     with gr.Blocks() as demo, gr.Tab("Upscale") as opened:
-        tab = upscale_tab.build(None, checkpoint=checkpoint)
+        tab = upscale_tab.lay_out(None, checkpoint=checkpoint)
     fns = [d for d in demo.fns.values() if (opened._id, "select") in d.targets]
     assert fns and fns[0].fn == tab.first_look
     picture, shown = tab.first_look(None, False)

@@ -15,8 +15,8 @@ from ganlab.data.toy import TOY_2D
 from ganlab.losses import LossSwitch
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import Monitor
-from ganlab.train.session import TrainingSession, TrainingStopped
-from ganlab.train.slow import slow_step
+from ganlab.train.run import TrainingRun, TrainingStopped
+from ganlab.train.slow_motion import slow_step
 from tests.conftest import run_on_jax
 
 RING = Dataset("ring", TOY_2D["ring"](2000, np.random.default_rng(0)).astype(np.float32), kind="points")
@@ -25,7 +25,7 @@ RING = Dataset("ring", TOY_2D["ring"](2000, np.random.default_rng(0)).astype(np.
 def _ring(**kw):
     settings = {"model": "vanilla", "dataset": "ring", "batch_size": 16, "latent_dim": 2, "seed": 3,
                 "steps": 3000, "precision": "float32", **kw}
-    return TrainingSession(TrainConfig(**settings), dataset=RING)
+    return TrainingRun(TrainConfig(**settings), dataset=RING)
 
 
 def _weights(s):
@@ -129,7 +129,7 @@ def test_view_2d_arrows_point_uphill_on_ds_heatmap():
 
 
 def test_views_are_for_2d_runs(tiny_images):
-    s = TrainingSession(TrainConfig(model="vanilla", dataset="t", batch_size=8), dataset=tiny_images)
+    s = TrainingRun(TrainConfig(model="vanilla", dataset="t", batch_size=8), dataset=tiny_images)
     with pytest.raises(ValueError, match="2D point data"):
         views.view_2d(s)
 
@@ -202,11 +202,11 @@ JAX_SCRIPT = textwrap.dedent("""
     assert keras.backend.backend() == "jax"
     from ganlab.config import TrainConfig
     from ganlab.data import Dataset
-    from ganlab.train.session import TrainingSession
-    from ganlab.train.slow import slow_step
+    from ganlab.train.run import TrainingRun
+    from ganlab.train.slow_motion import slow_step
     from ganlab.train.views import view_2d
     pts = Dataset("p", np.random.default_rng(0).normal(0, 1, (128, 2)).astype("float32"), kind="points")
-    make = lambda: TrainingSession(TrainConfig(model="vanilla", dataset="p", batch_size=8, seed=4, k=2,
+    make = lambda: TrainingRun(TrainConfig(model="vanilla", dataset="p", batch_size=8, seed=4, k=2,
                                                precision="float32"), dataset=pts)
     a, b = make(), make()
     a.steps(2); b.steps(2)

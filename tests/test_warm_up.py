@@ -1,16 +1,16 @@
-"""TrainingSession.warm_up compiles a run's first programs without changing the run."""
+"""TrainingRun.warm_up compiles a run's first programs without changing the run."""
 
 from __future__ import annotations
 
 import numpy as np
 
 from ganlab.config import TrainConfig
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 
 
 def test_warm_up_compiles_and_leaves_the_run_as_it_was(tiny_points):
     config = TrainConfig(model="vanilla", dataset="cluster", batch_size=32, latent_dim=2, steps=40, k=2)
-    warm, cold = TrainingSession(config, dataset=tiny_points), TrainingSession(config, dataset=tiny_points)
+    warm, cold = TrainingRun(config, dataset=tiny_points), TrainingRun(config, dataset=tiny_points)
     assert warm.warm_up() > 0 and warm.step_count == 0 and not warm.history
     assert warm.fns.train_many.compiles() == 1
     for s in (warm, cold):

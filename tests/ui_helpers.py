@@ -49,7 +49,7 @@ def serving(store, classroom=None) -> Iterator[tuple[str, object]]:
 @contextlib.contextmanager
 def running_app(tmp_path, max_runs: int = 4, classroom=None) -> Iterator[tuple[str, object]]:
     """Yield (url, store) of a freshly built app (in teacher mode with a ``classroom``); close it afterwards."""
-    from ganlab.ui.sessions import SessionStore
+    from ganlab.server.store import SessionStore
 
     store = SessionStore(max_runs=max_runs, root=tmp_path / "runs")
     with serving(store, classroom) as (url, _demo):

@@ -1,5 +1,5 @@
 """``classify`` (any of the project's classifiers on an .npz of images, read by
-``ganlab.evaluate.classify``) and ``train-classifier`` (the independent CNN)."""
+``ganlab.evaluate.digit_reader``) and ``train-classifier`` (the independent CNN)."""
 
 from __future__ import annotations
 
@@ -59,7 +59,7 @@ def _load_images(path: str) -> np.ndarray:
 
 def cmd_classify(args: argparse.Namespace, argv: list[str]) -> int:
     """Classify images from an .npz (as `generate` writes them); write the reading to --out."""
-    from ganlab.evaluate.classify import check_pixels, load_image_classifier
+    from ganlab.evaluate.digit_reader import check_pixels, load_image_classifier
 
     images = check_pixels(_load_images(args.images))  # NaN, dtype, axes: before the model loads
     clf = load_image_classifier(args.checkpoint, args.head)
@@ -81,7 +81,7 @@ def cmd_classify(args: argparse.Namespace, argv: list[str]) -> int:
 
 def cmd_train_classifier(args: argparse.Namespace, argv: list[str]) -> int:
     """Train and save the independent evaluation classifier."""
-    from ganlab.evaluate.classifier import train_and_save_classifier
+    from ganlab.evaluate.quality import train_and_save_classifier
 
     card = train_and_save_classifier(args.dataset, Path(args.out), args.data_dir, args.epochs,
                                      args.seed, command_line(argv), limit=args.limit)

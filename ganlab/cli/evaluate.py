@@ -63,7 +63,7 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
     """Measure a checkpoint with the independent classifier and print JSON."""
     from ganlab.checkpoints import load_generator
     from ganlab.data import mnist_like
-    from ganlab.evaluate.classifier import evaluate_generator, load_classifier
+    from ganlab.evaluate.quality import evaluate_generator, load_classifier
 
     loaded = load_generator(args.checkpoint)
     dataset = args.dataset or loaded.card["dataset"]
@@ -80,8 +80,8 @@ def cmd_evaluate(args: argparse.Namespace, argv: list[str]) -> int:
 
 def cmd_evaluate_infogan(args: argparse.Namespace, argv: list[str]) -> int:
     """Measure what an InfoGAN's codes mean (category→digit accuracy, code 1/2 effects); print JSON."""
-    from ganlab.evaluate.classifier import load_classifier
     from ganlab.evaluate.infogan import describe_code, evaluate_infogan
+    from ganlab.evaluate.quality import load_classifier
     from ganlab.explore.infogan import code_figure, load_infogan
 
     model = load_infogan(args.checkpoint)
@@ -116,7 +116,7 @@ def cmd_evaluate_text2img(args: argparse.Namespace, argv: list[str]) -> int:
     """Digit accuracy per digit word, same-seed attribute ordering and diversity of a text2img checkpoint."""
     from ganlab.checkpoints import load_generator
     from ganlab.data import mnist_like
-    from ganlab.evaluate.classifier import load_classifier
+    from ganlab.evaluate.quality import load_classifier
     from ganlab.evaluate.text2img import evaluate_text2img, table
 
     loaded = load_generator(args.checkpoint, generates_from="text")
@@ -135,7 +135,7 @@ def cmd_evaluate_text2img(args: argparse.Namespace, argv: list[str]) -> int:
 def cmd_evaluate_sgan(args: argparse.Namespace, argv: list[str]) -> int:
     """Test accuracy of SGAN checkpoints' classifiers and of their labels-only baselines; a table, a
     figure (accuracy against the number of labels) and card updates on request."""
-    from ganlab.evaluate.classify import accuracy_figure, accuracy_table, sgan_test_accuracy
+    from ganlab.evaluate.digit_reader import accuracy_figure, accuracy_table, sgan_test_accuracy
     from ganlab.models import model_of
 
     results = []

@@ -65,10 +65,10 @@ def samples_gap(folder: Path, snaps: Any) -> float:
     model did."""
     import numpy as np
 
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
     from ganlab.train.snapshots import levels
 
-    own = TrainingSession.resume_from(folder, data_dir=None)  # this machine's data folder, as the re-run used
+    own = TrainingRun.resume_from(folder, data_dir=None)  # this machine's data folder, as the re-run used
     mine = snaps.frame(len(snaps) - 1)
     if snaps.kind != "image":
         return float(np.abs(own.samples() - mine["fakes"]).mean())

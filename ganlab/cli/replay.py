@@ -20,7 +20,7 @@ def add_parsers(sub: Any) -> None:
 
 def gif_frames(run: Any, size: int = 420) -> list[Any]:
     """One RGB array per snapshot of ``run`` (a RecordedRun), the step and progress drawn under it."""
-    from ganlab.ui.replay_pictures import frame_picture, with_progress
+    from ganlab.ui.train.replay_pictures import frame_picture, with_progress
 
     snaps = run.snapshots
     last = max(run.last_step, snaps.steps[-1])
@@ -31,7 +31,7 @@ def cmd_replay(args: argparse.Namespace, argv: list[str]) -> int:
     """Write the GIF; an error when the run has no snapshots."""
     from PIL import Image
 
-    from ganlab.train.recorded import open_run
+    from ganlab.train.replay import open_run
 
     run = open_run(args.run)
     if not len(run.snapshots):

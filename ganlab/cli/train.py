@@ -92,17 +92,17 @@ def data_parallel_for(args: argparse.Namespace, devices: int | None) -> Any:
 
 
 def open_session(args: argparse.Namespace, argv: list[str], config: Any, parallel: Any) -> Any:
-    """A new TrainingSession, or the one --resume names with the steps, decay and options given."""
-    from ganlab.train.session import TrainingSession
+    """A new TrainingRun, or the one --resume names with the steps, decay and options given."""
+    from ganlab.train.run import TrainingRun
 
     if not args.resume:
-        return TrainingSession(config, command=command_line(argv), parallel=parallel)
+        return TrainingRun(config, command=command_line(argv), parallel=parallel)
     overrides: dict[str, Any] = {"steps": config.steps}
     if config.lr_decay_start is not None:  # e.g. go on from a checkpoint and let the rates fall to 0
         overrides["lr_decay_start"] = config.lr_decay_start
     if args.options:  # over the card's, e.g. SRGAN from its SRResNet: --option adversarial_weight=0.001
         overrides["options"] = config.options
-    session = TrainingSession.resume_from(args.resume, parallel=parallel, **overrides)
+    session = TrainingRun.resume_from(args.resume, parallel=parallel, **overrides)
     session.command = f"{session.command} ; then {command_line(argv)}" if session.command else command_line(argv)
     return session
 
@@ -159,7 +159,7 @@ def train_with_progress(session: Any, args: argparse.Namespace, out: Path, chief
 
 def finish(session: Any, args: argparse.Namespace, out: Path, parallel: Any) -> int:
     """After training: the quality check, the preview and (the chief) the checkpoint; the exit code."""
-    from ganlab.evaluate.classifier import run_quality
+    from ganlab.evaluate.quality import run_quality
     from ganlab.images import save_png
 
     if session.status == "diverged":

@@ -25,7 +25,7 @@ import numpy as np
 from ganlab.checkpoints import load_generator
 from ganlab.data import Dataset, mnist_like
 from ganlab.data.labels import labelled_only
-from ganlab.evaluate.classifier import Classifier, build_classifier
+from ganlab.evaluate.quality import Classifier, build_classifier
 from ganlab.models.cgan import ConditionalGAN
 from ganlab.sampling import Sampler
 

@@ -120,12 +120,12 @@ def compare_with_tutorial(dataset: Dataset, steps: int = 10, rounds: int = 3,
     """Steps/s of ganlab's DCGAN step and the tutorial's step, interleaved; returns both and the ratio."""
     import tensorflow as tf
 
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
     ref_step = tutorial_reference_step(batch_size)
     ds = iter(tf.data.Dataset.from_tensor_slices(dataset.x).shuffle(10000).repeat()
               .batch(batch_size, drop_remainder=True))
-    session = TrainingSession(TrainConfig(model="dcgan", dataset=dataset.name, batch_size=batch_size,
+    session = TrainingRun(TrainConfig(model="dcgan", dataset=dataset.name, batch_size=batch_size,
                                           lr_g=1e-4, lr_d=1e-4), dataset=dataset)
     ref = lambda: ref_step(next(ds))[0].numpy()
     ours = session.step
@@ -151,11 +151,11 @@ def model_rates(data: dict[str, Dataset], steps: int,
                 models: tuple = BENCH_MODELS) -> list[tuple[str, float, float, int]]:
     """(label, steps/s one step per call, steps/s fused, fused chunk) of model/dataset/batch combinations;
     both record every step's metrics on the host."""
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
     rows = []
     for model, ds, batch in models:
-        s = TrainingSession(TrainConfig(model=model, dataset=ds, batch_size=batch, steps=10_000_000),
+        s = TrainingRun(TrainConfig(model=model, dataset=ds, batch_size=batch, steps=10_000_000),
                             dataset=data[ds])
         s.step()
         s.step()

@@ -18,7 +18,7 @@ import numpy as np
 
 from ganlab.data import Dataset
 from ganlab.data.captions import DIGIT_WORDS, measure, parse
-from ganlab.evaluate.classifier import Classifier
+from ganlab.evaluate.quality import Classifier
 from ganlab.sampling import Sampler, latents
 
 PAIRS = (("thickness", "thick", "thin", "thick vs thin"), ("slant", "right", "left", "right vs left"),

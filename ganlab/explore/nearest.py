@@ -25,7 +25,7 @@ import numpy as np
 
 from ganlab.data.base import DataError
 from ganlab.data.idx import DATASET_DIRS, FASHION_CLASSES, MNIST_CLASSES, load_idx_pair
-from ganlab.evaluate.classifier import Classifier, classifier_for, load_classifier
+from ganlab.evaluate.quality import Classifier, classifier_for, load_classifier
 from ganlab.images import grid, to_uint8, to_unit_range, upscale
 
 K = 5  # neighbours shown

@@ -31,8 +31,8 @@ from keras import ops
 from ganlab import backend
 from ganlab.checkpoints import load_generator
 from ganlab.data.uploads import load_image
-from ganlab.evaluate.classifier import Classifier, classifier_for, load_classifier
-from ganlab.evaluate.classify import MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, digit_image
+from ganlab.evaluate.digit_reader import MAX_UPLOAD_BYTES, MAX_UPLOAD_PIXELS, digit_image
+from ganlab.evaluate.quality import Classifier, classifier_for, load_classifier
 from ganlab.explore.project_verdict import Reference, difference_map, read_reference, verdict
 from ganlab.images import grid, to_uint8, to_unit_range, upscale
 

@@ -1,9 +1,9 @@
 """Two runs side by side: trained in lockstep (alternating fused calls of equal length, so both are
 always at the same step) and read against each other from their measured numbers.
 
-A comparison is two TrainingSessions built from the same seed (so the same first weights when the
+A comparison is two TrainingRuns built from the same seed (so the same first weights when the
 networks have the same shape, and the same data batches when the batch size and k are equal); a fork
-is a TrainingSession.fork of a running one. Nothing here knows about user interfaces.
+is a TrainingRun.fork of a running one. Nothing here knows about user interfaces.
 """
 
 from __future__ import annotations
@@ -13,12 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ganlab.train.session import StepMetrics, TrainingSession, TrainingStopped
+from ganlab.train.run import StepMetrics, TrainingRun, TrainingStopped
 
 WINDOW = 200  # recent steps a reading looks at
 
 
-def lockstep(sessions: Sequence[TrainingSession] | Callable[[], Sequence[TrainingSession]]) -> Iterator[StepMetrics]:
+def lockstep(sessions: Sequence[TrainingRun] | Callable[[], Sequence[TrainingRun]]) -> Iterator[StepMetrics]:
     """Train the sessions in turn, the same number of steps per fused call, until each reaches its
     config.steps, stops or diverges; yields every record (A's first in each round). ``sessions`` may
     be a function, read again before every round: a fork joins at the next call. Pause / resume /

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganlab.losses import LossPair
-from ganlab.train.records import CORE_FIELDS
+from ganlab.train.history import CORE_FIELDS
 
 LN4, LN2 = math.log(4.0), math.log(2.0)
 

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from ganlab.train import diagnostics
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 
 EXTENT = 2.5  # the 2D view and its coverage grid span [-EXTENT, EXTENT]²
 REAL_POINTS = 600  # real points drawn in the 2D view and used as coverage's reference
@@ -48,14 +48,14 @@ class Quality:
                 "class_shares": shares, "asked_hit": self.asked_hit, "scores": self.scores}
 
 
-def real_points(session: TrainingSession, count: int = REAL_POINTS) -> np.ndarray:
+def real_points(session: TrainingRun, count: int = REAL_POINTS) -> np.ndarray:
     """The real points a 2D view draws and measures against: ``count`` fixed picks from the data."""
     x = session.dataset.x
     return x[np.random.default_rng(0).choice(len(x), min(count, len(x)), replace=False)]
 
 
 class Monitor:
-    """Collapse measures of one TrainingSession, kept between calls.
+    """Collapse measures of one TrainingRun, kept between calls.
 
     A measure needs G's samples, a forward pass taken from training, and the classifier's reading
     another. So the measures are renewed at most every ``every_s`` seconds (or when ``force``), and
@@ -64,7 +64,7 @@ class Monitor:
     twice a second anyway).
     """
 
-    def __init__(self, session: TrainingSession, predict: Callable[[np.ndarray], np.ndarray] | None = None,
+    def __init__(self, session: TrainingRun, predict: Callable[[np.ndarray], np.ndarray] | None = None,
                  class_names: tuple[str, ...] = (), every_s: float = 2.0, extent: float = EXTENT):
         self.session = session
         self.predict = predict  # images -> class indices (an independent classifier), or None

@@ -21,7 +21,7 @@ from keras import ops
 from ganlab import backend
 
 if TYPE_CHECKING:
-    from ganlab.train.session import TrainingSession
+    from ganlab.train.run import TrainingRun
 
 
 @dataclass(frozen=True)
@@ -38,7 +38,7 @@ class ImageGradients:
 class ImageGradientProbe:
     """Compiled input gradients of one session's G loss and D score (images from latent only)."""
 
-    def __init__(self, session: TrainingSession, count: int = 4):
+    def __init__(self, session: TrainingRun, count: int = 4):
         gan = session.gan
         if not gan.spec.is_image:
             raise ValueError("gradient maps are for image GANs; 2D runs show arrows on the points instead")

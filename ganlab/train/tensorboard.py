@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from ganlab.config import TENSORBOARD_IMAGE_EVERY
-from ganlab.train.session import StepMetrics, TrainingSession
+from ganlab.train.run import StepMetrics, TrainingRun
 
 # Tag of each record field; any other field (the model's extra terms: gp, mi, l1, ...) goes under extra/.
 TAGS = {"d_loss": "loss/d_loss", "g_loss": "loss/g_loss", "d_real": "D/d_real (D(x))",
@@ -33,7 +33,7 @@ def scalar_tags(record: StepMetrics) -> dict[str, float]:
             if k not in SKIPPED and isinstance(v, (int, float))}
 
 
-def hparams_of(session: TrainingSession) -> dict[str, bool | int | float | str]:
+def hparams_of(session: TrainingRun) -> dict[str, bool | int | float | str]:
     """The run's settings as HParams values (model options flattened as option.NAME; None left out)."""
     config = session.config.to_dict()
     out: dict[str, Any] = {k: v for k, v in config.items() if k != "options" and v is not None}
@@ -42,9 +42,9 @@ def hparams_of(session: TrainingSession) -> dict[str, bool | int | float | str]:
 
 
 class TensorBoardLogger:
-    """Writes a TrainingSession's history, sample grids and hyperparameters into ``logdir``."""
+    """Writes a TrainingRun's history, sample grids and hyperparameters into ``logdir``."""
 
-    def __init__(self, session: TrainingSession, logdir: str | Path,
+    def __init__(self, session: TrainingRun, logdir: str | Path,
                  image_every: int = TENSORBOARD_IMAGE_EVERY):
         import tensorflow as tf
         from tensorboard.plugins.hparams import api as hp

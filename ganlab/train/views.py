@@ -1,11 +1,11 @@
 """GAN Lab's views of a 2D run, as numbers (Kahng et al., "GAN Lab", IEEE VIS 2018): D's heatmap,
 G's manifold, on each fake the push of G's next update, KL / JS on a grid, and ``view_2d``, the one
-dict the ``/view_2d`` API returns. Drawing them is the UI's business (ganlab/ui/view_2d.py).
+dict the ``/view_2d`` API returns. Drawing them is the UI's business (ganlab/ui/train/view_2d.py).
 
 Every view comes from the run's own compiled G and D (``StepFunctions.generate``, ``discriminate``,
 ``push``: traced once per session, then reused), never ``model.predict``, and none takes a training
 step: D is called in inference mode and no random number is drawn, so looking changes nothing.
-They read the weights as they are, like ``TrainingSession.samples`` (no wait for a running step).
+They read the weights as they are, like ``TrainingRun.samples`` (no wait for a running step).
 """
 
 from __future__ import annotations
@@ -16,21 +16,21 @@ import numpy as np
 
 from ganlab.train import diagnostics
 from ganlab.train.monitor import EXTENT, real_points
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 
 GRID = 48  # cells per side of D's heatmap
 MANIFOLD = 16  # lines per side of G's manifold
 LATENT_SPAN = 2.0  # the manifold's latent grid spans [-2, 2] (±2 standard deviations of z ~ N(0, 1))
 
 
-def check_2d(session: TrainingSession) -> None:
+def check_2d(session: TrainingRun) -> None:
     """Raise a ValueError a student understands unless the run learns 2D points."""
     if session.spec.is_image or session.spec.data_shape != (2,):
         raise ValueError("This view is for 2D point data (ring, grid, moons, drawn points ...); "
                          f"this run learns data of shape {session.spec.data_shape}.")
 
 
-def heatmap_kind(session: TrainingSession) -> str:
+def heatmap_kind(session: TrainingRun) -> str:
     """What the heatmap holds: "probability" (D's belief that a point is real; for least squares D's raw
     output, whose optimum p_data / (p_data + p_g) is one) or "critic" (the Wasserstein critic's score)."""
     return "critic" if session.gan.loss.name == "wasserstein" else "probability"
@@ -44,7 +44,7 @@ def grid_points(grid: int = GRID, extent: float = EXTENT) -> np.ndarray:
     return np.stack([gx.ravel(), gy.ravel()], 1)
 
 
-def heatmap(session: TrainingSession, grid: int = GRID, extent: float = EXTENT) -> np.ndarray:
+def heatmap(session: TrainingRun, grid: int = GRID, extent: float = EXTENT) -> np.ndarray:
     """D on the grid (grid, grid) float32: row 0 at y = -extent, column 0 at x = -extent; probabilities,
     or raw outputs for least squares and the critic (see heatmap_kind)."""
     check_2d(session)
@@ -52,7 +52,7 @@ def heatmap(session: TrainingSession, grid: int = GRID, extent: float = EXTENT) 
     return 1.0 / (1.0 + np.exp(-out)) if session.gan.loss.score == "probability" else out
 
 
-def manifold_latent(session: TrainingSession, n: int = MANIFOLD, span: float = LATENT_SPAN,
+def manifold_latent(session: TrainingRun, n: int = MANIFOLD, span: float = LATENT_SPAN,
                     dims: tuple[int, int] = (0, 1)) -> dict[str, np.ndarray]:
     """G's inputs for the manifold: a regular n×n grid over latent dimensions ``dims`` in [-span, span]
     (dims[0] along a row, dims[1] down the rows), the other dimensions 0; one row for a 1D latent."""
@@ -66,7 +66,7 @@ def manifold_latent(session: TrainingSession, n: int = MANIFOLD, span: float = L
     return session.gan.latent_for(z.reshape(rows * n, dim))
 
 
-def manifold_mesh(session: TrainingSession, n: int = MANIFOLD, span: float = LATENT_SPAN,
+def manifold_mesh(session: TrainingRun, n: int = MANIFOLD, span: float = LATENT_SPAN,
              dims: tuple[int, int] = (0, 1)) -> np.ndarray:
     """G's manifold: the image through G of a regular n×n grid over two latent dimensions in
     [-span, span] (default ±2, z ~ N(0, 1)), the others held at 0, as an (n, n, 2) array: [i, j] is
@@ -78,7 +78,7 @@ def manifold_mesh(session: TrainingSession, n: int = MANIFOLD, span: float = LAT
     return out.reshape(-1, n, 2)
 
 
-def arrows(session: TrainingSession, latent: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+def arrows(session: TrainingRun, latent: dict[str, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """G's fakes for ``latent`` (default: the session's fixed latent batch, 512 points) and on each the
     push of G's next update, −∂ℓ_G/∂x for the run's own generator loss on D's raw scores (the loss the
     training step uses; ℓ_G(x) is one fake's term, L_G their mean, so this is N · −∂L_G/∂x), D in
@@ -88,7 +88,7 @@ def arrows(session: TrainingSession, latent: dict[str, np.ndarray] | None = None
     return np.asarray(fake, np.float32), np.asarray(push, np.float32)
 
 
-def view_2d(session: TrainingSession, grid: int = GRID, manifold: int = MANIFOLD,
+def view_2d(session: TrainingRun, grid: int = GRID, manifold: int = MANIFOLD,
             real: np.ndarray | None = None, extent: float = EXTENT) -> dict[str, Any]:
     """Everything the 2D view draws, JSON-ready (plain floats), for the ``/view_2d`` API.
 

@@ -5,26 +5,25 @@ from __future__ import annotations
 import contextlib
 import time
 from collections.abc import Iterator
+from types import ModuleType
 
 import gradio as gr
 import gradio.networking
 import httpx
 
-from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
-from ganlab.ui import (
-    class_tab,
-    classify_tab,
-    intro,
-    page,
-    playground_tab,
-    sketch_tab,
-    text2img_tab,
-    train_tab,
-    upscale_tab,
-)
-from ganlab.ui.classroom import Classroom
-from ganlab.ui.sessions import MB, SessionStore
+from ganlab.data.uploads import MAX_UPLOAD_BYTES
+from ganlab.server.classroom import Classroom
+from ganlab.server.store import SessionStore
+from ganlab.ui import intro
+from ganlab.ui.classroom import tab as class_tab
+from ganlab.ui.context import TabContext
+from ganlab.ui.gradio_fixes import page
+from ganlab.ui.playground import tab as playground_tab
+from ganlab.ui.tools import classify, sketch, text2img, upscale
+from ganlab.ui.train import tab as train_tab
 
+# The tabs, in order: a new tab is one module (LABEL, ID, INTRO, build(ctx)) and one line here.
+TABS: tuple[ModuleType, ...] = (train_tab, class_tab, playground_tab, text2img, sketch, upscale, classify)
 TITLE = "ganlab — watch a GAN learn"
 CREDITS = (
     "Data: MNIST (Yann LeCun & Corinna Cortes, CC BY-SA 3.0) · Fashion-MNIST (Zalando SE, MIT) · "
@@ -50,55 +49,27 @@ def parse_auth(text: str | None) -> list[tuple[str, str]] | None:
     return pairs
 
 
-def limits_text(store: SessionStore) -> str:
-    """The per-session limits of this server, in one line for the Train tab."""
-    folders = ("server folders under the data root the operator set" if store.data_root is not None
-               else "no server folders")
-    return (f"**Limits on this server:** {store.max_runs} trainings at once · at most {store.max_steps:,} steps and "
-            f"{store.max_train_s / 60:g} minutes of training per run · uploads up to {MAX_UPLOAD_BYTES // MB} MB "
-            f"and {MAX_UPLOAD_FILES:,} images ({MAX_IMAGE_PIXELS / 1e6:g} megapixels each), "
-            f"{store.session_upload_bytes // MB} MB once decoded · {folders} · your run and uploads are deleted "
-            f"when you close the tab or after {store.idle_timeout_s / 60:g} idle minutes.")
-
 
 def build_app(store: SessionStore | None = None, classroom: Classroom | None = None) -> gr.Blocks:
-    """The whole app; ``store`` holds each browser session's runs, uploads and saved generators;
-    with a ``classroom`` (teacher mode) a Class tab too."""
-    store = store or SessionStore()
+    """The whole app, one tab per module of TABS; ``store`` holds each browser session's runs, uploads and
+    saved generators; with a ``classroom`` (teacher mode) a Class tab too."""
+    ctx = TabContext(store or SessionStore(), classroom)
     with gr.Blocks(title=TITLE, delete_cache=DELETE_CACHE) as demo:
         gr.Markdown(f"# {TITLE}")
         with gr.Tabs():  # ids: a lesson link's tab= picks one
-            with gr.Tab("Train", id="train"):
-                gr.Markdown(intro.markdown("Train"), elem_classes="tab-intro")
-                gr.Markdown(limits_text(store), elem_id="train-limits")
-                train, form = train_tab.build(store)
-            if classroom is not None:
-                with gr.Tab("Class", id="class") as class_item:
-                    gr.Markdown(intro.markdown("Class"), elem_classes="tab-intro")
-                    shown = class_tab.build(store, classroom, train, form, class_item)
-            with gr.Tab("Playground", id="playground"):
-                gr.Markdown(intro.markdown("Playground"), elem_classes="tab-intro")
-                playground_tab.build(store)
-            with gr.Tab("Text → image", id="text2img"):
-                gr.Markdown(intro.markdown("Text → image"), elem_classes="tab-intro")
-                text2img_tab.build(store)
-            with gr.Tab("Sketch", id="sketch"):
-                gr.Markdown(intro.markdown("Sketch"), elem_classes="tab-intro")
-                sketch = sketch_tab.build(store)
-            with gr.Tab("Upscale", id="upscale"):
-                gr.Markdown(intro.markdown("Upscale"), elem_classes="tab-intro")
-                upscale_tab.build(store, sketch=sketch)
-            with gr.Tab("Classify", id="classify"):
-                gr.Markdown(intro.markdown("Classify"), elem_classes="tab-intro")
-                classify_tab.build()
+            for tab in TABS:
+                if getattr(tab, "available", lambda _: True)(ctx):
+                    with gr.Tab(tab.LABEL, id=tab.ID) as ctx.item:
+                        gr.Markdown(intro.markdown(tab.INTRO), elem_classes="tab-intro")
+                        tab.build(ctx)
         gr.Markdown(CREDITS)
-        if classroom is not None:
-            class_tab.wire(demo, shown, class_item)
+        for wire in ctx.after:
+            wire(demo)
 
         def release(request: gr.Request) -> None:
             """The browser tab closed: stop and free its training, delete its uploads."""
             if request is not None and request.session_hash:
-                store.close_session(request.session_hash)
+                ctx.store.close_session(request.session_hash)
 
         demo.unload(release)
     return demo
@@ -147,7 +118,7 @@ def _patient_local_check() -> Iterator[None]:
 
 
 def launch(demo: gr.Blocks, **kwargs) -> tuple:
-    """``demo.launch(**kwargs)`` with a calmer queue, the page fix of ganlab.ui.page and Gradio's
+    """``demo.launch(**kwargs)`` with a calmer queue, the page fix of ganlab.ui.gradio_fixes.page and Gradio's
     upload size limit; returns what launch returns. Call ``demo.queue(...)`` first for other queue
     settings. Leave out server_name / server_port to let GRADIO_SERVER_NAME / _PORT decide."""
     queue = demo._queue  # no public setting for these polling intervals (gradio 6.31)

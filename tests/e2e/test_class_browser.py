@@ -32,7 +32,7 @@ def _start(page, steps: str) -> None:
 
 
 def test_teacher_shows_a_run_students_watch_and_the_wall(tmp_path):
-    from ganlab.ui.classroom import Classroom
+    from ganlab.server.classroom import Classroom
 
     with running_app(tmp_path, classroom=Classroom(PASSWORD)) as (url, _store), playwright.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from ganlab.ui.view_2d import ARROW, MESH
+from ganlab.ui.train.view_2d import ARROW, MESH
 from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, running_app, wait_for
 
 pytestmark = [pytest.mark.browser,

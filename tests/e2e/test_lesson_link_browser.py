@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from ganlab.config import form_settings
-from ganlab.ui.presets import PRESETS
+from ganlab.ui.train.presets import PRESETS
 from tests.ui_helpers import CHROMIUM, CHROMIUM_ARGS, api_client, running_app, wait_for
 
 pytestmark = [pytest.mark.browser,

@@ -1,5 +1,5 @@
 """Browser test: an idle page does not redraw 60 times a second (Gradio 6.31 leaves the page
-loader's timer running; ganlab.ui.page slows it down), and a pending event's timer still counts."""
+loader's timer running; ganlab.ui.gradio_fixes.page slows it down), and a pending event's timer still counts."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ DECODED = "() => { const i = document.querySelector('#pg-image img'); return i &
 
 @pytest.fixture(scope="module")
 def app_url():
-    from ganlab.ui import playground_tab
+    from ganlab.ui.playground import tab as playground_tab
 
     with single_tab_app(playground_tab.build, "Playground") as url:
         yield url

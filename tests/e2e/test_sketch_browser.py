@@ -26,9 +26,9 @@ pytestmark = [
 
 @pytest.fixture(scope="module")
 def app_url():
-    from ganlab.ui import sketch_tab
+    from ganlab.ui.tools import sketch as sketch_tab
 
-    with single_tab_app(sketch_tab.build, "Sketch") as url:
+    with single_tab_app(sketch_tab.lay_out, "Sketch") as url:
         yield url
 
 

@@ -22,7 +22,7 @@ pytestmark = [
 def app_url(tmp_path_factory):
     from functools import partial
 
-    from ganlab.ui import upscale_tab
+    from ganlab.ui.tools import upscale as upscale_tab
     from tests.test_ui_upscale import upscale_checkpoint
 
     checkpoint = upscale_checkpoint(tmp_path_factory.mktemp("srgan"))

@@ -1,0 +1,443 @@
+"""Per-browser-session state, keyed by Gradio's session hash: a training run, uploaded data and
+saved generators, with the limits that make one server safe to share with a class.
+
+Nothing per-user lives in module globals: the app creates one SessionStore and passes it to the
+tabs. A run trains in its own background thread. Memory: a named dataset is loaded once per
+server and shared read-only by every session whatever its seed (the seed only picks the batch
+order); uploads count against a per-session and a server-wide cap. Closing the browser tab,
+Reset, a new run, or IDLE_TIMEOUT_S without any request from that session frees its run (models,
+optimizer state, figures); closing or idling out also deletes its uploads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import gc
+import shutil
+import tempfile
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ganlab.config import TrainConfig
+from ganlab.data import DataError, Dataset
+from ganlab.data.cache import DatasetCache
+from ganlab.data.uploads import dataset_bytes
+from ganlab.train.compare import lockstep
+from ganlab.train.run import TrainingRun
+from ganlab.train.tensorboard import TensorBoardLogger
+
+MB = 2**20
+# Documented in the README ("Sharing the app with a class").
+IDLE_TIMEOUT_S = 30 * 60  # a session with no request for this long is reclaimed (run stopped, uploads deleted)
+REAP_EVERY_S = 60  # how often the reaper looks for idle sessions
+DATASET_CACHE_BYTES = 400 * MB  # named datasets kept loaded when no run uses them (MNIST: 188 MB)
+SESSION_UPLOAD_BYTES = 128 * MB  # decoded uploaded data of one session
+SERVER_UPLOAD_BYTES = 256 * MB  # decoded uploaded data of all sessions together
+MAX_STEPS = 1_000_000  # steps one run may ask for in the app (the CLI has no such limit)
+MAX_TRAIN_S = 20 * 60  # training time of one run in the app (pauses not counted)
+UPLOAD_PREFIX = "upload:"  # config.dataset of a session's uploaded data ("upload:<name>")
+
+
+class ServerBusy(RuntimeError):
+    """Too many trainings are running on this server; the message says so plainly."""
+
+
+@dataclass
+class Run:
+    """One browser session's training: the session object, its thread and display state."""
+
+    session: TrainingRun
+    thread: threading.Thread | None = None
+    board: TensorBoardLogger | None = None  # TensorBoard logs of this run, when the session asked for them
+    created: float = field(default_factory=time.time)
+    display: Any = None  # the Train tab's display state of this run, closed with it (train_view.RunDisplay)
+    other: TrainingRun | None = None  # run B of a comparison or a fork (trained in lockstep with A)
+    differs: str = ""  # the setting B differs in
+    fork_step: int | None = None  # the step B was forked from A at (None: a comparison from step 0)
+
+    @property
+    def active(self) -> bool:
+        """True while the background thread is training (or paused inside run())."""
+        return self.thread is not None and self.thread.is_alive()
+
+    @property
+    def sessions(self) -> list[TrainingRun]:
+        """A, then B when this is a comparison."""
+        return [self.session] if self.other is None else [self.session, self.other]
+
+    @property
+    def places(self) -> int:
+        """How many trainings this run counts as against max_runs (a comparison: two)."""
+        return len(self.sessions)
+
+    def labels(self) -> list[str]:
+        """'A (loss = minimax)', 'B (loss = non_saturating)' in a comparison, else ['']."""
+        if self.other is None:
+            return [""]
+        return [f"{tag} ({self.differs} = {getattr(s.config, self.differs)})" for tag, s in zip("AB", self.sessions)]
+
+    def pause(self) -> None:
+        """Pause every session of the run (at the next call boundary)."""
+        for s in self.sessions:
+            s.pause()
+
+    def resume(self) -> None:
+        """Resume every session of the run."""
+        for s in self.sessions:
+            s.resume()
+
+
+class SessionStore:
+    """Runs, uploads and saved generators of each browser session, with limits on concurrent
+    trainings, steps, training time and uploaded bytes; idle sessions are reclaimed."""
+
+    def __init__(self, max_runs: int = 4, root: str | Path = "runs/app", data_root: str | Path | None = None,
+                 max_steps: int = MAX_STEPS, max_train_s: float = MAX_TRAIN_S,
+                 idle_timeout_s: float = IDLE_TIMEOUT_S, session_upload_bytes: int = SESSION_UPLOAD_BYTES,
+                 server_upload_bytes: int = SERVER_UPLOAD_BYTES, cache_bytes: int = DATASET_CACHE_BYTES):
+        self.max_runs = max_runs
+        self.root = Path(root)
+        self.data_root = Path(data_root).expanduser().resolve() if data_root else None
+        self.max_steps, self.max_train_s, self.idle_timeout_s = max_steps, max_train_s, idle_timeout_s
+        self.session_upload_bytes, self.server_upload_bytes = session_upload_bytes, server_upload_bytes
+        self.datasets = DatasetCache(cache_bytes, self.data_root)  # named sets loaded once, shared read-only
+        self._lock = threading.Lock()
+        self._start_lock = threading.Lock()  # the max_runs check and the thread's start, as one
+        self._controls: dict[str, threading.Lock] = {}  # sid -> lock taken by that session's controls
+        self._runs: dict[str, Run] = {}
+        self._saved: dict[str, dict[str, Path]] = {}
+        self._uploads: dict[str, tuple[Dataset, int]] = {}  # sid -> (dataset, bytes)
+        self._seen: dict[str, float] = {}  # sid -> time of its last request
+        self._boards: set[str] = set()  # sessions that asked for TensorBoard logs
+        self._choices: dict[str, dict[str, object]] = {}  # sid -> what its page chose (2D layers ...)
+        self._upload_dir: Path | None = None
+        self._reaper: threading.Thread | None = None
+        self._closed = threading.Event()
+
+    # -- sessions --------------------------------------------------------------------------
+    def touch(self, sid: str) -> None:
+        """Note a request from this session (idle sessions are reclaimed after idle_timeout_s)."""
+        with self._lock:
+            self._seen[sid] = time.monotonic()
+        self._start_reaper()
+
+    @contextlib.contextmanager
+    def control(self, sid: str) -> Iterator[None]:
+        """Hold this session's controls (Start, Step, Pause, Reset) one at a time: a browser sends a
+        quick Start-then-Reset at once, and a Reset that overtakes the Start's model building would
+        find no run to stop, so the run the student has just reset would train on."""
+        with self._lock:
+            lock = self._controls.setdefault(sid, threading.Lock())
+        with lock:
+            yield
+
+    def sessions(self) -> set[str]:
+        """Sessions that hold anything (a run, uploads or saved generators)."""
+        with self._lock:
+            return set(self._runs) | set(self._uploads) | set(self._saved)
+
+    def reap(self, now: float | None = None) -> list[str]:
+        """Reclaim every session idle for longer than idle_timeout_s; return their ids."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            idle = [sid for sid, t in self._seen.items() if now - t > self.idle_timeout_s]
+        for sid in idle:
+            self.close_session(sid)
+        return idle
+
+    def _start_reaper(self) -> None:
+        if self._reaper is not None or self.idle_timeout_s <= 0:
+            return
+        with self._lock:
+            if self._reaper is not None:
+                return
+            self._reaper = threading.Thread(target=self._reap_loop, name="ganlab-reaper", daemon=True)
+        self._reaper.start()
+
+    def _reap_loop(self) -> None:
+        every = min(REAP_EVERY_S, max(1.0, self.idle_timeout_s / 4))
+        while not self._closed.wait(every):
+            with contextlib.suppress(Exception):  # never let the reaper die
+                self.reap()
+
+    def close_session(self, sid: str) -> None:
+        """The session ended (tab closed or idle): stop its run, delete its uploads, forget it."""
+        with self.control(sid):  # after a Start still building its run: that run goes too
+            self.release(sid)
+        with self._lock:
+            self._seen.pop(sid, None)
+            self._boards.discard(sid)
+            self._choices.pop(sid, None)
+            self._uploads.pop(sid, None)
+            self._controls.pop(sid, None)
+        if self._upload_dir is not None:
+            shutil.rmtree(self._upload_dir / _safe(sid), ignore_errors=True)
+        shutil.rmtree(self.save_dir(sid), ignore_errors=True)  # nobody can reach its checkpoints any more
+        free_memory()
+
+    def close(self) -> None:
+        """Stop every run, delete every upload and stop the reaper (the server is shutting down)."""
+        self._closed.set()
+        for sid in self.sessions() | set(self._seen):
+            self.close_session(sid)
+        if self._upload_dir is not None:
+            shutil.rmtree(self._upload_dir, ignore_errors=True)
+
+    def choice(self, sid: str, key: str, default: object = None) -> object:
+        """What this session's page chose for ``key`` (kept across its runs, freed with the session)."""
+        with self._lock:
+            return self._choices.get(sid, {}).get(key, default)
+
+    def choose(self, sid: str, key: str, value: object) -> None:
+        """Keep a choice of this session's page (see ``choice``)."""
+        with self._lock:
+            self._choices.setdefault(sid, {})[key] = value
+
+    # -- runs ------------------------------------------------------------------------------
+    def get(self, sid: str) -> Run | None:
+        """This session's run, if any."""
+        with self._lock:
+            self._seen[sid] = time.monotonic()
+            return self._runs.get(sid)
+
+    def dataset(self, config: TrainConfig, sid: str | None = None) -> Dataset:
+        """The dataset a config names: this session's upload, or a named dataset / allowed server
+        folder loaded once per server and shared read-only (ganlab.data.cache)."""
+        if config.dataset.strip().startswith(UPLOAD_PREFIX):
+            with self._lock:
+                upload = self._uploads.get(sid or "")
+            if upload is None:
+                raise DataError("No uploaded data in this session: upload images or a .csv of points first.")
+            return upload[0]
+        return self.datasets.get(config)
+
+    def cached_datasets(self) -> dict[tuple, int]:
+        """Loaded datasets (kept or in use) and their bytes: for tests and the memory benchmark."""
+        return self.datasets.loaded()
+
+    def create(self, sid: str, config: TrainConfig) -> Run:
+        """Build a new TrainingRun for this browser session, replacing (stopping) its old one."""
+        if config.steps > self.max_steps:
+            raise ValueError(f"This server allows at most {self.max_steps:,} steps per run; "
+                             f"asked for {config.steps:,}.")
+        self.release(sid, keep_saved=True)
+        config_a, config_b = config.run_configs()
+        data = self.dataset(config, sid)
+        run = Run(TrainingRun(config_a, dataset=data))
+        if config_b is not None:
+            run.other, run.differs = TrainingRun(config_b, dataset=data), config.compare
+            same = getattr(run.session.config, config.compare) == getattr(run.other.config, config.compare)
+            if same:
+                raise ValueError(f"Run B would be the same as run A ({config.compare} = "
+                                 f"{getattr(run.session.config, config.compare)} in both): give B another value.")
+        with self._lock:
+            self._runs[sid] = run
+            self._seen[sid] = time.monotonic()
+            wanted = sid in self._boards
+        if wanted:
+            self._attach_board(sid, run)
+        self._start_reaper()
+        return run
+
+    def runs(self) -> dict[str, Run]:
+        """Every session's run (sid -> Run, a copy), read without counting as a request (teacher mode)."""
+        with self._lock:
+            return dict(self._runs)
+
+    def active_count(self) -> int:
+        """How many trainings are running right now, over all sessions (a comparison counts two)."""
+        with self._lock:
+            return sum(r.places for r in self._runs.values() if r.active)
+
+    def start(self, sid: str) -> Run:
+        """Start (or resume) training this session's run in a background thread."""
+        run = self.get(sid)
+        if run is None:
+            raise KeyError("no run")
+        with self._start_lock:  # two sessions starting at once cannot both take the last place
+            if run.active:
+                run.resume()
+                return run
+            self._check_room(run.places)
+            run.resume()
+            self._start_thread(sid, run)
+        return run
+
+    def _check_room(self, places: int) -> None:
+        """ServerBusy when ``places`` more trainings would pass max_runs."""
+        if self.active_count() + places > self.max_runs:
+            two = " (a comparison counts as two)" if places > 1 else ""
+            raise ServerBusy(f"The server is busy: {self.active_count()} of {self.max_runs} trainings are already "
+                             f"running (the limit set with --max-runs){two}. Try again when one finishes.")
+
+    def fork(self, sid: str, name: str, value: Any) -> Run:
+        """Split this session's run into two from its current state: B differs in ``name`` from the next
+        step on and trains in lockstep with A (paused at a call boundary while B is made)."""
+        run = self.get(sid)
+        if run is None or run.session.step_count == 0:
+            raise ValueError("Nothing to fork yet: train a few steps first, then fork.")
+        if run.other is not None:
+            raise ValueError("This run is already two runs: press Reset, then fork a single run.")
+        if run.session.stopped:
+            raise ValueError(f"This run has ended ({run.session.stop_reason or run.session.status}): "
+                             "Reset and train a new one to fork.")
+        going = run.active and not run.session.pause_requested
+        run.pause()
+        end = time.monotonic() + 10
+        while run.active and run.session.status == "running" and time.monotonic() < end:
+            time.sleep(0.01)  # the call in flight lands: A stands between two calls
+        try:
+            with self._start_lock:
+                if run.active:
+                    self._check_room(1)
+                branch = run.session.fork(name, value)
+                run.other, run.differs, run.fork_step = branch, name, run.session.step_count
+        finally:
+            if going:
+                run.resume()
+        return run
+
+    def _start_thread(self, sid: str, run: Run) -> None:
+        """Train ``run`` in a daemon thread until it finishes, stops, or reaches the time limit."""
+        limit = self.max_train_s
+
+        def work() -> None:
+            for record in lockstep(lambda: run.sessions):  # a fork joins at the next call
+                board = run.board  # read once: the tab may switch logging off meanwhile
+                if board is not None:
+                    board.update()
+                if record.time > limit:
+                    for s in run.sessions:
+                        s.stop(f"time limit: this server allows {limit / 60:g} minutes of training per run")
+                    break
+
+        run.thread = threading.Thread(target=work, name=f"train-{sid[:8]}", daemon=True)
+        run.thread.start()
+
+    def release(self, sid: str, keep_saved: bool = False) -> None:
+        """Stop and forget this session's run (tab closed, Reset, or a new run); frees its models."""
+        with self._lock:
+            run = self._runs.pop(sid, None)
+            if not keep_saved:
+                self._saved.pop(sid, None)
+        if run is not None:
+            for s in run.sessions:
+                s.stop("reset")
+            if run.thread is not None:
+                run.thread.join(timeout=10)
+            if run.board is not None:
+                run.board.close()
+            if run.display is not None:
+                run.display.close()  # live figures (curves, bars) hold matplotlib memory
+            del run
+            free_memory()
+
+    def save_dir(self, sid: str) -> Path:
+        """Where this session's checkpoints go (one folder per session)."""
+        return self.root / _safe(sid)
+
+    # -- TensorBoard logs ------------------------------------------------------------------
+    def tensorboard_dir(self, sid: str) -> Path:
+        """This session's TensorBoard logs: one folder per run (deleted with the session)."""
+        return self.save_dir(sid) / "tensorboard"
+
+    def _attach_board(self, sid: str, run: Run) -> None:
+        c = run.session.config
+        name = f"{c.model}-{Path(c.dataset).name}-seed{c.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
+        run.board = TensorBoardLogger(run.session, self.tensorboard_dir(sid) / _safe(name))
+
+    def set_tensorboard(self, sid: str, on: bool) -> Run | None:
+        """Write (or stop writing) TensorBoard logs for this session's runs, the current one included:
+        a run logged from the middle gets its earlier steps' scalars too. Returns the current run."""
+        with self._lock:
+            (self._boards.add if on else self._boards.discard)(sid)
+        run = self.get(sid)
+        if run is not None and on and run.board is None:
+            self._attach_board(sid, run)
+        elif run is not None and not on and run.board is not None:
+            board, run.board = run.board, None
+            board.close()
+        return run
+
+    def tensorboard_zip(self, sid: str) -> Path | None:
+        """A zip of this session's TensorBoard logs (up to date), or None when there are none."""
+        run = self.get(sid)
+        if run is not None and run.board is not None:
+            run.board.update()
+            run.board.flush()
+        logs = self.tensorboard_dir(sid)
+        if not logs.is_dir() or not any(logs.rglob("events.out.tfevents.*")):
+            return None
+        return Path(shutil.make_archive(str(logs), "zip", logs))  # tensorboard.zip beside tensorboard/
+
+    # -- uploads ---------------------------------------------------------------------------
+    def upload_dir(self, sid: str) -> Path:
+        """A fresh working folder for this session's uploads (deleted when the session ends)."""
+        with self._lock:
+            if self._upload_dir is None:
+                self._upload_dir = Path(tempfile.mkdtemp(prefix="ganlab-uploads-"))
+            base = self._upload_dir
+        folder = base / _safe(sid)
+        shutil.rmtree(folder, ignore_errors=True)  # one upload per session: the new one replaces the old
+        folder.mkdir(parents=True)
+        return folder
+
+    def set_upload(self, sid: str, dataset: Dataset) -> None:
+        """Keep ``dataset`` as this session's uploaded data, within the per-session and server caps."""
+        size = dataset_bytes(dataset)
+        if size > self.session_upload_bytes:
+            raise DataError(f"The uploaded data takes {size / MB:.0f} MB once decoded; each session may hold "
+                            f"{self.session_upload_bytes / MB:.0f} MB. Upload fewer images.")
+        with self._lock:
+            others = sum(b for s, (_, b) in self._uploads.items() if s != sid)
+            if others + size > self.server_upload_bytes:
+                raise DataError("The server holds too much uploaded data right now "
+                                f"({self.server_upload_bytes / MB:.0f} MB for all sessions); try again later "
+                                "or upload fewer images.")
+            for a in (dataset.x, dataset.y, dataset.cond):
+                if a is not None:
+                    a.flags.writeable = False
+            self._uploads[sid] = (dataset, size)
+            self._seen[sid] = time.monotonic()
+        self._start_reaper()
+
+    def upload(self, sid: str) -> Dataset | None:
+        """This session's uploaded data, if any."""
+        with self._lock:
+            found = self._uploads.get(sid)
+        return found[0] if found else None
+
+    def upload_bytes(self) -> int:
+        """Decoded bytes of all sessions' uploads."""
+        with self._lock:
+            return sum(b for _, b in self._uploads.values())
+
+    # -- saved generators (the Playground lists them) --------------------------------------
+    def saved_models(self, session_hash: str) -> dict[str, Path]:
+        """Generators this browser session saved from the Train tab: name -> checkpoint folder."""
+        with self._lock:
+            return dict(self._saved.get(session_hash, {}))
+
+    def add_saved_model(self, session_hash: str, name: str, path: Path) -> None:
+        """Record a generator saved by this session (the Playground lists it at once)."""
+        with self._lock:
+            self._saved.setdefault(session_hash, {})[name] = Path(path)
+
+
+def _safe(sid: str) -> str:
+    """A session id as a folder name (Gradio's hashes are alphanumeric; anything else is dropped)."""
+    return "".join(ch for ch in sid if ch.isalnum() or ch in "-_")[:64] or "local"
+
+
+def free_memory() -> None:
+    """Collect freed Python objects (Keras models hold reference cycles) and hand freed heap pages
+    back to the OS (glibc keeps them otherwise, so the server's RSS would never go down).
+    Not keras.backend.clear_session(): that is process-wide and other sessions are training."""
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):  # not glibc
+        ctypes.CDLL("libc.so.6").malloc_trim(0)

@@ -1,0 +1,224 @@
+"""What the Class tab shows: the shown run drawn once for every watcher (a RunDisplay of its own,
+so the owner's Train tab keeps its own updates), and the teacher's wall of the students' runs made
+from the frames their Train tabs already wrote. Drawing and formatting only; the numbers come from
+the runs' sessions and collapse monitors."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+
+from ganlab.data import DATASETS
+from ganlab.server.classroom import Classroom, Snapshot
+from ganlab.server.store import Run, SessionStore
+from ganlab.train.monitor import Monitor
+from ganlab.ui.gradio_fixes.frames import cache_root
+from ganlab.ui.train.form import TrainForm
+from ganlab.ui.train.live_view import LiveView, RunDisplay
+
+PANELS = ("curves", "picture", "quality", "status", "reading", "alarms", "quality_text", "legend")
+SETTING_NAMES = ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim", "seed", "steps")
+
+
+class ClassDisplay(RunDisplay):
+    """The class's own display of a shown run: the live panels without the costly gradient maps."""
+
+    def _why(self, s) -> None:
+        return None
+
+
+def dataset_name(dataset: str) -> str:
+    """A dataset as the class may see it: a named set, else only the last part of a folder's path."""
+    return dataset if dataset in DATASETS else Path(dataset).name
+
+
+def form_values(run: Run) -> dict[str, Any]:
+    """The settings the run was made from, as the Train form's values."""
+    config = (run.display.requested if run.display is not None else None) or run.session.config
+    return {name: getattr(config, name, None) for name in TrainForm.names()}
+
+
+def settings_text(values: dict[str, Any]) -> str:
+    """The shown run's settings in one Markdown table row."""
+    shown = {n: dataset_name(str(values.get(n))) if n == "dataset" else values.get(n) for n in SETTING_NAMES}
+    return "| " + " | ".join(shown) + " |\n|" + "---|" * len(shown) + "\n| " + " | ".join(
+        f"{v:g}" if isinstance(v, float) else str(v) for v in shown.values()) + " |"
+
+
+class ClassPainter:
+    """Draws the shown run into one Snapshot per Broadcast interval (for all watchers at once)."""
+
+    def __init__(self, store: SessionStore, classroom: Classroom, tab: Any):
+        self.store, self.classroom, self.tab = store, classroom, tab
+        self._run: Run | None = None
+        self._display: ClassDisplay | None = None
+        self._panels: dict[str, Any] = {}
+        self._lock = threading.Lock()
+
+    def draw(self, version: int) -> Snapshot:
+        """The shown run now (a new drawing of what changed), or the 'nothing shown' snapshot."""
+        sid = self.classroom.shown
+        run = self.store.runs().get(sid) if sid else None  # not get(): no touch
+        with self._lock:
+            if run is not self._run:
+                self._switch(run)
+            if run is None or self._display is None:
+                return Snapshot(version=version, drawn=time.time())
+            s, monitor = run.session, self.tab._monitor(run)
+            if run.display is not None:
+                self._display.layers = run.display.layers  # the layers its owner ticked
+            try:
+                self._collect(self._display.redraw(s, monitor, force=False))
+            except Exception:
+                if self._display.closed or run.display is None or run.display.closed:
+                    return Snapshot(version=version, drawn=time.time())  # the run was reset meanwhile
+                raise
+            history = s.history
+            last = history[-1].as_dict() if history else None
+            teacher = self.classroom.is_teacher(sid)
+            label = (f"{s.config.model} on {dataset_name(s.config.dataset)} · "
+                     + ("the teacher's run" if teacher else f"run {self.classroom.code(sid)}"))
+            return Snapshot(version=version, drawn=time.time(), sid=sid, status=s.status, step=s.step_count,
+                            label=label, last=last, config=form_values(run), panels=dict(self._panels))
+
+    def _switch(self, run: Run | None) -> None:
+        """Another run is shown (or none): close the old display, start a fresh one."""
+        if self._display is not None:
+            self._display.close()
+        self._run, self._panels = run, {}
+        self._display = ClassDisplay() if run is not None else None
+
+    def _collect(self, view: LiveView) -> None:
+        """Keep each panel's newest value (a redraw sends only what changed)."""
+        skip = gr.skip()
+        for name in PANELS:
+            value = getattr(view, name)
+            if isinstance(value, gr.components.Component):
+                value = value.constructor_args.get("value")
+            elif value == skip:
+                continue
+            self._panels[name] = value
+
+    def close(self) -> None:
+        """Free the class display's figures and frames."""
+        with self._lock:
+            self._switch(None)
+
+
+@dataclass(frozen=True)
+class WallRow:
+    """One student run on the teacher's wall."""
+
+    code: str
+    thumb: str | None  # a copy of its newest 2D view / sample grid, or None before its first frame
+    settings: str
+    step: int
+    status: str
+    alarms: tuple[str, ...]  # the alarms' kinds (d wins, collapse, ...)
+    quality: str
+
+    def caption(self) -> str:
+        """The thumbnail's caption: code, step and the alarms' badges."""
+        badges = " ".join(f"⚠ {a}" for a in self.alarms) or "✓ no alarm"
+        return f"{self.code} · step {self.step} · {badges}"
+
+
+def quality_line(monitor: Monitor | None) -> str:
+    """The run's last quality reading in a few words: coverage / JS for 2D, the classifier's for images."""
+    q = monitor.quality if monitor is not None else None
+    if q is None:
+        return "not measured yet"
+    if q.coverage is not None:
+        js = f" · JS {q.js:.2f} bits" if q.js is not None else ""
+        return f"coverage {100 * q.coverage:.0f}%{js}"
+    if q.scores:
+        return " · ".join(f"{k} {100 * v:.0f}%" for k, v in q.scores.items() if k.endswith("_accuracy"))
+    if q.class_shares is not None:
+        seen = int((q.class_shares >= 0.02).sum())
+        hit = f" · {100 * q.asked_hit:.0f}% read as asked" if q.asked_hit is not None else ""
+        return f"{seen}/{len(q.class_shares)} classes drawn, largest {100 * q.class_shares.max():.0f}%{hit}"
+    return "not measured yet"
+
+
+class Wall:
+    """The students' runs as rows with thumbnails copied from their own frames (so a thumbnail cannot
+    vanish while the teacher's browser fetches it); the copies of two refreshes ago are deleted."""
+
+    def __init__(self, store: SessionStore, classroom: Classroom):
+        self.store, self.classroom = store, classroom
+        self._folder: Path | None = None
+        self._batches: list[list[Path]] = []
+        self._count = 0
+        self._lock = threading.Lock()
+
+    def rows(self) -> list[WallRow]:
+        """Every active student run (teachers' runs left out), newest thumbnails copied."""
+        with self._lock:
+            batch: list[Path] = []
+            rows = [self._row(sid, run, batch) for sid, run in self.store.runs().items()
+                    if not self.classroom.is_teacher(sid) and (run.active or run.session.step_count > 0)]
+            self._batches.append(batch)
+            while len(self._batches) > 2:
+                for old in self._batches.pop(0):
+                    old.unlink(missing_ok=True)
+            return rows
+
+    def _row(self, sid: str, run: Run, batch: list[Path]) -> WallRow:
+        display = run.display
+        monitor = display.monitor if display is not None else None
+        history = list(run.session.history)
+        alarms = tuple(a.kind.replace("_", " ") for a in monitor.alarms(history)) if monitor is not None else ()
+        code = self.classroom.code(sid)
+        frame = display.frames.latest("view") if display is not None and display.frames is not None else None
+        v = form_values(run)
+        settings = (f"{v['model']} · {dataset_name(str(v['dataset']))} · {v['loss']} · lr {v['lr_g']:g}/{v['lr_d']:g}"
+                    f" · k {v['k']} · batch {v['batch_size']}")
+        return WallRow(code, self._copy(frame, code, batch), settings, run.session.step_count, run.session.status,
+                       alarms, quality_line(monitor))
+
+    def _copy(self, frame: str | None, code: str, batch: list[Path]) -> str | None:
+        if frame is None:
+            return None
+        if self._folder is None:
+            base = cache_root() / "ganlab-live"
+            base.mkdir(parents=True, exist_ok=True)
+            self._folder = Path(tempfile.mkdtemp(dir=base, prefix="wall-"))
+        self._count += 1
+        target = self._folder / f"{code}-{self._count}.png"
+        try:
+            shutil.copyfile(frame, target)
+        except OSError:  # the student's newest frame was replaced meanwhile: no thumbnail this time
+            return None
+        batch.append(target)
+        return str(target)
+
+    def close(self) -> None:
+        """Delete the thumbnails."""
+        if self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)
+
+
+def sort_rows(rows: list[WallRow], order: str, alarms_only: bool) -> list[WallRow]:
+    """The wall's rows sorted by ``order`` (alarms first / step / code), or only those with alarms."""
+    if alarms_only:
+        rows = [r for r in rows if r.alarms]
+    keys = {"alarms first": lambda r: (-len(r.alarms), r.code), "step": lambda r: (-r.step, r.code)}
+    return sorted(rows, key=keys.get(order, lambda r: r.code))
+
+
+def wall_table(rows: list[WallRow]) -> str:
+    """The wall's rows as a Markdown table (code, step, status, alarms, quality, settings)."""
+    if not rows:
+        return "No student run is training yet (a run appears here once it has taken a step)."
+    lines = ["| run | step | status | alarms | quality | settings |", "|---|---|---|---|---|---|"]
+    for r in rows:
+        badges = ", ".join(r.alarms) or "none"
+        lines.append(f"| `{r.code}` | {r.step} | {r.status} | {badges} | {r.quality} | {r.settings} |")
+    return "\n".join(lines)

@@ -1,0 +1,207 @@
+"""The Train tab's GAN Lab views: the 2D view's layers, a step in slow motion (phase by phase), the
+settings a student may change while a run trains, and the ``/view_2d`` API.
+
+The numbers come from ganlab.train (views, slow, TrainingRun.change_settings); the pictures from
+ui/view_2d.py and ui/model_graph.py. The handlers act on the caller's own run only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from ganlab.config import ConfigError, form_settings
+from ganlab.data import DataError
+from ganlab.images import grid
+from ganlab.train import views
+from ganlab.train.run import TrainingDiverged, TrainingStopped
+from ganlab.train.slow_motion import SlowStep, slow_step
+from ganlab.ui.train.form import TrainForm, with_form
+from ganlab.ui.train.model_graph import model_graph
+from ganlab.ui.train.view_2d import DEFAULT_LAYERS, LAYERS, draw_phase
+
+PHASE_NAMES = {"batch": "batch", "d_update": "d", "g_update": "g"}  # phase -> the graph's lit part
+
+
+def phases_of(slow: SlowStep) -> list[dict[str, Any]]:
+    """The phases of a slow step as the pictures need them (each with the heatmap it is drawn on)."""
+    first, last = slow.d_updates[0], slow.d_updates[-1]
+    out: list[dict[str, Any]] = [{"phase": "batch", "real": [first.real], "fakes": [first.fake],
+                                  "heatmap": first.heatmap_before}]
+    out += [{"phase": "d_update", "index": u.index, "real": u.real, "fakes": u.fake,
+             "heatmap_before": u.heatmap_before, "heatmap_after": u.heatmap_after, "d_loss": u.loss,
+             "d_real": u.d_real, "d_fake": u.d_fake} for u in slow.d_updates]
+    g = slow.g_update
+    out.append({"phase": "g_update", "fakes_before": g.fakes_before, "fakes_after": g.fakes_after,
+                "arrows": g.arrows, "g_loss": g.loss, "heatmap": last.heatmap_after})
+    return out
+
+
+def phase_sentence(slow: SlowStep, i: int, ph: dict[str, Any]) -> str:
+    """What phase ``i`` (``ph``, of phases_of) of the slow step shows, with its numbers (Markdown)."""
+    total, k = slow.k + 2, slow.k
+    head = f"**Step {slow.step}, phase {i + 1} of {total}** — "
+    if ph["phase"] == "batch":
+        n = len(ph["real"][0])
+        return head + (f"**the batch**: {n} real examples (green) and {n} fakes G(z) made from fresh noise z "
+                       "(purple), on D's current map.")
+    if ph["phase"] == "d_update":
+        return head + (f"**D update {ph['index'] + 1} of {k}** (left: D's map before, right: after). D's loss "
+                       f"{ph['d_loss']:.3f}; on this batch D(x) = {ph['d_real']:.2f}, D(G(z)) = {ph['d_fake']:.2f}. "
+                       "D raised its score where the real points are and lowered it on the fakes.")
+    push = float(np.sqrt((np.asarray(ph["arrows"], np.float32).reshape(len(ph["arrows"]), -1) ** 2).sum(1)).mean())
+    return head + (f"**G's update**: G's loss {ph['g_loss']:.3f}. The arrows are the push −∂ℓ_G/∂x on each fake "
+                   f"(mean length {push:.3g}); the fakes moved from the faint dots to the purple ones, toward where "
+                   "D says 'real'. Press Start or Step to go on training.")
+
+
+def phase_picture(slow: SlowStep, ph: dict[str, Any]) -> np.ndarray:
+    """The picture of phase ``ph``: a 2D run's views, or an image run's batch / fakes before → after."""
+    if slow.extent is not None:
+        return draw_phase(ph, slow.extent, slow.heatmap_kind or "probability")
+    if ph["phase"] == "batch":
+        return grid(np.concatenate([ph["real"][0][:8], ph["fakes"][0][:8]]), cols=8)
+    if ph["phase"] == "d_update":
+        return grid(np.concatenate([ph["real"][:8], ph["fakes"][:8]]), cols=8)
+    return grid(np.concatenate([ph["fakes_before"][:8], ph["fakes_after"][:8]]), cols=8)
+
+
+class WhyViews:
+    """Handlers of the GAN Lab views, bound to the Train tab (its store, its per-run display state)."""
+
+    def __init__(self, tab: Any):
+        self.tab = tab
+
+    def _run(self, request: gr.Request):
+        return self.tab.store.get(self.tab.sid(request))
+
+    def view_2d(self, request: gr.Request) -> dict:
+        """The caller's 2D view as numbers: step, extent, heatmap (+ heatmap_kind), real, fakes, arrows
+        (−∂ℓ_G/∂x per fake, unscaled), manifold, js, kl ({"status": "none"} without a 2D run)."""
+        run = self._run(request)
+        if run is None:
+            return {"status": "none", "step": 0}
+        try:
+            return views.view_2d(run.session)
+        except ValueError as e:
+            return {"status": "not 2d", "step": run.session.step_count, "message": str(e)}
+
+    def set_layers(self, layers: list[str], request: gr.Request):
+        """Keep the 2D view's ticked layers for this browser session (its runs to come too) and redraw
+        the view with them at once (a paused or finished run has no stream to do it)."""
+        chosen = tuple(name for name in LAYERS if name in (layers or ()))
+        self.tab.store.choose(self.tab.sid(request), "layers", chosen)
+        run = self._run(request)
+        if run is None:
+            return gr.skip(), gr.skip()
+        display = self.tab.display_of(run)
+        display.layers = chosen
+        if display.slow is not None:
+            return gr.skip(), gr.skip()  # a slow-motion phase is on the screen: the next update draws them
+        update = self.tab.refresh(request, force=True)
+        return update.picture, update.legend
+
+    def slow_step(self, form: TrainForm, request: gr.Request):
+        """One training step of the run's own algorithm, shown phase by phase (Next phase goes on)."""
+        sid = self.tab.sid(request)
+        try:
+            with self.tab.store.control(sid):
+                run = self.tab.run_for_step(sid, form)
+                slow = slow_step(run.session)
+        except (ConfigError, DataError, ValueError, TrainingDiverged, TrainingStopped) as e:
+            gr.Warning(str(e))
+            return gr.skip(), f"**Cannot step:** {e}", gr.skip(), gr.Button(visible=False)
+        display = self.tab.display_of(run)
+        display.slow, display.phase = slow, 0
+        return self._show_phase(display)
+
+    def next_phase(self, request: gr.Request):
+        """The next phase of the slow-motion step (after the last one, the run's normal view)."""
+        run = self._run(request)
+        display = self.tab.display_of(run) if run is not None else None
+        if display is None or display.slow is None:
+            return gr.skip(), "Press **Step in slow motion** first.", gr.skip(), gr.Button(visible=False)
+        display.phase += 1
+        if display.phase >= display.slow.k + 2:
+            display.slow, display.drawn = None, None
+            try:
+                update = self.tab.refresh(request, force=True)
+            except RuntimeError:
+                if not display.closed:
+                    raise
+                return gr.skip(), "", gr.skip(), gr.Button(visible=False)  # the run was released meanwhile
+            return update.picture, "", update.graph, gr.Button(visible=False)
+        return self._show_phase(display)
+
+    def _show_phase(self, display: Any):
+        slow, i = display.slow, display.phase
+        ph = phases_of(slow)[i]
+        numbers = {"d_real": slow.record.d_real, "d_fake": slow.record.d_fake, "d_loss": slow.record.d_loss,
+                   "g_loss": slow.record.g_loss}
+        drawn = phase_picture(slow, ph)
+        picture = display.frames.write("phase", drawn) if display.frames else drawn
+        last = i == slow.k + 1
+        return (picture, phase_sentence(slow, i, ph), model_graph(numbers, PHASE_NAMES[ph["phase"]]),
+                gr.Button("Back to the live view" if last else "Next phase ▶", visible=True))
+
+    def change(self, name: str) -> Callable[..., str]:
+        """A handler that changes setting ``name`` of the caller's running run (learning rates, k, loss)."""
+
+        def handler(value: Any, request: gr.Request) -> str:
+            run = self._run(request)
+            if run is None or run.session.stopped or run.session.step_count == 0 or value in (None, ""):
+                return ""  # no run yet: Start reads the form
+            try:
+                made = run.session.change_settings(**{name: value})
+                if run.other is not None and name != run.differs:  # a comparison: B follows A's change,
+                    run.other.change_settings(**{name: value})  # so the two still differ in one setting
+            except (ConfigError, ValueError) as e:
+                gr.Warning(str(e))
+                return f"**Not changed:** {e}"
+            display = self.tab.display_of(run)
+            if display.requested is not None:  # the run now stands for the changed form
+                display.requested = display.requested.with_updates(**{name: getattr(run.session.config, name)})
+            display.drawn = None
+            return "".join(f"Changed **{c.name}** from {c.old} to **{c.new}** after step {c.step:,} "
+                           "(marked on the curves). " for c in made)
+
+        handler.__name__ = f"change_{name}"
+        handler.__doc__ = f"Change {name} of the caller's running run (it takes effect at the next call)."
+        return handler
+
+
+def build_controls() -> dict[str, Any]:
+    """The slow-motion buttons, the phase sentence, the layers, the legend and the model graph."""
+    with gr.Row():
+        slow = gr.Button("Step in slow motion", size="sm")
+        next_phase = gr.Button("Next phase ▶", visible=False, size="sm", variant="primary")
+    phase = gr.Markdown(elem_id="train-phase")
+    return {"slow": slow, "next": next_phase, "phase": phase}
+
+
+def build_side() -> dict[str, Any]:
+    """The column beside the 2D view: the model graph, the layer checkboxes and their legend."""
+    graph = gr.HTML(model_graph(), elem_id="train-graph")
+    layers = gr.CheckboxGroup(list(LAYERS), value=list(DEFAULT_LAYERS), label="Layers of the 2D view",
+                              info="trails: where the fakes were at the last few updates", elem_id="train-layers")
+    legend = gr.Markdown(elem_id="train-legend", latex_delimiters=[])
+    return {"graph": graph, "layers": layers, "legend": legend}
+
+
+def wire(why: WhyViews, form: dict[str, Any], form_cls: type, controls: dict[str, Any], side: dict[str, Any],
+         picture: Any, note: Any) -> None:
+    """Connect the views' events (slow_step, next_phase, layers, the live settings) and /view_2d."""
+    phase_out = [picture, controls["phase"], side["graph"], controls["next"]]
+    controls["slow"].click(with_form(why.slow_step, form_cls), inputs_kwargs=form, outputs=phase_out,
+                           api_name="slow_step")
+    controls["next"].click(why.next_phase, None, phase_out, api_name="next_phase")
+    side["layers"].change(why.set_layers, side["layers"], [picture, side["legend"]], api_name="layers",
+                          show_progress="hidden")
+    for s in form_settings(form_cls.config_cls):
+        if s.live:
+            form[s.name].input(why.change(s.name), form[s.name], note, api_name=f"change_{s.name}",
+                               show_progress="hidden")
+    gr.api(why.view_2d, api_name="view_2d")
