@@ -58,7 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     password = args.teacher_password or os.environ.get(PASSWORD_ENV)
     demo = build_app(store, classroom=Classroom(password) if password else None)
     # Everything built so far (TensorFlow, Gradio, the page) lives as long as the server: move it out of
-    # the garbage collector's reach, so the full collection after each Reset (ui.sessions.free_memory)
+    # the garbage collector's reach, so the full collection after each Reset (ganlab.server.store.free_memory)
     # scans only what runs made: scanning it all holds the GIL long enough to keep every user waiting.
     gc.collect()  # garbage left by the build is freed now, not frozen with the rest
     gc.freeze()

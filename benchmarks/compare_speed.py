@@ -40,11 +40,11 @@ def in_app(preset: str, compare: bool, seconds: float, warmup: float) -> list[fl
             page.get_by_label("Compare with… (run B differs in)").click()
             page.get_by_role("option", name="— one run —").click()
         page.get_by_role("button", name="▶ Start").click()
-        run = wait_for(lambda: next((r for r in store.runs().values() if r.active), None), timeout=60,
+        job = wait_for(lambda: next((r for r in store.jobs().values() if r.active), None), timeout=60,
                        what="the run Start trains")
-        assert (run.other is not None) == compare
+        assert (job.other is not None) == compare
         time.sleep(warmup)
-        measured = rates(run.sessions, seconds)
+        measured = rates(job.runs, seconds)
         page.get_by_role("button", name="Reset").click()
         browser.close()
     return measured

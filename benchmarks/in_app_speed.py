@@ -86,12 +86,12 @@ def in_app(choice: str, seconds: float, warmup: float = 8.0, layers: bool = True
             for name in LAYERS:
                 page.locator("#train-layers").get_by_label(name).uncheck()
         page.get_by_role("button", name="▶ Start").click()
-        run = wait_for(lambda: next((r for r in store._runs.values() if r.active), None), timeout=60,
+        job = wait_for(lambda: next((r for r in store._runs.values() if r.active), None), timeout=60,
                        what="the run Start trains (not the one prepared when the page opened)")
-        got = run.session.config
+        got = job.run.config
         assert (got.model, got.dataset, got.batch_size) == (expected.model, expected.dataset, expected.batch_size)
         time.sleep(warmup)
-        rate = rate_of(run.session, seconds)
+        rate = rate_of(job.run, seconds)
         page.get_by_role("button", name="Reset").click()
         browser.close()
     return rate

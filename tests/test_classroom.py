@@ -77,15 +77,15 @@ def test_class_view_before_and_after_a_run_is_shown_and_the_wall(app):
     # a student's run on the wall: anonymous code, settings; the teacher shows it by its code
     ssid = "wall-student"
     store.create(ssid, TrainConfig(model="vanilla", dataset="ring", steps=500, seed=4))
-    run = store.runs()[ssid]
-    run.session.step_count = 1  # counted as active on the wall (no compile needed here)
+    job = store.jobs()[ssid]
+    job.run.step_count = 1  # counted as active on the wall (no compile needed here)
     code = classroom.code(ssid)
     gallery, table = teacher.predict("code", False, api_name="/class_wall")
     assert f"`{code}`" in table and "vanilla · ring" in table and ssid not in table and tsid not in table
     assert gallery == []  # its Train tab has drawn no frame yet: listed, no thumbnail
-    run.display = RunDisplay()
-    run.display.frames = LiveFrames()
-    run.display.frames.write("view", np.full((12, 12, 3), 200, np.uint8))  # as its Train tab writes them
+    job.display = RunDisplay()
+    job.display.frames = LiveFrames()
+    job.display.frames.write("view", np.full((12, 12, 3), 200, np.uint8))  # as its Train tab writes them
     gallery, _ = teacher.predict("code", False, api_name="/class_wall")
     assert [g["caption"] for g in gallery] == [f"{code} · step 1 · ✓ no alarm"] and gallery[0]["image"]
     _, only_alarms = teacher.predict("code", True, api_name="/class_wall")
@@ -99,9 +99,9 @@ def test_class_view_before_and_after_a_run_is_shown_and_the_wall(app):
 
 
 def _teacher_state(store, classroom, tsid):
-    run = store.runs().get(tsid)
-    return (run, run.session.step_count, run.session.status, run.active, run.session.config,
-            run.display.requested if run.display else None, classroom.shown, classroom.is_teacher(tsid),
+    job = store.jobs().get(tsid)
+    return (job, job.run.step_count, job.run.status, job.active, job.run.config,
+            job.display.requested if job.display else None, classroom.shown, classroom.is_teacher(tsid),
             classroom.is_teacher(STUDENT))
 
 
@@ -147,7 +147,7 @@ def test_no_endpoint_called_by_a_student_changes_the_teachers_run(app, monkeypat
         except Exception:  # refused or bad default inputs: what matters is the teacher's run below
             pass
         assert _teacher_state(store, classroom, TEACHER) == before, f"{fn.api_name or fn.name} changed it"
-        made = made or store.runs().get(STUDENT) is not None
+        made = made or store.jobs().get(STUDENT) is not None
     assert answered >= len(fns) // 2, f"only {answered} of {len(fns)} events ran: the sweep tested little"
     assert made  # the student's own Start / Step made (and trained) the student's own run
     store.release(STUDENT)
@@ -157,7 +157,7 @@ def test_no_endpoint_called_by_a_student_changes_the_teachers_run(app, monkeypat
     assert classroom.shown is None
     reset = next(fn for fn in fns if fn.api_name == "reset")
     asyncio.run(_call(demo, reset, TEACHER))
-    assert store.runs().get(TEACHER) is None
+    assert store.jobs().get(TEACHER) is None
 
 
 def test_without_the_option_there_is_no_class_tab():

@@ -70,11 +70,11 @@ def test_uploads_capped_and_freed_with_the_session(tmp_path):
 
 def test_idle_sessions_are_reclaimed(tmp_path):
     store = SessionStore(root=tmp_path, idle_timeout_s=60)
-    run = store.create("idle", TrainConfig(model="vanilla", dataset="ring", steps=50))
-    ref = weakref.ref(run.session)
+    job = store.create("idle", TrainConfig(model="vanilla", dataset="ring", steps=50))
+    ref = weakref.ref(job.run)
     store.set_upload("idle", Dataset("up", np.zeros((4, 2), np.float32), kind="points"))
     store.touch("busy")
-    del run
+    del job
     import time
 
     assert store.reap(time.monotonic() + 30) == []

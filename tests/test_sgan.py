@@ -223,7 +223,7 @@ def test_classify_panel_reads_an_uploaded_digit(tmp_path):
     assert drawn.max() > 200 and drawn[0, 0] == 0 and drawn[:, 14].max() > 200  # ink in the middle column
     with single_tab_app(lambda _: classify_tab.lay_out(), "Classify") as url:
         c = api_client(url)
-        for name, (checkpoint, head) in classify_tab.available().items():
+        for name, (checkpoint, head) in classify_tab.shipped_choices().items():
             label, _seen = c.predict(handle_file(str(tmp_path / "one.png")), name, api_name="/classify")
             names = [row["label"] for row in label["confidences"]]
             assert ("fake" in names) == (checkpoint.startswith("sgan") and head == "classifier")  # not the baseline
@@ -233,7 +233,7 @@ def test_classify_panel_reads_an_uploaded_digit(tmp_path):
         # bad uploads get a message (checked before decoding) and the app keeps serving
         (tmp_path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really a picture")
         Image.new("L", (5000, 5000)).save(tmp_path / "huge.png")  # 25 Mpx, a few kB on disk
-        name = next(iter(classify_tab.available()))
+        name = next(iter(classify_tab.shipped_choices()))
         for bad, words in (("broken.png", "not an image"), ("huge.png", "the limit is")):
             with pytest.raises(Exception, match=f"(?i){words}"):
                 c.predict(handle_file(str(tmp_path / bad)), name, api_name="/classify")

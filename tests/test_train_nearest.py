@@ -44,7 +44,7 @@ def test_a_sample_is_set_beside_its_exact_nearest_training_images(panel, store):
     figure, text, numbers = panel.find(3, 1, _who("digits"))
     (found,) = numbers["samples"]
     assert found["sample"] == 3 and numbers["dataset"] == "mnist" and "**Sample 3**" in text
-    sample = as_queries(store.get("digits").session.samples())[3]  # the grid's 4th picture, row by row
+    sample = as_queries(store.get("digits").run.samples())[3]  # the grid's 4th picture, row by row
     index = panel.indexes.get("mnist")
     brute = np.sqrt(((index.images.reshape(len(index.images), -1).astype(np.float32)
                       - sample.reshape(-1).astype(np.float32)) ** 2).mean(1)) / 255

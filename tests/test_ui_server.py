@@ -179,7 +179,7 @@ def test_memory_shared_dataset_and_freed_runs(app):
         wait_for(lambda c=c: _metrics(c)["step"] > 2, timeout=120)
     mnist = [k for k in store.cached_datasets() if k[0] == "mnist"]
     assert len(mnist) == 1, mnist  # one copy for two seeds
-    mine = [weakref.ref(s) for run in store.runs().values() for s in run.sessions]  # this test's sessions only
+    mine = [weakref.ref(s) for job in store.jobs().values() for s in job.runs]  # this test's sessions only
     assert len(mine) == 2 and all(isinstance(r(), TrainingRun) for r in mine)
     for c in clients:
         c.predict(api_name="/reset")

@@ -212,13 +212,13 @@ def test_watcher_ends_quietly_when_reset_frees_the_run_mid_draw(tmp_path):
     tab = TrainTab(store)
     request = SimpleNamespace(session_hash="watcher-race")
     store.create("watcher-race", TrainConfig(model="vanilla", dataset="ring", batch_size=32, steps=10**6))
-    run = store.start("watcher-race")
+    job = store.start("watcher-race")
     try:
-        wait_for(lambda: run.session.step_count > 0, what="the run's first step")
+        wait_for(lambda: job.run.step_count > 0, what="the run's first step")
         stream = tab.watch(request)
         first = next(stream)  # the first update draws everything and creates the run's frames
         assert any(isinstance(v, str) and v.endswith(".png") for v in first)
-        run.display.close()  # what release() does, while this watcher may be between two updates
+        job.display.close()  # what release() does, while this watcher may be between two updates
         rest = list(stream)  # the next drawing finds figures and frames closed: before the fix an error
         assert rest[-1] == LiveView().outputs()  # the stream's closing no-op update
     finally:
@@ -240,12 +240,12 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
     tab = TrainTab(store)
     request = SimpleNamespace(session_hash="two-watchers")
     store.create("two-watchers", TrainConfig(model="vanilla", dataset="ring", batch_size=32, steps=10**6))
-    run = store.start("two-watchers")
+    job = store.start("two-watchers")
     inside, most = [0], [0]
     try:
-        wait_for(lambda: run.session.step_count > 0, what="the run's first step")
+        wait_for(lambda: job.run.step_count > 0, what="the run's first step")
         tab.refresh(request, force=True)  # makes the figures
-        update = run.display.curves.update
+        update = job.display.curves.update
 
         def slow_update(*args):
             inside[0] += 1
@@ -256,7 +256,7 @@ def test_two_watchers_never_draw_a_run_at_once(tmp_path):
             finally:
                 inside[0] -= 1
 
-        run.display.curves.update = slow_update
+        job.display.curves.update = slow_update
         threads = [threading.Thread(target=lambda: [tab.refresh(request, force=True) for _ in range(5)])
                    for _ in range(2)]
         for t in threads:
@@ -321,15 +321,15 @@ def test_watcher_and_metrics_asking_first_share_one_monitor(tmp_path, monkeypatc
     monkeypatch.setattr(train_tab, "Monitor", slow_monitor)
     store = SessionStore(max_runs=1, root=tmp_path / "runs")
     tab = train_tab.TrainTab(store)
-    run = store.create("one-monitor", TrainConfig(model="vanilla", dataset="ring", batch_size=32, steps=10))
+    job = store.create("one-monitor", TrainConfig(model="vanilla", dataset="ring", batch_size=32, steps=10))
     try:
         got = []
-        threads = [threading.Thread(target=lambda: got.append(tab._monitor(run))) for _ in range(2)]
+        threads = [threading.Thread(target=lambda: got.append(tab._monitor(job))) for _ in range(2)]
         for t in threads:
             t.start()
         for t in threads:
             t.join(120)
         assert not any(t.is_alive() for t in threads), "asking for the monitor did not end within 120 s"
-        assert len(made) == 1 and got[0] is got[1] is run.display.monitor
+        assert len(made) == 1 and got[0] is got[1] is job.display.monitor
     finally:
         store.release("one-monitor")

@@ -86,10 +86,10 @@ def test_a_learning_rate_changed_while_training_shows_on_the_curves_and_in_the_c
     at = int(note.split("after step ")[1].split(" ")[0].replace(",", ""))
     wait_for(lambda: _step(c) > at + 50, timeout=120, what="50 steps after the change")
     c.predict(api_name="/pause")
-    run = next(iter(store._runs.values()))
-    assert run.session.config.lr_d == 0.01 and [(ch.name, ch.new) for ch in run.session.changes] == [("lr_d", 0.01)]
+    job = next(iter(store._runs.values()))
+    assert job.run.config.lr_d == 0.01 and [(ch.name, ch.new) for ch in job.run.changes] == [("lr_d", 0.01)]
     c.predict(*ring("non_saturating"), api_name="/step")  # draws the live view (the stream needs a browser)
-    assert [m[0] for m in run.display.curves.marks] == [at] and "0.01" in run.display.curves.marks[0][1]
+    assert [m[0] for m in job.display.curves.marks] == [at] and "0.01" in job.display.curves.marks[0][1]
     with open(c.predict(api_name="/history_csv"), newline="") as f:
         rows = list(csv.DictReader(f))
     rates = {int(r["step"]): float(r["lr_d"]) for r in rows}

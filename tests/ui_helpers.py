@@ -41,7 +41,7 @@ def serving(store, classroom=None) -> Iterator[tuple[str, object]]:
     try:
         yield f"http://127.0.0.1:{port}/", demo
     finally:
-        for sid in list(store.runs()):
+        for sid in list(store.jobs()):
             store.release(sid)
         demo.close()
 

@@ -102,82 +102,82 @@ def open_session(args: argparse.Namespace, argv: list[str], config: Any, paralle
         overrides["lr_decay_start"] = config.lr_decay_start
     if args.options:  # over the card's, e.g. SRGAN from its SRResNet: --option adversarial_weight=0.001
         overrides["options"] = config.options
-    session = TrainingRun.resume_from(args.resume, parallel=parallel, **overrides)
-    session.command = f"{session.command} ; then {command_line(argv)}" if session.command else command_line(argv)
-    return session
+    run = TrainingRun.resume_from(args.resume, parallel=parallel, **overrides)
+    run.command = f"{run.command} ; then {command_line(argv)}" if run.command else command_line(argv)
+    return run
 
 
-def describe(session: Any) -> str:
+def describe(run: Any) -> str:
     """The line printed before training: model, data, settings, device."""
-    c = session.config
+    c = run.config
     decay = (f", learning rates fall linearly to 0 from step {c.lr_decay_start:,} to {c.steps:,}"
              if c.lr_decay_start is not None else "")
-    return (f"{c.model} on {c.dataset} ({len(session.dataset)} examples {session.dataset.shape}), "
+    return (f"{c.model} on {c.dataset} ({len(run.dataset)} examples {run.dataset.shape}), "
             f"loss={c.loss}, k={c.k}, batch={c.batch_size}, lr_g={c.lr_g:g}, lr_d={c.lr_d:g}, "
-            f"latent={c.latent_dim}, precision={c.precision}, device: {session.device}{decay}")
+            f"latent={c.latent_dim}, precision={c.precision}, device: {run.device}{decay}")
 
 
-def tensorboard_logger(session: Any, args: argparse.Namespace) -> Any:
+def tensorboard_logger(run: Any, args: argparse.Namespace) -> Any:
     """A TensorBoard logger following the session when --tensorboard asks for one, else None."""
     if not args.tensorboard:
         return None
     from ganlab.train.tensorboard import TensorBoardLogger
 
-    board = TensorBoardLogger(session, args.tensorboard, args.tensorboard_images)
+    board = TensorBoardLogger(run, args.tensorboard, args.tensorboard_images)
     print(f"TensorBoard logs in {args.tensorboard}: tensorboard --logdir {args.tensorboard}", flush=True)
     return board
 
 
-def train_with_progress(session: Any, args: argparse.Namespace, out: Path, chief: bool) -> None:
+def train_with_progress(run: Any, args: argparse.Namespace, out: Path, chief: bool) -> None:
     """Run the session to its last step with a progress bar, TensorBoard and --save-every (files: the
     chief only); Ctrl-C stops it and keeps what was trained."""
     from tqdm import tqdm
 
-    board = tensorboard_logger(session, args) if chief else None
-    bar = tqdm(total=session.config.steps, initial=session.step_count, unit="step", dynamic_ncols=True,
+    board = tensorboard_logger(run, args) if chief else None
+    bar = tqdm(total=run.config.steps, initial=run.step_count, unit="step", dynamic_ncols=True,
                disable=args.quiet or not chief)
-    last_save = session.step_count
+    last_save = run.step_count
     try:
-        for rec in session.run():
+        for rec in run.run():
             bar.update(1)
             if board is not None:
                 board.update()
-            if rec.step % 10 == 0 or rec.step == session.config.steps:
+            if rec.step % 10 == 0 or rec.step == run.config.steps:
                 bar.set_postfix(d=f"{rec.d_loss:.3f}", g=f"{rec.g_loss:.3f}", Dx=f"{rec.d_real:.2f}",
                                 DGz=f"{rec.d_fake:.2f}", sps=f"{rec.steps_per_sec:.1f}")
             if args.save_every and rec.step - last_save >= args.save_every:
                 if chief:
-                    session.save(out)
+                    run.save(out)
                 last_save = rec.step
     except KeyboardInterrupt:
-        session.stop("interrupted (Ctrl-C)")
+        run.stop("interrupted (Ctrl-C)")
         print("\nInterrupted: saving what was trained so far.", file=sys.stderr)
     bar.close()
     if board is not None:
         board.close()
 
 
-def finish(session: Any, args: argparse.Namespace, out: Path, parallel: Any) -> int:
+def finish(run: Any, args: argparse.Namespace, out: Path, parallel: Any) -> int:
     """After training: the quality check, the preview and (the chief) the checkpoint; the exit code."""
     from ganlab.evaluate.quality import run_quality
     from ganlab.images import save_png
 
-    if session.status == "diverged":
-        print(session.stop_reason, file=sys.stderr)
+    if run.status == "diverged":
+        print(run.stop_reason, file=sys.stderr)
         return 2
-    quality = None if args.no_eval else run_quality(session.gan, session.dataset, session.config.dataset)
+    quality = None if args.no_eval else run_quality(run.gan, run.dataset, run.config.dataset)
     if quality is not None:
-        own = session.gan.own_quality(quality)  # the model's own measure (SGAN: test accuracy), if any
-        print(f"{session.gan.quality_key} quality:" if own else "quality:", json.dumps(own or quality))
-    preview = session.preview() if session.spec.is_image else None  # every worker (JAX: a global computation)
+        own = run.gan.own_quality(quality)  # the model's own measure (SGAN: test accuracy), if any
+        print(f"{run.gan.quality_key} quality:" if own else "quality:", json.dumps(own or quality))
+    preview = run.preview() if run.spec.is_image else None  # every worker (JAX: a global computation)
     if parallel is not None and not parallel.chief:  # in a cluster, only worker 0 writes files
-        print(f"worker {parallel.cluster.index} trained to step {session.step_count}; "
+        print(f"worker {parallel.cluster.index} trained to step {run.step_count}; "
               "the chief (worker 0) writes the checkpoint")
         return 0
-    path = session.save(out, quality=quality)
+    path = run.save(out, quality=quality)
     if preview is not None:
         save_png(preview, path / "samples.png")
-    print(f"saved checkpoint to {path} (step {session.step_count})")
+    print(f"saved checkpoint to {path} (step {run.step_count})")
     return 0
 
 
@@ -186,9 +186,9 @@ def cmd_train(args: argparse.Namespace, argv: list[str]) -> int:
     devices = request_devices(args)
     config = config_from_args(args)
     parallel = data_parallel_for(args, devices)
-    session = open_session(args, argv, config, parallel)
-    print(describe(session), flush=True)
-    c = session.config
+    run = open_session(args, argv, config, parallel)
+    print(describe(run), flush=True)
+    c = run.config
     out = Path(args.out or f"runs/{c.model}-{Path(c.dataset).name}")
-    train_with_progress(session, args, out, chief=parallel is None or parallel.chief)
-    return finish(session, args, out, parallel)
+    train_with_progress(run, args, out, chief=parallel is None or parallel.chief)
+    return finish(run, args, out, parallel)

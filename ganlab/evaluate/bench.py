@@ -95,22 +95,22 @@ def _rate(fn: Callable[[], object], steps: int) -> float:
     return steps / (time.perf_counter() - t0)
 
 
-def settle(session, seconds: float = 2.0) -> None:
+def settle(run, seconds: float = 2.0) -> None:
     """Train until run()'s fused program is compiled and its chunk size adapted (warm-up for
     fused_rate): at least ``seconds`` and a few calls after the compile."""
     t0 = time.perf_counter()
     while True:
-        for _ in session.run(3 * session.chunk + 1):
+        for _ in run.run(3 * run.chunk + 1):
             pass
-        if time.perf_counter() - t0 > seconds and (session.chunk == 1 or session.fns.train_many.compiles()):
+        if time.perf_counter() - t0 > seconds and (run.chunk == 1 or run.fns.train_many.compiles()):
             return  # settled: fused and compiled, or a step too slow to fuse (over CALL_S alone)
 
 
-def fused_rate(session, steps: int) -> float:
+def fused_rate(run, steps: int) -> float:
     """Steps/s of session.run(): fused calls of session.chunk steps, every step recorded."""
-    n = max(steps, 8 * session.chunk)
+    n = max(steps, 8 * run.chunk)
     t0 = time.perf_counter()
-    for _ in session.run(n):
+    for _ in run.run(n):
         pass
     return n / (time.perf_counter() - t0)
 
@@ -125,21 +125,21 @@ def compare_with_tutorial(dataset: Dataset, steps: int = 10, rounds: int = 3,
     ref_step = tutorial_reference_step(batch_size)
     ds = iter(tf.data.Dataset.from_tensor_slices(dataset.x).shuffle(10000).repeat()
               .batch(batch_size, drop_remainder=True))
-    session = TrainingRun(TrainConfig(model="dcgan", dataset=dataset.name, batch_size=batch_size,
+    run = TrainingRun(TrainConfig(model="dcgan", dataset=dataset.name, batch_size=batch_size,
                                           lr_g=1e-4, lr_d=1e-4), dataset=dataset)
     ref = lambda: ref_step(next(ds))[0].numpy()
-    ours = session.step
+    ours = run.step
     for f in (ref, ours, ref, ours):  # compile and warm up
         f()
-    settle(session)
+    settle(run)
     r_ref, r_ours, r_fused = [], [], []
     for _ in range(rounds):
         r_ref.append(_rate(ref, steps))
         r_ours.append(_rate(ours, steps))
-        r_fused.append(fused_rate(session, steps))
+        r_fused.append(fused_rate(run, steps))
     a, b, f = statistics.median(r_ref), statistics.median(r_ours), statistics.median(r_fused)
-    return {"tutorial": a, "ganlab": b, "ratio": b / a, "fused": f, "fused_ratio": f / a, "chunk": session.chunk,
-            "precision": session.config.precision}
+    return {"tutorial": a, "ganlab": b, "ratio": b / a, "fused": f, "fused_ratio": f / a, "chunk": run.chunk,
+            "precision": run.config.precision}
 
 
 BENCH_MODELS = (("vanilla", "ring", 256), ("wgan_gp", "ring", 256), ("dcgan", "mnist", 64),

@@ -48,10 +48,11 @@ class ServerBusy(RuntimeError):
 
 
 @dataclass
-class Run:
-    """One browser session's training: the session object, its thread and display state."""
+class Job:
+    """What one browser session trains: its TrainingRun (A), run B of a comparison or a fork, the thread that
+    trains them in lockstep, its TensorBoard logger and the Train tab's display state."""
 
-    session: TrainingRun
+    run: TrainingRun
     thread: threading.Thread | None = None
     board: TensorBoardLogger | None = None  # TensorBoard logs of this run, when the session asked for them
     created: float = field(default_factory=time.time)
@@ -66,29 +67,29 @@ class Run:
         return self.thread is not None and self.thread.is_alive()
 
     @property
-    def sessions(self) -> list[TrainingRun]:
+    def runs(self) -> list[TrainingRun]:
         """A, then B when this is a comparison."""
-        return [self.session] if self.other is None else [self.session, self.other]
+        return [self.run] if self.other is None else [self.run, self.other]
 
     @property
     def places(self) -> int:
         """How many trainings this run counts as against max_runs (a comparison: two)."""
-        return len(self.sessions)
+        return len(self.runs)
 
     def labels(self) -> list[str]:
         """'A (loss = minimax)', 'B (loss = non_saturating)' in a comparison, else ['']."""
         if self.other is None:
             return [""]
-        return [f"{tag} ({self.differs} = {getattr(s.config, self.differs)})" for tag, s in zip("AB", self.sessions)]
+        return [f"{tag} ({self.differs} = {getattr(s.config, self.differs)})" for tag, s in zip("AB", self.runs)]
 
     def pause(self) -> None:
-        """Pause every session of the run (at the next call boundary)."""
-        for s in self.sessions:
+        """Pause every run of the job (at the next call boundary)."""
+        for s in self.runs:
             s.pause()
 
     def resume(self) -> None:
-        """Resume every session of the run."""
-        for s in self.sessions:
+        """Resume every run of the job."""
+        for s in self.runs:
             s.resume()
 
 
@@ -109,7 +110,7 @@ class SessionStore:
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()  # the max_runs check and the thread's start, as one
         self._controls: dict[str, threading.Lock] = {}  # sid -> lock taken by that session's controls
-        self._runs: dict[str, Run] = {}
+        self._runs: dict[str, Job] = {}
         self._saved: dict[str, dict[str, Path]] = {}
         self._uploads: dict[str, tuple[Dataset, int]] = {}  # sid -> (dataset, bytes)
         self._seen: dict[str, float] = {}  # sid -> time of its last request
@@ -136,7 +137,7 @@ class SessionStore:
         with lock:
             yield
 
-    def sessions(self) -> set[str]:
+    def session_ids(self) -> set[str]:
         """Sessions that hold anything (a run, uploads or saved generators)."""
         with self._lock:
             return set(self._runs) | set(self._uploads) | set(self._saved)
@@ -183,7 +184,7 @@ class SessionStore:
     def close(self) -> None:
         """Stop every run, delete every upload and stop the reaper (the server is shutting down)."""
         self._closed.set()
-        for sid in self.sessions() | set(self._seen):
+        for sid in self.session_ids() | set(self._seen):
             self.close_session(sid)
         if self._upload_dir is not None:
             shutil.rmtree(self._upload_dir, ignore_errors=True)
@@ -199,7 +200,7 @@ class SessionStore:
             self._choices.setdefault(sid, {})[key] = value
 
     # -- runs ------------------------------------------------------------------------------
-    def get(self, sid: str) -> Run | None:
+    def get(self, sid: str) -> Job | None:
         """This session's run, if any."""
         with self._lock:
             self._seen[sid] = time.monotonic()
@@ -220,7 +221,7 @@ class SessionStore:
         """Loaded datasets (kept or in use) and their bytes: for tests and the memory benchmark."""
         return self.datasets.loaded()
 
-    def create(self, sid: str, config: TrainConfig) -> Run:
+    def create(self, sid: str, config: TrainConfig) -> Job:
         """Build a new TrainingRun for this browser session, replacing (stopping) its old one."""
         if config.steps > self.max_steps:
             raise ValueError(f"This server allows at most {self.max_steps:,} steps per run; "
@@ -228,24 +229,24 @@ class SessionStore:
         self.release(sid, keep_saved=True)
         config_a, config_b = config.run_configs()
         data = self.dataset(config, sid)
-        run = Run(TrainingRun(config_a, dataset=data))
+        job = Job(TrainingRun(config_a, dataset=data))
         if config_b is not None:
-            run.other, run.differs = TrainingRun(config_b, dataset=data), config.compare
-            same = getattr(run.session.config, config.compare) == getattr(run.other.config, config.compare)
+            job.other, job.differs = TrainingRun(config_b, dataset=data), config.compare
+            same = getattr(job.run.config, config.compare) == getattr(job.other.config, config.compare)
             if same:
                 raise ValueError(f"Run B would be the same as run A ({config.compare} = "
-                                 f"{getattr(run.session.config, config.compare)} in both): give B another value.")
+                                 f"{getattr(job.run.config, config.compare)} in both): give B another value.")
         with self._lock:
-            self._runs[sid] = run
+            self._runs[sid] = job
             self._seen[sid] = time.monotonic()
             wanted = sid in self._boards
         if wanted:
-            self._attach_board(sid, run)
+            self._attach_board(sid, job)
         self._start_reaper()
-        return run
+        return job
 
-    def runs(self) -> dict[str, Run]:
-        """Every session's run (sid -> Run, a copy), read without counting as a request (teacher mode)."""
+    def jobs(self) -> dict[str, Job]:
+        """Every session's job (sid -> Job, a copy), read without counting as a request (teacher mode)."""
         with self._lock:
             return dict(self._runs)
 
@@ -254,19 +255,19 @@ class SessionStore:
         with self._lock:
             return sum(r.places for r in self._runs.values() if r.active)
 
-    def start(self, sid: str) -> Run:
+    def start(self, sid: str) -> Job:
         """Start (or resume) training this session's run in a background thread."""
-        run = self.get(sid)
-        if run is None:
+        job = self.get(sid)
+        if job is None:
             raise KeyError("no run")
         with self._start_lock:  # two sessions starting at once cannot both take the last place
-            if run.active:
-                run.resume()
-                return run
-            self._check_room(run.places)
-            run.resume()
-            self._start_thread(sid, run)
-        return run
+            if job.active:
+                job.resume()
+                return job
+            self._check_room(job.places)
+            job.resume()
+            self._start_thread(sid, job)
+        return job
 
     def _check_room(self, places: int) -> None:
         """ServerBusy when ``places`` more trainings would pass max_runs."""
@@ -275,66 +276,66 @@ class SessionStore:
             raise ServerBusy(f"The server is busy: {self.active_count()} of {self.max_runs} trainings are already "
                              f"running (the limit set with --max-runs){two}. Try again when one finishes.")
 
-    def fork(self, sid: str, name: str, value: Any) -> Run:
+    def fork(self, sid: str, name: str, value: Any) -> Job:
         """Split this session's run into two from its current state: B differs in ``name`` from the next
         step on and trains in lockstep with A (paused at a call boundary while B is made)."""
-        run = self.get(sid)
-        if run is None or run.session.step_count == 0:
+        job = self.get(sid)
+        if job is None or job.run.step_count == 0:
             raise ValueError("Nothing to fork yet: train a few steps first, then fork.")
-        if run.other is not None:
+        if job.other is not None:
             raise ValueError("This run is already two runs: press Reset, then fork a single run.")
-        if run.session.stopped:
-            raise ValueError(f"This run has ended ({run.session.stop_reason or run.session.status}): "
+        if job.run.stopped:
+            raise ValueError(f"This run has ended ({job.run.stop_reason or job.run.status}): "
                              "Reset and train a new one to fork.")
-        going = run.active and not run.session.pause_requested
-        run.pause()
+        going = job.active and not job.run.pause_requested
+        job.pause()
         end = time.monotonic() + 10
-        while run.active and run.session.status == "running" and time.monotonic() < end:
+        while job.active and job.run.status == "running" and time.monotonic() < end:
             time.sleep(0.01)  # the call in flight lands: A stands between two calls
         try:
             with self._start_lock:
-                if run.active:
+                if job.active:
                     self._check_room(1)
-                branch = run.session.fork(name, value)
-                run.other, run.differs, run.fork_step = branch, name, run.session.step_count
+                branch = job.run.fork(name, value)
+                job.other, job.differs, job.fork_step = branch, name, job.run.step_count
         finally:
             if going:
-                run.resume()
-        return run
+                job.resume()
+        return job
 
-    def _start_thread(self, sid: str, run: Run) -> None:
+    def _start_thread(self, sid: str, job: Job) -> None:
         """Train ``run`` in a daemon thread until it finishes, stops, or reaches the time limit."""
         limit = self.max_train_s
 
         def work() -> None:
-            for record in lockstep(lambda: run.sessions):  # a fork joins at the next call
-                board = run.board  # read once: the tab may switch logging off meanwhile
+            for record in lockstep(lambda: job.runs):  # a fork joins at the next call
+                board = job.board  # read once: the tab may switch logging off meanwhile
                 if board is not None:
                     board.update()
                 if record.time > limit:
-                    for s in run.sessions:
+                    for s in job.runs:
                         s.stop(f"time limit: this server allows {limit / 60:g} minutes of training per run")
                     break
 
-        run.thread = threading.Thread(target=work, name=f"train-{sid[:8]}", daemon=True)
-        run.thread.start()
+        job.thread = threading.Thread(target=work, name=f"train-{sid[:8]}", daemon=True)
+        job.thread.start()
 
     def release(self, sid: str, keep_saved: bool = False) -> None:
         """Stop and forget this session's run (tab closed, Reset, or a new run); frees its models."""
         with self._lock:
-            run = self._runs.pop(sid, None)
+            job = self._runs.pop(sid, None)
             if not keep_saved:
                 self._saved.pop(sid, None)
-        if run is not None:
-            for s in run.sessions:
+        if job is not None:
+            for s in job.runs:
                 s.stop("reset")
-            if run.thread is not None:
-                run.thread.join(timeout=10)
-            if run.board is not None:
-                run.board.close()
-            if run.display is not None:
-                run.display.close()  # live figures (curves, bars) hold matplotlib memory
-            del run
+            if job.thread is not None:
+                job.thread.join(timeout=10)
+            if job.board is not None:
+                job.board.close()
+            if job.display is not None:
+                job.display.close()  # live figures (curves, bars) hold matplotlib memory
+            del job
             free_memory()
 
     def save_dir(self, sid: str) -> Path:
@@ -346,30 +347,30 @@ class SessionStore:
         """This session's TensorBoard logs: one folder per run (deleted with the session)."""
         return self.save_dir(sid) / "tensorboard"
 
-    def _attach_board(self, sid: str, run: Run) -> None:
-        c = run.session.config
+    def _attach_board(self, sid: str, job: Job) -> None:
+        c = job.run.config
         name = f"{c.model}-{Path(c.dataset).name}-seed{c.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
-        run.board = TensorBoardLogger(run.session, self.tensorboard_dir(sid) / _safe(name))
+        job.board = TensorBoardLogger(job.run, self.tensorboard_dir(sid) / _safe(name))
 
-    def set_tensorboard(self, sid: str, on: bool) -> Run | None:
+    def set_tensorboard(self, sid: str, on: bool) -> Job | None:
         """Write (or stop writing) TensorBoard logs for this session's runs, the current one included:
         a run logged from the middle gets its earlier steps' scalars too. Returns the current run."""
         with self._lock:
             (self._boards.add if on else self._boards.discard)(sid)
-        run = self.get(sid)
-        if run is not None and on and run.board is None:
-            self._attach_board(sid, run)
-        elif run is not None and not on and run.board is not None:
-            board, run.board = run.board, None
+        job = self.get(sid)
+        if job is not None and on and job.board is None:
+            self._attach_board(sid, job)
+        elif job is not None and not on and job.board is not None:
+            board, job.board = job.board, None
             board.close()
-        return run
+        return job
 
     def tensorboard_zip(self, sid: str) -> Path | None:
         """A zip of this session's TensorBoard logs (up to date), or None when there are none."""
-        run = self.get(sid)
-        if run is not None and run.board is not None:
-            run.board.update()
-            run.board.flush()
+        job = self.get(sid)
+        if job is not None and job.board is not None:
+            job.board.update()
+            job.board.flush()
         logs = self.tensorboard_dir(sid)
         if not logs.is_dir() or not any(logs.rglob("events.out.tfevents.*")):
             return None

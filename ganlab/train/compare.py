@@ -18,13 +18,13 @@ from ganlab.train.run import StepMetrics, TrainingRun, TrainingStopped
 WINDOW = 200  # recent steps a reading looks at
 
 
-def lockstep(sessions: Sequence[TrainingRun] | Callable[[], Sequence[TrainingRun]]) -> Iterator[StepMetrics]:
+def lockstep(runs: Sequence[TrainingRun] | Callable[[], Sequence[TrainingRun]]) -> Iterator[StepMetrics]:
     """Train the sessions in turn, the same number of steps per fused call, until each reaches its
     config.steps, stops or diverges; yields every record (A's first in each round). ``sessions`` may
     be a function, read again before every round: a fork joins at the next call. Pause / resume /
     stop every session to pause / resume / stop them all; one that diverges leaves the others
     training on. One session trains exactly as its run() does (the same steps, the same records)."""
-    members = sessions if callable(sessions) else lambda: sessions
+    members = runs if callable(runs) else lambda: runs
     for s in members():
         s.status = "running" if not s.pause_requested else "paused"
     while True:

@@ -48,9 +48,9 @@ class Quality:
                 "class_shares": shares, "asked_hit": self.asked_hit, "scores": self.scores}
 
 
-def real_points(session: TrainingRun, count: int = REAL_POINTS) -> np.ndarray:
+def real_points(run: TrainingRun, count: int = REAL_POINTS) -> np.ndarray:
     """The real points a 2D view draws and measures against: ``count`` fixed picks from the data."""
-    x = session.dataset.x
+    x = run.dataset.x
     return x[np.random.default_rng(0).choice(len(x), min(count, len(x)), replace=False)]
 
 
@@ -64,17 +64,17 @@ class Monitor:
     twice a second anyway).
     """
 
-    def __init__(self, session: TrainingRun, predict: Callable[[np.ndarray], np.ndarray] | None = None,
+    def __init__(self, run: TrainingRun, predict: Callable[[np.ndarray], np.ndarray] | None = None,
                  class_names: tuple[str, ...] = (), every_s: float = 2.0, extent: float = EXTENT):
-        self.session = session
+        self.run = run
         self.predict = predict  # images -> class indices (an independent classifier), or None
         self.class_names = tuple(class_names)  # the classifier's classes
         self.every_s = every_s
         self.extent = extent
-        self.points_2d = session.spec.data_shape == (2,)
+        self.points_2d = run.spec.data_shape == (2,)
         self.real_points: np.ndarray | None = None
         if self.points_2d:
-            self.real_points = real_points(session)
+            self.real_points = real_points(run)
         self.quality = Quality()
         self.score_history: list[tuple[int, dict[str, float]]] = []  # (step, scores) per reading
         self._measured_at = -float("inf")
@@ -82,7 +82,7 @@ class Monitor:
 
     def measure(self, samples: np.ndarray | None = None, force: bool = False) -> Quality:
         """The measures, renewed from G's fixed-latent samples when due (drawn here if not given)."""
-        s = self.session
+        s = self.run
         with self._lock:
             now = time.time()
             due = force or now - self._measured_at > self.every_s
@@ -109,6 +109,6 @@ class Monitor:
 
     def alarms(self, history: list, quality: Quality | None = None) -> list[diagnostics.Alarm]:
         """All alarms for this run: the loss-based ones and collapse (coverage, class shares)."""
-        s, q = self.session, quality or self.quality
+        s, q = self.run, quality or self.quality
         return diagnostics.alarms(history, s.gan.loss, s.status, s.stop_reason,
                                   class_shares=q.class_shares, coverage=q.coverage)

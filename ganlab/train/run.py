@@ -438,16 +438,16 @@ class TrainingRun:
         if "options" in overrides:
             overrides = {**overrides, "options": {**card["config"].get("options", {}), **overrides["options"]}}
         config = TrainConfig.from_dict({**card["config"], "precision": "auto", **overrides})
-        session = cls(config, dataset=dataset, command=card.get("command"), parallel=parallel)
-        checkpoints.load_keras_weights(session.gan.generator, folder / "generator.keras")
-        checkpoints.load_keras_weights(session.gan.discriminator, folder / "discriminator.keras")
+        run = cls(config, dataset=dataset, command=card.get("command"), parallel=parallel)
+        checkpoints.load_keras_weights(run.gan.generator, folder / "generator.keras")
+        checkpoints.load_keras_weights(run.gan.discriminator, folder / "discriminator.keras")
         if (folder / "g_optimizer.npz").is_file():  # exported (shipped) checkpoints have none
-            checkpoints.load_optimizer(session.g_opt, folder / "g_optimizer.npz")
-            checkpoints.load_optimizer(session.d_opt, folder / "d_optimizer.npz")
-        session.step_count = int(card["step"])
-        session.history.extend(StepMetrics.from_dict(row) for row in checkpoints.read_history(folder / "history.csv"))
-        session.changes = [SettingChange(**c) for c in card.get("changes", [])]  # the card's config is after them
-        if session.history:
-            session._elapsed = float(session.history[-1].time)
-        session.snapshots = Snapshots.read_or(folder, session.snapshots)
-        return session
+            checkpoints.load_optimizer(run.g_opt, folder / "g_optimizer.npz")
+            checkpoints.load_optimizer(run.d_opt, folder / "d_optimizer.npz")
+        run.step_count = int(card["step"])
+        run.history.extend(StepMetrics.from_dict(row) for row in checkpoints.read_history(folder / "history.csv"))
+        run.changes = [SettingChange(**c) for c in card.get("changes", [])]  # the card's config is after them
+        if run.history:
+            run._elapsed = float(run.history[-1].time)
+        run.snapshots = Snapshots.read_or(folder, run.snapshots)
+        return run

@@ -38,16 +38,16 @@ class ImageGradients:
 class ImageGradientProbe:
     """Compiled input gradients of one session's G loss and D score (images from latent only)."""
 
-    def __init__(self, session: TrainingRun, count: int = 4):
-        gan = session.gan
+    def __init__(self, run: TrainingRun, count: int = 4):
+        gan = run.gan
         if not gan.spec.is_image:
             raise ValueError("gradient maps are for image GANs; 2D runs show arrows on the points instead")
-        self.session, self.gan = session, gan
-        latent = session.fixed_latent
+        self.run, self.gan = run, gan
+        latent = run.fixed_latent
         total = len(next(iter(latent.values())))
         self.rows = np.linspace(0, total - 1, min(count, total)).round().astype(int)  # spread over the classes
         self.latent = {k: np.asarray(v)[self.rows] for k, v in latent.items()}
-        self.real = {k: np.asarray(v[:1]) for k, v in session.dataset.arrays().items()}  # one real example
+        self.real = {k: np.asarray(v[:1]) for k, v in run.dataset.arrays().items()}  # one real example
         state = [*gan.generator.variables, *gan.discriminator.variables, *getattr(gan.loss, "variables", ())]
         self._push = backend.compile_step(self._push_fn, state)
         self._saliency = backend.compile_step(self._saliency_fn, state)

@@ -73,14 +73,14 @@ class SlowStep:
         return out
 
 
-def slow_step(session: TrainingRun, grid: int = GRID, extent: float = EXTENT) -> SlowStep:
+def slow_step(run: TrainingRun, grid: int = GRID, extent: float = EXTENT) -> SlowStep:
     """Run one train step of ``session`` phase by phase and return what each phase changed.
 
     The same step as ``session.step("train")`` from the same state: same weights, same step count, same
     history record. Raises TrainingStopped (with a sentence for the student) on a stopped or reset run.
     """
-    points_2d = not session.spec.is_image and session.spec.data_shape == (2,)
-    surface = (lambda: heatmap(session, grid, extent)) if points_2d else (lambda: None)
+    points_2d = not run.spec.is_image and run.spec.data_shape == (2,)
+    surface = (lambda: heatmap(run, grid, extent)) if points_2d else (lambda: None)
     seen: dict[str, Any] = {"d": [], "before": None}
 
     def observe(phase: str, i: int, out: dict) -> None:
@@ -92,11 +92,11 @@ def slow_step(session: TrainingRun, grid: int = GRID, extent: float = EXTENT) ->
                                  float(out["d_real"]), float(out["d_fake"])))
         seen["before"] = after
         if phase == "g":
-            fakes_after = np.asarray(session.fns.generate(out["latent"]), np.float32)
+            fakes_after = np.asarray(run.fns.generate(out["latent"]), np.float32)
             push = -np.asarray(out["grad"], np.float32) * len(out["fake"])  # one fake's term of the mean loss
             seen["g"] = GUpdate(out["fake"], fakes_after, push, float(out["g_loss"]))
 
-    record = session.step_in_phases(observe)
-    return SlowStep(record.step, session.gan.loss.name, tuple(seen["d"]), seen["g"], record,
+    record = run.step_in_phases(observe)
+    return SlowStep(record.step, run.gan.loss.name, tuple(seen["d"]), seen["g"], record,
                     [-extent, extent, -extent, extent] if points_2d else None,
-                    heatmap_kind(session) if points_2d else None)
+                    heatmap_kind(run) if points_2d else None)

@@ -42,29 +42,29 @@ def interval(steps: int) -> int:
     return max(1, int(steps) // TARGET_FRAMES)
 
 
-def kind_of(session: Any) -> str | None:
+def kind_of(run: Any) -> str | None:
     """"image" for image runs, "points" for 2D runs, None for data neither view draws."""
-    spec = session.spec
+    spec = run.spec
     return "image" if spec.is_image else "points" if tuple(spec.data_shape) == (2,) else None
 
 
-def _layers_2d(session: Any) -> dict[str, np.ndarray]:
+def _layers_2d(run: Any) -> dict[str, np.ndarray]:
     """The 2D view's layers now, compact: D on a GRID² grid (uint8 over ``heat_range``), the fakes of the
     fixed latent batch and on each G's push (float16), G's manifold over two latent dimensions (float16)."""
     xs = np.linspace(-EXTENT, EXTENT, GRID, dtype=np.float32)
     gx, gy = np.meshgrid(xs, xs)  # row 0 at y = -EXTENT, as views.heatmap
-    out = np.asarray(session.fns.discriminate(np.stack([gx.ravel(), gy.ravel()], 1)), np.float32)
-    heat = 1.0 / (1.0 + np.exp(-out)) if session.gan.loss.score == "probability" else out
-    lo, hi = (0.0, 1.0) if session.gan.loss.score == "probability" else (float(heat.min()), float(heat.max()))
+    out = np.asarray(run.fns.discriminate(np.stack([gx.ravel(), gy.ravel()], 1)), np.float32)
+    heat = 1.0 / (1.0 + np.exp(-out)) if run.gan.loss.score == "probability" else out
+    lo, hi = (0.0, 1.0) if run.gan.loss.score == "probability" else (float(heat.min()), float(heat.max()))
     scaled = np.clip((heat - lo) / max(hi - lo, 1e-12), 0, 1)
-    fakes, push = session.fns.push(session.fixed_latent)
-    dim = session.spec.latent_dim
+    fakes, push = run.fns.push(run.fixed_latent)
+    dim = run.spec.latent_dim
     u = np.linspace(-LATENT_SPAN, LATENT_SPAN, MANIFOLD, dtype=np.float32)
     z = np.zeros((MANIFOLD if dim > 1 else 1, MANIFOLD, dim), np.float32)
     z[:, :, 0] = u[None, :]
     if dim > 1:
         z[:, :, 1] = u[:, None]
-    mesh = np.asarray(session.fns.generate(session.gan.latent_for(z.reshape(-1, dim))), np.float32)
+    mesh = np.asarray(run.fns.generate(run.gan.latent_for(z.reshape(-1, dim))), np.float32)
     return {"heatmap": np.round(scaled * 255).astype(np.uint8).reshape(GRID, GRID),
             "heat_range": np.array([lo, hi], np.float32),
             "fakes": np.asarray(fakes, np.float16), "arrows": np.asarray(push, np.float16),
@@ -84,11 +84,11 @@ class Snapshots:
         self.nbytes = 0
 
     @classmethod
-    def for_session(cls, session: Any) -> Snapshots:
+    def for_session(cls, run: Any) -> Snapshots:
         """Empty snapshots for a new session: the interval from its planned steps, the kind from its data.
         A run over several machines keeps none (a snapshot would be a computation of every worker)."""
-        cluster = getattr(session.parallel, "cluster", None) is not None
-        return cls(interval(session.config.steps), None if cluster else kind_of(session))
+        cluster = getattr(run.parallel, "cluster", None) is not None
+        return cls(interval(run.config.steps), None if cluster else kind_of(run))
 
     def __len__(self) -> int:
         return len(self.steps)
@@ -104,22 +104,22 @@ class Snapshots:
         """Steps from ``step`` to the next multiple of the interval (a fused call should end there)."""
         return self.every - step % self.every
 
-    def take(self, session: Any, final: bool = False) -> bool:
+    def take(self, run: Any, final: bool = False) -> bool:
         """Take a snapshot of ``session`` at its current step if one is due (``final``: unless this step has
         one already, as at a save); True when one was taken."""
-        step = int(session.step_count)
+        step = int(run.step_count)
         if not (self.due(step) or (final and self.kind is not None and (not self.steps or self.steps[-1] != step))):
             return False
         if self.kind == "image":
-            frame = {"grid": levels(session.preview())}
+            frame = {"grid": levels(run.preview())}
         else:
-            frame = _layers_2d(session)
+            frame = _layers_2d(run)
             if "real" not in self.meta:
-                x = session.dataset.x
+                x = run.dataset.x
                 picks = np.random.default_rng(0).choice(len(x), min(REAL_POINTS, len(x)), replace=False)
                 self.meta = {"real": np.asarray(x[picks], np.float16),
                              "extent": np.array([-EXTENT, EXTENT, -EXTENT, EXTENT], np.float32),
-                             "heatmap_kind": np.array("critic" if session.gan.loss.name == "wasserstein"
+                             "heatmap_kind": np.array("critic" if run.gan.loss.name == "wasserstein"
                                                       else "probability")}
         self.add(step, frame)
         return True

@@ -33,9 +33,9 @@ def scalar_tags(record: StepMetrics) -> dict[str, float]:
             if k not in SKIPPED and isinstance(v, (int, float))}
 
 
-def hparams_of(session: TrainingRun) -> dict[str, bool | int | float | str]:
+def hparams_of(run: TrainingRun) -> dict[str, bool | int | float | str]:
     """The run's settings as HParams values (model options flattened as option.NAME; None left out)."""
-    config = session.config.to_dict()
+    config = run.config.to_dict()
     out: dict[str, Any] = {k: v for k, v in config.items() if k != "options" and v is not None}
     out.update({f"option.{k}": v for k, v in config.get("options", {}).items()})
     return {k: v if isinstance(v, (bool, int, float, str)) else json.dumps(v) for k, v in out.items()}
@@ -44,14 +44,14 @@ def hparams_of(session: TrainingRun) -> dict[str, bool | int | float | str]:
 class TensorBoardLogger:
     """Writes a TrainingRun's history, sample grids and hyperparameters into ``logdir``."""
 
-    def __init__(self, session: TrainingRun, logdir: str | Path,
+    def __init__(self, run: TrainingRun, logdir: str | Path,
                  image_every: int = TENSORBOARD_IMAGE_EVERY):
         import tensorflow as tf
         from tensorboard.plugins.hparams import api as hp
 
         if int(image_every) < 1:
             raise ValueError(f"image_every must be at least 1 step; got {image_every}")
-        self._tf, self.session, self.image_every = tf, session, int(image_every)
+        self._tf, self.run, self.image_every = tf, run, int(image_every)
         self.logdir = Path(logdir)
         self.logdir.mkdir(parents=True, exist_ok=True)
         self._writer = tf.summary.create_file_writer(str(self.logdir))
@@ -60,8 +60,8 @@ class TensorBoardLogger:
         self._image_step = -1  # the step of the last sample grid written
         self._closed = False
         with self._writer.as_default():
-            c = session.config
-            hp.hparams(hparams_of(session), trial_id=f"{c.model}-{Path(c.dataset).name}-seed{c.seed}")
+            c = run.config
+            hp.hparams(hparams_of(run), trial_id=f"{c.model}-{Path(c.dataset).name}-seed{c.seed}")
         self._writer.flush()
 
     def update(self) -> int:
@@ -70,21 +70,21 @@ class TensorBoardLogger:
         with self._lock:
             if self._closed:
                 return 0
-            records = list(self.session.history[self._written :])
+            records = list(self.run.history[self._written :])
             tf = self._tf
             with self._writer.as_default():
                 for r in records:
                     for tag, value in scalar_tags(r).items():
                         tf.summary.scalar(tag, value, step=r.step)
-                step, every = self.session.step_count, self.image_every  # a grid at the first update, then
-                if self.session.spec.is_image and step > 0 and step // every > self._image_step // every:
+                step, every = self.run.step_count, self.image_every  # a grid at the first update, then
+                if self.run.spec.is_image and step > 0 and step // every > self._image_step // every:
                     self._write_samples(step)  # one each time a multiple of image_every is passed
             self._written += len(records)
             return len(records)
 
     def _write_samples(self, step: int) -> None:
         """The session's fixed-latent sample grid (the Train tab's picture) as an image summary."""
-        picture = np.asarray(self.session.preview())
+        picture = np.asarray(self.run.preview())
         if picture.ndim == 2:
             picture = picture[..., None]
         self._tf.summary.image("samples", picture[None], step=step)
@@ -103,8 +103,8 @@ class TensorBoardLogger:
             if self._closed:
                 return
             self._closed = True
-            step = self.session.step_count
-            if self.session.spec.is_image and step > self._image_step:
+            step = self.run.step_count
+            if self.run.spec.is_image and step > self._image_step:
                 with self._writer.as_default():
                     self._write_samples(step)
             self._writer.close()

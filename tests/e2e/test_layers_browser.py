@@ -44,7 +44,7 @@ def paused_ring(tmp_path_factory):
         time.sleep(TRAIN_S)
         wait_for(lambda: _step(page) >= MIN_STEPS, timeout=120, what=f"{MIN_STEPS} steps")
         page.get_by_role("button", name="Pause").click()
-        session = next(iter(store._runs.values())).session
+        session = next(iter(store._runs.values())).run
         wait_for(lambda: session.status == "paused" and _step(page) == session.step_count, timeout=60,
                  what="the page to show the paused run's last step")
         try:

@@ -51,7 +51,7 @@ def test_train_ring_in_chromium(tmp_path):
         def step_shown() -> int:
             return int(status.inner_text().split("Step ")[1].split(" /")[0])
 
-        session = next(iter(store._runs.values())).session
+        session = next(iter(store._runs.values())).run
         wait_for(lambda: session.status == "paused" and step_shown() == session.step_count, timeout=30,
                  what="the page to show the paused run's last step")
         frozen = step_shown()

@@ -55,6 +55,6 @@ def test_upload_folder_and_train_in_chromium(tmp_path):
             raise AssertionError(f"did not train; status: {status.inner_text()!r}") from None
         img = page.locator("#train-view img")
         assert img.count() and img.first.get_attribute("src")
-        run = next(iter(store._runs.values()))
-        assert run.session.dataset.x.shape == (24, 28, 28, 3) and run.session.config.dataset == "upload:pic00"
+        job = next(iter(store._runs.values()))
+        assert job.run.dataset.x.shape == (24, 28, 28, 3) and job.run.config.dataset == "upload:pic00"
         browser.close()

@@ -57,7 +57,7 @@ class ClassTab:
     def _stale(self) -> bool:
         """Whether the snapshot is of another run than the shown one (or of none while one is shown)."""
         sid, current = self.classroom.shown, self.broadcast.current
-        running = sid is not None and sid in self.store.runs()
+        running = sid is not None and sid in self.store.jobs()
         return current.sid != sid if running else current.status != "none"
 
     # -- everybody -------------------------------------------------------------------------
@@ -134,14 +134,14 @@ class ClassTab:
         """Show the teacher's own run (their Train tab's) to the class."""
         sid = self._teacher(request)
         self.classroom.show(sid, sid)
-        if sid not in self.store.runs():
+        if sid not in self.store.jobs():
             return "Your next run is shown to the class once you start it in the Train tab."
         return "Your run is shown to the class."
 
     def show_code(self, code: str, request: gr.Request) -> str:
         """Show the student run with this wall code to the class."""
         sid = self._teacher(request)
-        target = self.classroom.sid_of(code, [s for s in self.store.runs() if s != sid])
+        target = self.classroom.sid_of(code, [s for s in self.store.jobs() if s != sid])
         if target is None:
             return f"No student run has the code `{(code or '').strip()}`: pick one on the wall."
         self.classroom.show(sid, target)

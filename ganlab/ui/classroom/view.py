@@ -17,7 +17,7 @@ import gradio as gr
 
 from ganlab.data import DATASETS
 from ganlab.server.classroom import Classroom, Snapshot
-from ganlab.server.store import Run, SessionStore
+from ganlab.server.store import Job, SessionStore
 from ganlab.train.monitor import Monitor
 from ganlab.ui.gradio_fixes.frames import cache_root
 from ganlab.ui.train.form import TrainForm
@@ -39,9 +39,9 @@ def dataset_name(dataset: str) -> str:
     return dataset if dataset in DATASETS else Path(dataset).name
 
 
-def form_values(run: Run) -> dict[str, Any]:
+def form_values(job: Job) -> dict[str, Any]:
     """The settings the run was made from, as the Train form's values."""
-    config = (run.display.requested if run.display is not None else None) or run.session.config
+    config = (job.display.requested if job.display is not None else None) or job.run.config
     return {name: getattr(config, name, None) for name in TrainForm.names()}
 
 
@@ -57,7 +57,7 @@ class ClassPainter:
 
     def __init__(self, store: SessionStore, classroom: Classroom, tab: Any):
         self.store, self.classroom, self.tab = store, classroom, tab
-        self._run: Run | None = None
+        self._run: Job | None = None
         self._display: ClassDisplay | None = None
         self._panels: dict[str, Any] = {}
         self._lock = threading.Lock()
@@ -65,19 +65,19 @@ class ClassPainter:
     def draw(self, version: int) -> Snapshot:
         """The shown run now (a new drawing of what changed), or the 'nothing shown' snapshot."""
         sid = self.classroom.shown
-        run = self.store.runs().get(sid) if sid else None  # not get(): no touch
+        job = self.store.jobs().get(sid) if sid else None  # not get(): no touch
         with self._lock:
-            if run is not self._run:
-                self._switch(run)
-            if run is None or self._display is None:
+            if job is not self._run:
+                self._switch(job)
+            if job is None or self._display is None:
                 return Snapshot(version=version, drawn=time.time())
-            s, monitor = run.session, self.tab._monitor(run)
-            if run.display is not None:
-                self._display.layers = run.display.layers  # the layers its owner ticked
+            s, monitor = job.run, self.tab._monitor(job)
+            if job.display is not None:
+                self._display.layers = job.display.layers  # the layers its owner ticked
             try:
                 self._collect(self._display.redraw(s, monitor, force=False))
             except Exception:
-                if self._display.closed or run.display is None or run.display.closed:
+                if self._display.closed or job.display is None or job.display.closed:
                     return Snapshot(version=version, drawn=time.time())  # the run was reset meanwhile
                 raise
             history = s.history
@@ -86,14 +86,14 @@ class ClassPainter:
             label = (f"{s.config.model} on {dataset_name(s.config.dataset)} · "
                      + ("the teacher's run" if teacher else f"run {self.classroom.code(sid)}"))
             return Snapshot(version=version, drawn=time.time(), sid=sid, status=s.status, step=s.step_count,
-                            label=label, last=last, config=form_values(run), panels=dict(self._panels))
+                            label=label, last=last, config=form_values(job), panels=dict(self._panels))
 
-    def _switch(self, run: Run | None) -> None:
+    def _switch(self, job: Job | None) -> None:
         """Another run is shown (or none): close the old display, start a fresh one."""
         if self._display is not None:
             self._display.close()
-        self._run, self._panels = run, {}
-        self._display = ClassDisplay() if run is not None else None
+        self._run, self._panels = job, {}
+        self._display = ClassDisplay() if job is not None else None
 
     def _collect(self, view: LiveView) -> None:
         """Keep each panel's newest value (a redraw sends only what changed)."""
@@ -162,25 +162,25 @@ class Wall:
         """Every active student run (teachers' runs left out), newest thumbnails copied."""
         with self._lock:
             batch: list[Path] = []
-            rows = [self._row(sid, run, batch) for sid, run in self.store.runs().items()
-                    if not self.classroom.is_teacher(sid) and (run.active or run.session.step_count > 0)]
+            rows = [self._row(sid, job, batch) for sid, job in self.store.jobs().items()
+                    if not self.classroom.is_teacher(sid) and (job.active or job.run.step_count > 0)]
             self._batches.append(batch)
             while len(self._batches) > 2:
                 for old in self._batches.pop(0):
                     old.unlink(missing_ok=True)
             return rows
 
-    def _row(self, sid: str, run: Run, batch: list[Path]) -> WallRow:
-        display = run.display
+    def _row(self, sid: str, job: Job, batch: list[Path]) -> WallRow:
+        display = job.display
         monitor = display.monitor if display is not None else None
-        history = list(run.session.history)
+        history = list(job.run.history)
         alarms = tuple(a.kind.replace("_", " ") for a in monitor.alarms(history)) if monitor is not None else ()
         code = self.classroom.code(sid)
         frame = display.frames.latest("view") if display is not None and display.frames is not None else None
-        v = form_values(run)
+        v = form_values(job)
         settings = (f"{v['model']} · {dataset_name(str(v['dataset']))} · {v['loss']} · lr {v['lr_g']:g}/{v['lr_d']:g}"
                     f" · k {v['k']} · batch {v['batch_size']}")
-        return WallRow(code, self._copy(frame, code, batch), settings, run.session.step_count, run.session.status,
+        return WallRow(code, self._copy(frame, code, batch), settings, job.run.step_count, job.run.status,
                        alarms, quality_line(monitor))
 
     def _copy(self, frame: str | None, code: str, batch: list[Path]) -> str | None:

@@ -71,7 +71,7 @@ def reading_text(probs: Any) -> str:
             f"*fake* with {100 * fake:.0f} %). The SGAN's test accuracy counts this reading.")
 
 
-def available() -> dict[str, tuple[str, str]]:
+def shipped_choices() -> dict[str, tuple[str, str]]:
     """The choices whose checkpoint is shipped."""
     return {name: c for name, c in CHOICES.items() if (assets_dir() / c[0] / "card.json").is_file()}
 
@@ -79,7 +79,7 @@ def available() -> dict[str, tuple[str, str]]:
 def lay_out() -> ClassifyTab:
     """Lay out the Classify tab and wire its events."""
     tab = ClassifyTab()
-    choices = list(available()) or list(CHOICES)
+    choices = list(shipped_choices()) or list(CHOICES)
     gr.Markdown(HELP)
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=320):

@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 
 from ganlab.config import ConfigError
-from ganlab.server.store import Run, ServerBusy
+from ganlab.server.store import Job, ServerBusy
 from ganlab.train import diagnostics
 from ganlab.ui.train.form import FormBase, with_form
 
@@ -37,37 +37,37 @@ class CompareControls:
             if asked is None:
                 raise ValueError("Pick the setting B should change in 'Compare with…' and B's value, then Fork.")
             with self.store.control(sid):
-                run = self.store.fork(sid, *asked)
-                display = self.tab.display_of(run)
+                job = self.store.fork(sid, *asked)
+                display = self.tab.display_of(job)
                 display.requested = config  # Start resumes this pair (the form now names the comparison)
                 display.drawn = None
         except (ConfigError, ValueError, ServerBusy) as e:
             gr.Warning(str(e))
             return f"**Cannot fork:** {e}"
-        b = run.other
-        return (f"**Forked at step {run.fork_step:,}:** run B goes on with {asked[0]} = "
-                f"{getattr(b.config, asked[0])} (A keeps {getattr(run.session.config, asked[0])}), from the same "
+        b = job.other
+        return (f"**Forked at step {job.fork_step:,}:** run B goes on with {asked[0]} = "
+                f"{getattr(b.config, asked[0])} (A keeps {getattr(job.run.config, asked[0])}), from the same "
                 "weights, optimizer state, noise and data order. Press Start (or Resume) to train both.")
 
     def save_which(self, choice: str, request: gr.Request) -> None:
         """Which run of a comparison Save keeps: both, A or B."""
         self.store.choose(self.tab.sid(request), SAVE_KEY, choice if choice in SAVE_CHOICES else "both")
 
-    def to_save(self, run: Run, sid: str) -> list[tuple[str, Any]]:
+    def to_save(self, job: Job, sid: str) -> list[tuple[str, Any]]:
         """(tag, session) pairs that Save keeps: the one run, or a comparison's chosen ones."""
-        if run.other is None:
-            return [("", run.session)]
+        if job.other is None:
+            return [("", job.run)]
         which = self.store.choice(sid, SAVE_KEY, "both")
-        pairs = list(zip(("A", "B"), run.sessions))
+        pairs = list(zip(("A", "B"), job.runs))
         return pairs if which == "both" else [p for p in pairs if p[0] == which]
 
-    def runs(self, run: Run) -> list[dict[str, Any]]:
+    def runs(self, job: Job) -> list[dict[str, Any]]:
         """One entry per run of this session (A, then B): label, step, status, last record, alarms, quality."""
-        watch = self.tab.monitor(run)
-        display = self.tab.display_of(run)
+        watch = self.tab.monitor(job)
+        display = self.tab.display_of(job)
         monitors = [watch] + ([display.partner.monitor] if display.partner is not None else [])
         out = []
-        for label, s, monitor in zip(run.labels(), run.sessions, monitors):
+        for label, s, monitor in zip(job.labels(), job.runs, monitors):
             history = list(s.history)
             quality = monitor.measure()
             out.append({"label": label or "A", "step": s.step_count, "status": s.status,

@@ -26,7 +26,7 @@ class Partner:
     """Run B of a comparison, as the display draws it: its session, monitor and what it keeps between
     updates (history columns, the 2D view's trails and divergence)."""
 
-    session: TrainingRun
+    run: TrainingRun
     monitor: Monitor
     labels: tuple[str, str]  # 'A (loss = non_saturating)', 'B (loss = minimax)'
     setting: str
@@ -65,7 +65,7 @@ def side_by_side(images: list[np.ndarray], labels: list[str], gap: int = 8) -> n
 def sides(a: TrainingRun, partner: Partner, quality_a: Any, quality_b: Any) -> tuple[compare.Side, compare.Side]:
     """The two runs as compare.reading reads them (with the 2D measures when there are some)."""
     made = []
-    for s, label, q in ((a, partner.labels[0], quality_a), (partner.session, partner.labels[1], quality_b)):
+    for s, label, q in ((a, partner.labels[0], quality_a), (partner.run, partner.labels[1], quality_b)):
         js, coverage = getattr(q, "js", None), getattr(q, "coverage", None)
         made.append(compare.Side(label, list(s.history), s.status, js, coverage))
     return made[0], made[1]
@@ -73,7 +73,7 @@ def sides(a: TrainingRun, partner: Partner, quality_a: Any, quality_b: Any) -> t
 
 def status_line(partner: Partner) -> str:
     """B's step and state, for the status line under A's."""
-    b = partner.session
+    b = partner.run
     last = b.history[-1] if b.history else None
     speed = f"{last.steps_per_sec:.1f}" if last else "–"
     forked = f" · forked from A at step {partner.fork_step}" if partner.fork_step is not None else ""

@@ -108,7 +108,7 @@ class RunDisplay:
         out = LiveView()
         history = list(s.history)
         b = self.partner
-        state = (len(history), s.status, s.compiling, *((len(b.session.history), b.session.status) if b else ()))
+        state = (len(history), s.status, s.compiling, *((len(b.run.history), b.run.status) if b else ()))
         if not force and self.drawn == state:
             return out
         self.drawn = state
@@ -123,9 +123,9 @@ class RunDisplay:
             quality = watch.measure(samples, force=force)  # the classifier: every QUALITY_EVERY_S only
             grid = s.preview(samples)
             if b is not None:
-                b_samples = b.session.samples()
+                b_samples = b.run.samples()
                 b.monitor.measure(b_samples, force=force)
-                grid = side_by_side([grid, b.session.preview(b_samples)], list(b.labels))
+                grid = side_by_side([grid, b.run.preview(b_samples)], list(b.labels))
             out.picture = self.frames.write("view", grid)  # scaled up by the browser, pixelated
             if quality.scores is not None:
                 self._scores(out, s, watch, quality)
@@ -137,7 +137,7 @@ class RunDisplay:
         found = [("", a) for a in watch.alarms(history, quality)]
         if b is not None:
             found = [(f"{b.labels[0]}: ", a) for _, a in found] + [
-                (f"{b.labels[1]}: ", a) for a in b.monitor.alarms(list(b.session.history), b.monitor.quality)]
+                (f"{b.labels[1]}: ", a) for a in b.monitor.alarms(list(b.run.history), b.monitor.quality)]
         out.alarms = "\n".join(f"**ALARM — {who}{a.kind.replace('_', ' ')}:** {a.message}" for who, a in found)
         last = history[-1] if history else None
         out.status = self._status(s, last) + (f"  \n{status_line(b)}" if b is not None else "")
@@ -175,8 +175,8 @@ class RunDisplay:
         x_b = series_b = None
         if b is not None:
             if b.fork_step is not None:
-                marks.append((b.fork_step, f"fork: B's {b.setting} → {getattr(b.session.config, b.setting)}"))
-            b_cols = b.columns.update(list(b.session.history))
+                marks.append((b.fork_step, f"fork: B's {b.setting} → {getattr(b.run.config, b.setting)}"))
+            b_cols = b.columns.update(list(b.run.history))
             if len(b_cols.get("step", ())):
                 x_b, series_b = diagnostics.downsample(b_cols["step"], {k: b_cols[k] for k in diagnostics.CORE_FIELDS})
         self.curves.set_marks(marks)
@@ -190,7 +190,7 @@ class RunDisplay:
         out.quality_text = text_a
         series = {JS_LABEL: self.divergence}
         if b is not None:
-            image_b, _, text_b = self._view_2d(b.session, b.monitor, force, b.trails, b.divergence)
+            image_b, _, text_b = self._view_2d(b.run, b.monitor, force, b.trails, b.divergence)
             image = side_by_side([image, image_b], list(b.labels))
             out.quality_text = f"**{b.labels[0]}:** {text_a}  \n**{b.labels[1]}:** {text_b}"
             series = {f"JS {b.labels[0][0]}": self.divergence, f"JS {b.labels[1][0]}": b.divergence}

@@ -39,22 +39,22 @@ class TrainNearest:
     def _dataset(self, request: Any) -> tuple[Any, str]:
         """The caller's run and its dataset name, or a gr.Error saying why it cannot be searched."""
         sid = (getattr(request, "session_hash", None) or "local") if request is not None else "local"
-        run = self.store.get(sid)
-        if run is None:
+        job = self.store.get(sid)
+        if job is None:
             raise gr.Error("No run yet: press Start or Step first, then look for copies among its samples.")
-        s = run.session
+        s = job.run
         if not s.spec.is_image:
             raise gr.Error("This run draws 2D points, not pictures: there are no training images to compare with.")
         if s.config.dataset not in DATASET_DIRS:
             raise gr.Error("Nearest training images need a named dataset (mnist or fashion): this run's data was "
                            "uploaded or drawn, and the server keeps no index of it.")
-        return run, s.config.dataset
+        return job, s.config.dataset
 
     def find(self, sample: Any, count: Any, request: gr.Request = None) -> tuple[Any, str, dict]:
         """UI and API: the nearest training images of sample ``sample`` of this run's sample grid, or of
         its first ``count`` samples when ``count`` > 1; the figure, the summary and the numbers."""
-        run, dataset = self._dataset(request)
-        queries = as_queries(run.session.samples())
+        job, dataset = self._dataset(request)
+        queries = as_queries(job.run.samples())
         first, n = _int(sample, 0), _int(count, 1)
         if not 1 <= n <= MAX_SHOWN:
             raise gr.Error(f"Search 1 to {MAX_SHOWN} samples at a time; got {n}.")
@@ -66,7 +66,7 @@ class TrainNearest:
             found = [index.query(queries[i]) for i in picked]
         except NearestError as e:
             raise gr.Error(str(e)) from None
-        numbers = {"step": run.session.step_count, "dataset": dataset, "index_mb": round(index.nbytes / 2**20, 1),
+        numbers = {"step": job.run.step_count, "dataset": dataset, "index_mb": round(index.nbytes / 2**20, 1),
                    "samples": [_numbers(i, f) for i, f in zip(picked, found)]}
         return stacked_figure(found), _text(picked, found, index.nbytes, len(index.images)), numbers
 

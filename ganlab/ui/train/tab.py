@@ -23,7 +23,7 @@ from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_F
 from ganlab.evaluate.quality import classifier_for, load_classifier
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
-from ganlab.server.store import MB, Run, ServerBusy, SessionStore
+from ganlab.server.store import MB, Job, ServerBusy, SessionStore
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.run import TrainingDiverged, TrainingRun, TrainingStopped
@@ -83,25 +83,25 @@ class TrainTab:
         """The caller's session id."""
         return _sid(request)
 
-    def display_of(self, run: Run) -> RunDisplay:
+    def display_of(self, job: Job) -> RunDisplay:
         """This run's display state, made on first use (a run built outside the tab has none yet)."""
-        if run.display is None:
+        if job.display is None:
             with self._lazy:
-                if run.display is None:
-                    run.display = RunDisplay()
-        return run.display
+                if job.display is None:
+                    job.display = RunDisplay()
+        return job.display
 
-    def _monitor(self, run: Run) -> Monitor:
+    def _monitor(self, job: Job) -> Monitor:
         """This run's collapse monitor (with the dataset's classifier, if there is one)."""
-        display = self.display_of(run)
-        if display.monitor is None or (run.other is not None and display.partner is None):
+        display = self.display_of(job)
+        if display.monitor is None or (job.other is not None and display.partner is None):
             with self._lazy:  # the watcher and /metrics may both ask first: one Monitor, not two
                 if display.monitor is None:
-                    display.monitor = self._new_monitor(run.session)
-                self._partner(run, display)
-        elif run.other is not None and display.partner.session is not run.other:
+                    display.monitor = self._new_monitor(job.run)
+                self._partner(job, display)
+        elif job.other is not None and display.partner.run is not job.other:
             with self._lazy:
-                self._partner(run, display)
+                self._partner(job, display)
         return display.monitor
 
     def _new_monitor(self, s: TrainingRun) -> Monitor:
@@ -109,24 +109,24 @@ class TrainTab:
         return Monitor(s, clf.predict if clf else None, clf.class_names if clf else (), every_s=QUALITY_EVERY_S,
                        extent=EXTENT)
 
-    def _partner(self, run: Run, display: RunDisplay) -> None:
+    def _partner(self, job: Job, display: RunDisplay) -> None:
         """Run B's display state, made when the run became a comparison (at its start or a fork)."""
-        if run.other is not None and (display.partner is None or display.partner.session is not run.other):
-            labels = run.labels()
-            display.partner = Partner(run.other, self._new_monitor(run.other), (labels[0], labels[1]),
-                                      run.differs, run.fork_step)
+        if job.other is not None and (display.partner is None or display.partner.run is not job.other):
+            labels = job.labels()
+            display.partner = Partner(job.other, self._new_monitor(job.other), (labels[0], labels[1]),
+                                      job.differs, job.fork_step)
             display.drawn = None  # draw everything afresh, with B
 
-    def _ensure_run(self, sid: str, form: TrainForm) -> Run:
+    def _ensure_run(self, sid: str, form: TrainForm) -> Job:
         """This session's run for these settings: reuse it if the settings match, else build anew."""
         config = form.config()
-        run = self.store.get(sid)
-        if run is None or self.display_of(run).requested != config or run.session.stopped:
-            run = self.store.create(sid, config)
-            display = self.display_of(run)
+        job = self.store.get(sid)
+        if job is None or self.display_of(job).requested != config or job.run.stopped:
+            job = self.store.create(sid, config)
+            display = self.display_of(job)
             display.requested = config
             display.layers = self.store.choice(sid, "layers", display.layers)  # as this session ticked them
-        return run
+        return job
 
     # -- events ----------------------------------------------------------------------------
     def start(self, form: TrainForm, request: gr.Request):
@@ -134,7 +134,7 @@ class TrainTab:
         sid = _sid(request)
         try:
             with self.store.control(sid):
-                run = self._ensure_run(sid, form)
+                job = self._ensure_run(sid, form)
                 self.store.start(sid)
         except (ConfigError, DataError, ValueError) as e:
             gr.Warning(str(e))
@@ -142,9 +142,9 @@ class TrainTab:
         except ServerBusy as e:
             gr.Warning(str(e))
             return f"**Busy:** {e}", gr.Button("Pause")
-        c = run.session.config
-        two = f": **{' and '.join(run.labels())}** in lockstep" if run.other is not None else ""
-        return f"Training **{c.model}** on **{c.dataset}**{two} — {run.session.device}", gr.Button("Pause")
+        c = job.run.config
+        two = f": **{' and '.join(job.labels())}** in lockstep" if job.other is not None else ""
+        return f"Training **{c.model}** on **{c.dataset}**{two} — {job.run.device}", gr.Button("Pause")
 
     def prepare(self, form: TrainForm, request: gr.Request) -> None:
         """Build this session's run for the form and compile its programs before Start is pressed
@@ -159,13 +159,13 @@ class TrainTab:
             return  # pix2pix / SRGAN: too costly to prepare on spec; another preparation: skip this one
         try:
             with self.store.control(sid):
-                run = self.store.get(sid)
-                if run is not None and run.active:
+                job = self.store.get(sid)
+                if job is not None and job.active:
                     return
-                run = self._ensure_run(sid, form)
-                display = self.display_of(run)
+                job = self._ensure_run(sid, form)
+                display = self.display_of(job)
                 if not display.warmed:
-                    for s in run.sessions:  # a comparison: both runs
+                    for s in job.runs:  # a comparison: both runs
                         s.warm_up()
                     self.refresh(request, force=True)  # the views' programs too (they only look)
                     display.warmed = True
@@ -178,13 +178,13 @@ class TrainTab:
         """Pause a running training, or resume a paused one."""
         sid = _sid(request)
         with self.store.control(sid):
-            run = self.store.get(sid)
-            if run is None or not run.active:
+            job = self.store.get(sid)
+            if job is None or not job.active:
                 return gr.Button("Pause")
-            if run.session.pause_requested:
-                run.resume()
+            if job.run.pause_requested:
+                job.resume()
                 return gr.Button("Pause")
-            run.pause()
+            job.pause()
             return gr.Button("Resume")
 
     def step(self, form: TrainForm, request: gr.Request):
@@ -199,23 +199,23 @@ class TrainTab:
         """One generator update only."""
         return self._single_step("g", form, request)
 
-    def run_for_step(self, sid: str, form: TrainForm) -> Run:
+    def run_for_step(self, sid: str, form: TrainForm) -> Job:
         """This session's run, made from the form if there is none (or it ended), paused if it trains
         (call with the session's controls held)."""
-        run = self.store.get(sid)
-        if run is None or run.session.stopped:
-            run = self._ensure_run(sid, form)
-        if run.active:
-            run.pause()
-        self.display_of(run).slow = None  # a normal step leaves slow motion
-        return run
+        job = self.store.get(sid)
+        if job is None or job.run.stopped:
+            job = self._ensure_run(sid, form)
+        if job.active:
+            job.pause()
+        self.display_of(job).slow = None  # a normal step leaves slow motion
+        return job
 
     def _single_step(self, kind: str, form: TrainForm, request: gr.Request):
         """One step (train / D-only / G-only); pauses a background run first."""
         sid = _sid(request)
         try:
             with self.store.control(sid):
-                for s in self.run_for_step(sid, form).sessions:  # a comparison: both runs, in step
+                for s in self.run_for_step(sid, form).runs:  # a comparison: both runs, in step
                     s.step(kind)
         except (ConfigError, DataError, ValueError) as e:
             gr.Warning(str(e))
@@ -235,13 +235,13 @@ class TrainTab:
     def save(self, request: gr.Request):
         """Save a checkpoint (atomic), list it in the Playground, and offer a zip download."""
         sid = _sid(request)
-        run = self.store.get(sid)
-        if run is None or run.session.step_count == 0:
+        job = self.store.get(sid)
+        if job is None or job.run.step_count == 0:
             gr.Warning("Nothing to save yet: train a few steps first.")
             return None, "Nothing to save yet."
         paths = []
-        for tag, s in self.compare.to_save(run, sid):  # a comparison: both runs, or the one chosen
-            differs = f"-{tag}-{run.differs}{getattr(s.config, run.differs)}" if tag else ""
+        for tag, s in self.compare.to_save(job, sid):  # a comparison: both runs, or the one chosen
+            differs = f"-{tag}-{job.differs}{getattr(s.config, job.differs)}" if tag else ""
             name = safe_name(f"{s.config.model}-{Path(s.config.dataset).name}-step{s.step_count}{differs}")
             paths.append(s.save(self.store.save_dir(sid) / name))
             self.store.add_saved_model(sid, name, paths[-1])
@@ -255,21 +255,21 @@ class TrainTab:
 
     def history_csv(self, request: gr.Request):
         """The full per-step record as CSV."""
-        run = self.store.get(_sid(request))
-        if run is None or not run.session.history:
+        job = self.store.get(_sid(request))
+        if job is None or not job.run.history:
             gr.Warning("No steps recorded yet.")
             return None
         out = self.store.save_dir(_sid(request)) / "history.csv"  # deleted with the session
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_history(out, run.session.history_rows())  # the checkpoint's CSV format
+        write_history(out, job.run.history_rows())  # the checkpoint's CSV format
         return str(out)
 
     def tensorboard(self, on: bool, request: gr.Request) -> str:
         """Write TensorBoard logs of this session's runs (scalars every step, samples, settings) or stop."""
-        run = self.store.set_tensorboard(_sid(request), bool(on))
+        job = self.store.set_tensorboard(_sid(request), bool(on))
         if not on:
             return "TensorBoard logs: off (what was written stays in the zip)."
-        when = "of this run, from its first step," if run is not None else "from the next run"
+        when = "of this run, from its first step," if job is not None else "from the next run"
         return (f"TensorBoard logs {when} are being written on the server. Download the zip below, unzip it and "
                 "run `tensorboard --logdir FOLDER`.")
 
@@ -284,24 +284,24 @@ class TrainTab:
     def metrics(self, request: gr.Request) -> dict:
         """Current state as JSON (for scripts and tests): status, step, speed, last record, alarms
         (the same as the live view's, collapse included) and the collapse measures."""
-        run = self.store.get(_sid(request))
-        if run is None:
+        job = self.store.get(_sid(request))
+        if job is None:
             return {"status": "none", "step": 0}
-        s = run.session
+        s = job.run
         history = list(s.history)
         last = history[-1].as_dict() if history else None
-        watch = self._monitor(run)
+        watch = self._monitor(job)
         quality = watch.measure()  # Monitor.measure holds the monitor's own lock; alarms() only reads
         return {"status": s.status, "step": s.step_count, "model": s.config.model, "dataset": s.config.dataset,
                 "steps_per_sec": last["steps_per_sec"] if last else 0.0, "last": last,
                 "reading": diagnostics.reading(history, s.gan.loss),
                 "alarms": [a.message for a in watch.alarms(history, quality)],
                 "quality": quality.as_dict(), "device": s.device, "stop_reason": s.stop_reason,
-                "runs": self.compare.runs(run)}  # one entry per run (a comparison: A and B, in step)
+                "runs": self.compare.runs(job)}  # one entry per run (a comparison: A and B, in step)
 
-    def monitor(self, run: Run) -> Monitor:
+    def monitor(self, job: Job) -> Monitor:
         """This run's collapse monitor (run A's; B's is in the display's partner)."""
-        return self._monitor(run)
+        return self._monitor(job)
 
     # -- the live view ---------------------------------------------------------------------
     def watch(self, request: gr.Request):
@@ -313,17 +313,17 @@ class TrainTab:
         watcher for the same run takes over (it draws everything afresh first).
         """
         sid = _sid(request)
-        run = self.store.get(sid)
-        if run is None:
+        job = self.store.get(sid)
+        if job is None:
             return
-        token, display = object(), self.display_of(run)
+        token, display = object(), self.display_of(job)
         display.watcher = token
         sent = list(LiveView().outputs())
         first = True
         while True:
             t0 = time.perf_counter()
             _yield_cpu_to_training()
-            going = run.active and run.session.status in ("ready", "running")
+            going = job.active and job.run.status in ("ready", "running")
             if display.watcher is not token:
                 break  # superseded (Pause, Resume, Start start a new watcher): the newer one draws
             try:
@@ -332,7 +332,7 @@ class TrainTab:
                 if display.closed:  # Reset (or a closed tab) freed the run's figures and frames
                     break  # while this update was drawing them: nothing left to show
                 raise
-            if self.store.get(sid) is not run or display.watcher is not token:
+            if self.store.get(sid) is not job or display.watcher is not token:
                 break  # superseded while drawing: the newer watcher shows this state
             yield _repeat_unchanged(update.outputs(), sent)
             first = False
@@ -346,13 +346,13 @@ class TrainTab:
     def refresh(self, request: gr.Request | None = None, force: bool = False) -> LiveView:
         """Redraw what changed since the last tick (curves, samples/2D view, numbers, alarms);
         what is left unset stays as it is on the screen (gr.skip())."""
-        run = self.store.get(_sid(request))
-        if run is None:
+        job = self.store.get(_sid(request))
+        if job is None:
             return LiveView()
-        display = self.display_of(run)
-        watch = self._monitor(run)  # (and B's display state, in a comparison)
+        display = self.display_of(job)
+        watch = self._monitor(job)  # (and B's display state, in a comparison)
         with display.drawing:  # one drawing at a time: two watchers meet on Pause (the new one starts
-            return display.redraw(run.session, watch, force)  # while the old may still draw)
+            return display.redraw(job.run, watch, force)  # while the old may still draw)
 
 
 def warm_process() -> None:

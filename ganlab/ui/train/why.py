@@ -81,23 +81,23 @@ class WhyViews:
     def view_2d(self, request: gr.Request) -> dict:
         """The caller's 2D view as numbers: step, extent, heatmap (+ heatmap_kind), real, fakes, arrows
         (−∂ℓ_G/∂x per fake, unscaled), manifold, js, kl ({"status": "none"} without a 2D run)."""
-        run = self._run(request)
-        if run is None:
+        job = self._run(request)
+        if job is None:
             return {"status": "none", "step": 0}
         try:
-            return views.view_2d(run.session)
+            return views.view_2d(job.run)
         except ValueError as e:
-            return {"status": "not 2d", "step": run.session.step_count, "message": str(e)}
+            return {"status": "not 2d", "step": job.run.step_count, "message": str(e)}
 
     def set_layers(self, layers: list[str], request: gr.Request):
         """Keep the 2D view's ticked layers for this browser session (its runs to come too) and redraw
         the view with them at once (a paused or finished run has no stream to do it)."""
         chosen = tuple(name for name in LAYERS if name in (layers or ()))
         self.tab.store.choose(self.tab.sid(request), "layers", chosen)
-        run = self._run(request)
-        if run is None:
+        job = self._run(request)
+        if job is None:
             return gr.skip(), gr.skip()
-        display = self.tab.display_of(run)
+        display = self.tab.display_of(job)
         display.layers = chosen
         if display.slow is not None:
             return gr.skip(), gr.skip()  # a slow-motion phase is on the screen: the next update draws them
@@ -109,19 +109,19 @@ class WhyViews:
         sid = self.tab.sid(request)
         try:
             with self.tab.store.control(sid):
-                run = self.tab.run_for_step(sid, form)
-                slow = slow_step(run.session)
+                job = self.tab.run_for_step(sid, form)
+                slow = slow_step(job.run)
         except (ConfigError, DataError, ValueError, TrainingDiverged, TrainingStopped) as e:
             gr.Warning(str(e))
             return gr.skip(), f"**Cannot step:** {e}", gr.skip(), gr.Button(visible=False)
-        display = self.tab.display_of(run)
+        display = self.tab.display_of(job)
         display.slow, display.phase = slow, 0
         return self._show_phase(display)
 
     def next_phase(self, request: gr.Request):
         """The next phase of the slow-motion step (after the last one, the run's normal view)."""
-        run = self._run(request)
-        display = self.tab.display_of(run) if run is not None else None
+        job = self._run(request)
+        display = self.tab.display_of(job) if job is not None else None
         if display is None or display.slow is None:
             return gr.skip(), "Press **Step in slow motion** first.", gr.skip(), gr.Button(visible=False)
         display.phase += 1
@@ -151,19 +151,19 @@ class WhyViews:
         """A handler that changes setting ``name`` of the caller's running run (learning rates, k, loss)."""
 
         def handler(value: Any, request: gr.Request) -> str:
-            run = self._run(request)
-            if run is None or run.session.stopped or run.session.step_count == 0 or value in (None, ""):
+            job = self._run(request)
+            if job is None or job.run.stopped or job.run.step_count == 0 or value in (None, ""):
                 return ""  # no run yet: Start reads the form
             try:
-                made = run.session.change_settings(**{name: value})
-                if run.other is not None and name != run.differs:  # a comparison: B follows A's change,
-                    run.other.change_settings(**{name: value})  # so the two still differ in one setting
+                made = job.run.change_settings(**{name: value})
+                if job.other is not None and name != job.differs:  # a comparison: B follows A's change,
+                    job.other.change_settings(**{name: value})  # so the two still differ in one setting
             except (ConfigError, ValueError) as e:
                 gr.Warning(str(e))
                 return f"**Not changed:** {e}"
-            display = self.tab.display_of(run)
+            display = self.tab.display_of(job)
             if display.requested is not None:  # the run now stands for the changed form
-                display.requested = display.requested.with_updates(**{name: getattr(run.session.config, name)})
+                display.requested = display.requested.with_updates(**{name: getattr(job.run.config, name)})
             display.drawn = None
             return "".join(f"Changed **{c.name}** from {c.old} to **{c.new}** after step {c.step:,} "
                            "(marked on the curves). " for c in made)
