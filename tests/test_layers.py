@@ -1,5 +1,5 @@
 """The package's shape: imports run one way down the layers, no module imports itself back (not even
-from inside a function), and gradio is imported only by the UI."""
+from inside a function), and gradio is imported only by the UI (never by ganlab/server/)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,8 @@ LAYERS = {
     "ganlab.export": 1,
     "ganlab.train": 2,
     "ganlab.explore": 3, "ganlab.evaluate": 3,
-    "ganlab.cli": 4, "ganlab.ui": 4, "ganlab.__main__": 5, "ganlab": 5,
+    "ganlab.server": 4,  # no gradio: the run registry, uploads, the reaper, the classroom's state
+    "ganlab.cli": 5, "ganlab.ui": 5, "ganlab.__main__": 6, "ganlab": 6,
 }
 
 

@@ -95,3 +95,16 @@ def test_a_learning_rate_changed_while_training_shows_on_the_curves_and_in_the_c
     rates = {int(r["step"]): float(r["lr_d"]) for r in rows}
     assert rates[at] == 1e-3 and rates[at + 1] == 0.01 and rates[len(rows)] == 0.01
     c.predict(api_name="/reset")
+
+
+def test_layers_take_ids_and_the_old_labels(app):
+    """/layers is keyed by ids (real, fakes, heatmap, ...); the labels it took before still work."""
+    _, store, c = app
+    c.predict(*ring("non_saturating", steps=20), api_name="/start")
+    wait_for(lambda: c.predict(api_name="/metrics")["status"] == "finished", timeout=120, what="20 steps")
+    sid = next(iter(store.jobs()))
+    c.predict(["real", "heatmap"], api_name="/layers")
+    assert store.choice(sid, "layers") == ("real", "heatmap")
+    c.predict(["gradient arrows", "fakes", "G's manifold"], api_name="/layers")
+    assert store.choice(sid, "layers") == ("fakes", "manifold", "arrows")
+    c.predict(api_name="/reset")

@@ -20,7 +20,7 @@ from ganlab.server.classroom import Broadcast, Classroom, NotTeacher, Snapshot
 from ganlab.server.store import SessionStore
 from ganlab.ui.classroom.view import ClassPainter, Wall, settings_text, sort_rows, wall_table
 from ganlab.ui.context import TabContext
-from ganlab.ui.train.tab import _sid, _yield_cpu_to_training
+from ganlab.ui.request import session_id, yield_cpu_to_training
 
 LABEL, ID = "Class", "class"  # the tab's title and its id (a lesson link's tab=)
 # two lines of what to try first, and the tab's docs page
@@ -67,7 +67,7 @@ class ClassTab:
 
     async def watch(self, request: gr.Request):
         """Stream the shown run's panels to this session while its Class tab is open."""
-        sid, token = _sid(request), object()
+        sid, token = session_id(request), object()
         self._watchers[sid] = token
         sent = -1
         while self._watchers.get(sid) is token:
@@ -79,17 +79,17 @@ class ClassTab:
             await asyncio.sleep(WATCH_POLL_S)
 
     def _draw_quietly(self) -> Snapshot:
-        _yield_cpu_to_training()  # drawing for the class is less urgent than training
+        yield_cpu_to_training()  # drawing for the class is less urgent than training
         return self.snapshot()
 
     def leave(self, request: gr.Request) -> None:
         """This session left the Class tab (or closed): its stream ends."""
-        self._watchers.pop(_sid(request), None)
+        self._watchers.pop(session_id(request), None)
 
     def closed(self, request: gr.Request) -> None:
         """The browser tab closed: stop its stream, drop its sign-in (and its showing)."""
         self.leave(request)
-        self.classroom.forget(_sid(request))
+        self.classroom.forget(session_id(request))
 
     @staticmethod
     def outputs(snap: Snapshot) -> tuple:
@@ -117,13 +117,13 @@ class ClassTab:
     # -- the teacher -----------------------------------------------------------------------
     def sign_in(self, password: str, request: gr.Request):
         """Sign this session in as the teacher (a wrong password waits longer each time)."""
-        ok, message = self.classroom.sign_in(_sid(request), password)
+        ok, message = self.classroom.sign_in(session_id(request), password)
         if not ok:
             gr.Warning(message)
         return f"**{message}**", gr.Column(visible=ok), gr.Timer(active=ok), ""
 
     def _teacher(self, request: gr.Request) -> str:
-        sid = _sid(request)
+        sid = session_id(request)
         try:
             self.classroom.require_teacher(sid)
         except NotTeacher as e:

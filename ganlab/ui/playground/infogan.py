@@ -16,6 +16,7 @@ from ganlab.explore.infogan import Explorer, infogan_checkpoints
 from ganlab.server.store import SessionStore
 from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.playground import infogan_projection as infogan_project
+from ganlab.ui.request import session_id
 
 INTRO = (
     "### InfoGAN: codes that came to mean something\n"
@@ -42,7 +43,7 @@ class Handlers:
 
     def refresh(self, current: str | None, request: gr.Request | None = None) -> Any:
         """Dropdown update listing the InfoGAN checkpoints this browser session can use."""
-        options = self.choices(getattr(request, "session_hash", "") or "")
+        options = self.choices(session_id(request))
         values = [v for _, v in options]
         return gr.update(choices=options, value=current if current in values else
                          (values[0] if values else None))

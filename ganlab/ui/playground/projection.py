@@ -27,6 +27,7 @@ from ganlab.explore.project import CHUNK, Projection, ProjectionError, Projector
 from ganlab.ui.gradio_fixes.inputs import brush_ready, unopened_image
 from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.playground import directions as directions_panel
+from ganlab.ui.request import session_id
 
 CANVAS = 280
 MAX_PROJECTORS = 4  # generators kept compiled for projection (float32 copies, a few MB each)
@@ -128,7 +129,7 @@ class ProjectPanel:
         """(checkpoint folder, Loaded) of a Playground generator, or (folder, None) of an InfoGAN (shipped or
         this session's): the InfoGAN panel's models are not in the Playground's list but project too."""
         if isinstance(name, str) and name not in self.tab.models(request):
-            store, sid = self.tab.store, getattr(request, "session_hash", None) or ""
+            store, sid = self.tab.store, session_id(request)
             found = infogan_checkpoints(store.saved_models(sid) if store is not None and sid else {})
             if name in found:
                 return resolve(found[name]), None

@@ -41,6 +41,7 @@ from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.gradio_fixes.page import current_blocks
 from ganlab.ui.playground import infogan as infogan_panel
 from ganlab.ui.playground import projection as project_panel
+from ganlab.ui.request import session_id
 
 LABEL, ID = "Playground", "playground"  # the tab's title and its id (a lesson link's tab=)
 # two lines of what to try first, and the tab's docs page
@@ -81,7 +82,7 @@ class PlaygroundTab:
     # -- models -------------------------------------------------------------------------------
     def models(self, request: gr.Request | None = None) -> dict[str, Path]:
         """Shipped generators plus the ones this browser session saved."""
-        sid = getattr(request, "session_hash", None) or ""
+        sid = session_id(request)
         saved = self.store.saved_models(sid) if (self.store is not None and sid) else {}
         return catalogue(saved)
 

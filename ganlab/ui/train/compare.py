@@ -15,6 +15,7 @@ import gradio as gr
 from ganlab.config import ConfigError
 from ganlab.server.store import Job, ServerBusy
 from ganlab.train import diagnostics
+from ganlab.ui.request import session_id
 from ganlab.ui.train.form import FormBase, with_form
 
 SAVE_CHOICES = ("both", "A", "B")
@@ -30,7 +31,7 @@ class CompareControls:
     def fork(self, form: FormBase, request: gr.Request) -> str:
         """Split the caller's run in two at this step: B differs in the form's "Compare with…" setting,
         set to "B's value", from the next step on (marked on the curves); both then train in lockstep."""
-        sid = self.tab.sid(request)
+        sid = session_id(request)
         try:
             config = form.config()
             asked = config.comparison()
@@ -51,7 +52,7 @@ class CompareControls:
 
     def save_which(self, choice: str, request: gr.Request) -> None:
         """Which run of a comparison Save keeps: both, A or B."""
-        self.store.choose(self.tab.sid(request), SAVE_KEY, choice if choice in SAVE_CHOICES else "both")
+        self.store.choose(session_id(request), SAVE_KEY, choice if choice in SAVE_CHOICES else "both")
 
     def to_save(self, job: Job, sid: str) -> list[tuple[str, Any]]:
         """(tag, session) pairs that Save keeps: the one run, or a comparison's chosen ones."""

@@ -13,10 +13,9 @@ from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
 from ganlab.server.store import SessionStore
 from ganlab.train import diagnostics
+from ganlab.ui.train import layers, slow_motion, text
 from ganlab.ui.train import nearest as train_nearest
-from ganlab.ui.train import text
 from ganlab.ui.train import upload as upload_panel
-from ganlab.ui.train import why as train_why
 from ganlab.ui.train.form import FormBase, TrainForm, build_form
 from ganlab.ui.train.live_view import LiveView
 from ganlab.ui.train.presets import COMPARE_VALUES, PRESETS
@@ -73,12 +72,12 @@ def live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> tuple[LiveVie
     status = gr.Markdown("Pick a preset or settings, then press **Start**.", elem_id="train-status", **plain)
     reading = gr.Markdown(diagnostics.reading([], LOSSES["non_saturating"]), elem_id="train-reading", **plain)
     alarms = gr.Markdown(elem_id="train-alarms", **plain)
-    controls = train_why.build_controls()
+    controls = slow_motion.build_controls()
     curves = gr.Image(label="Losses and D's verdicts (every step)", elem_id="train-curves", height=280, **picture)
     with gr.Row():
         view = gr.Image(label="Samples / 2D view", elem_id="train-view", height=420, **picture)
         with gr.Column():
-            side = train_why.build_side()
+            side = layers.build_side()
             quality = gr.Image(label="Quality meter", elem_id="train-quality", height=220, **picture)
             quality_md = gr.Markdown(elem_id="train-quality-text", **plain)
     with gr.Accordion("Where G is pushed, what D looks at (image models)", open=False):

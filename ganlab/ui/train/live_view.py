@@ -208,12 +208,12 @@ class RunDisplay:
                  divergence: list) -> tuple[np.ndarray, dict, str]:
         """One run's 2D view as a picture, the view's arrays, and its coverage / divergence line."""
         layers = set(self.layers)
-        fakes, push = views.arrows(s) if "gradient arrows" in layers else (s.samples(), None)
+        fakes, push = views.arrows(s) if "arrows" in layers else (s.samples(), None)
         quality = watch.measure(fakes, force=force)  # the 2D measures: at every update, from these fakes
         view = {"extent": [-views.EXTENT, views.EXTENT, -views.EXTENT, views.EXTENT], "real": watch.real_points,
                 "fakes": fakes, "arrows": push, "heatmap_kind": views.heatmap_kind(s),
-                "heatmap": views.heatmap(s) if "D's heatmap" in layers else None,
-                "manifold": views.manifold_mesh(s) if "G's manifold" in layers else None}
+                "heatmap": views.heatmap(s) if "heatmap" in layers else None,
+                "manifold": views.manifold_mesh(s) if "manifold" in layers else None}
         if not trails or not np.array_equal(trails[-1], fakes):
             trails.append(fakes)
         if quality.js is not None and (not divergence or divergence[-1][0] != s.step_count):

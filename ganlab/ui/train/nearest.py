@@ -19,6 +19,7 @@ from ganlab.data.idx import DATASET_DIRS
 from ganlab.explore.nearest import IndexCache, Nearest, NearestError, as_queries, shared_indexes, stacked_figure
 from ganlab.server.store import SessionStore
 from ganlab.ui.gradio_fixes.outputs import shown_image
+from ganlab.ui.request import session_id
 
 MAX_SHOWN = 8  # samples searched in one call
 INTRO = ("**Is it copying?** Pick one of this run's samples (0 is the top-left picture of the sample grid, "
@@ -38,7 +39,7 @@ class TrainNearest:
 
     def _dataset(self, request: Any) -> tuple[Any, str]:
         """The caller's run and its dataset name, or a gr.Error saying why it cannot be searched."""
-        sid = (getattr(request, "session_hash", None) or "local") if request is not None else "local"
+        sid = session_id(request)
         job = self.store.get(sid)
         if job is None:
             raise gr.Error("No run yet: press Start or Step first, then look for copies among its samples.")

@@ -23,6 +23,7 @@ from ganlab.data import DataError
 from ganlab.data.uploads import MAX_UPLOAD_BYTES, remove_tree
 from ganlab.server.store import SessionStore
 from ganlab.train.replay import RecordedRun, open_run, open_run_zip, recorded_shipped
+from ganlab.ui.request import session_id
 from ganlab.ui.train.replay_pictures import Curves, curves_picture, frame_picture, with_cursor
 
 STATE_TTL_S = 3600  # a replay opened in a browser session is dropped an hour after its last use
@@ -44,9 +45,6 @@ def _picture(snaps: Any, index: int) -> np.ndarray:
     """A frame as the panel shows it: a sample grid enlarged to about 640 px, a 2D view as the live one."""
     return frame_picture(snaps, index, size=640 if snaps.kind == "image" else 420)
 
-
-def _sid(request: gr.Request | None) -> str:
-    return (request.session_hash if request is not None and request.session_hash else "local") or "local"
 
 
 class ReplayPanel:
@@ -97,7 +95,7 @@ class ReplayPanel:
         path = str(getattr(file, "name", file)) if file else ""
         if not path:
             return (gr.skip(),) * 4 + ("",)
-        work = self.store.upload_dir(_sid(request))
+        work = self.store.upload_dir(session_id(request))
         try:
             if not path.lower().endswith(".zip"):
                 raise DataError(f"{os.path.basename(path)!r} is not a .zip: upload the zip the Save button gives.")

@@ -7,7 +7,6 @@ the SessionStore. The form travels as one TrainForm, the live outputs as one Liv
 
 from __future__ import annotations
 
-import os
 import shutil
 import threading
 import time
@@ -29,11 +28,11 @@ from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.run import TrainingDiverged, TrainingRun, TrainingStopped
 from ganlab.ui.context import TabContext
 from ganlab.ui.gradio_fixes.page import current_blocks
+from ganlab.ui.request import session_id, yield_cpu_to_training
 from ganlab.ui.train import compare as train_compare
+from ganlab.ui.train import layers, lesson_link, live_settings, slow_motion
 from ganlab.ui.train import layout as train_layout
-from ganlab.ui.train import lesson_link
 from ganlab.ui.train import replay as replay_panel
-from ganlab.ui.train import why as train_why
 from ganlab.ui.train.compare import zip_folders
 from ganlab.ui.train.compare_view import Partner
 from ganlab.ui.train.form import TrainForm, form_class, with_form
@@ -50,9 +49,6 @@ INTRO = ("Pick the preset **Healthy: ring of 8 Gaussians** and press **▶ Start
 
 REFRESH_S = 0.5  # the live view updates twice a second
 
-
-def _sid(request: gr.Request | None) -> str:
-    return (request.session_hash if request is not None and request.session_hash else "local") or "local"
 
 
 class TrainTab:
@@ -77,11 +73,6 @@ class TrainTab:
                 except (CheckpointError, OSError, ValueError):
                     self._classifiers[name] = None
             return self._classifiers[name]
-
-    @staticmethod
-    def sid(request: gr.Request | None) -> str:
-        """The caller's session id."""
-        return _sid(request)
 
     def display_of(self, job: Job) -> RunDisplay:
         """This run's display state, made on first use (a run built outside the tab has none yet)."""
@@ -131,7 +122,7 @@ class TrainTab:
     # -- events ----------------------------------------------------------------------------
     def start(self, form: TrainForm, request: gr.Request):
         """Start or resume training in the background; then watch() streams the displays."""
-        sid = _sid(request)
+        sid = session_id(request)
         try:
             with self.store.control(sid):
                 job = self._ensure_run(sid, form)
@@ -150,7 +141,7 @@ class TrainTab:
         """Build this session's run for the form and compile its programs before Start is pressed
         (when the page opens and when a preset is picked), so Start trains at once. One preparation
         at a time on the server; a run already training, or paired image models, are left alone."""
-        sid = _sid(request)
+        sid = session_id(request)
         try:
             config = form.config()
         except ConfigError:
@@ -176,7 +167,7 @@ class TrainTab:
 
     def pause(self, request: gr.Request):
         """Pause a running training, or resume a paused one."""
-        sid = _sid(request)
+        sid = session_id(request)
         with self.store.control(sid):
             job = self.store.get(sid)
             if job is None or not job.active:
@@ -212,7 +203,7 @@ class TrainTab:
 
     def _single_step(self, kind: str, form: TrainForm, request: gr.Request):
         """One step (train / D-only / G-only); pauses a background run first."""
-        sid = _sid(request)
+        sid = session_id(request)
         try:
             with self.store.control(sid):
                 for s in self.run_for_step(sid, form).runs:  # a comparison: both runs, in step
@@ -225,7 +216,7 @@ class TrainTab:
 
     def reset(self, request: gr.Request):
         """Stop and discard this session's run (saved generators stay available)."""
-        sid = _sid(request)
+        sid = session_id(request)
         with self.store.control(sid):  # after a Start still building its run: that run is the one reset
             self.store.release(sid, keep_saved=True)
         return LiveView(curves=None, picture=None, quality=None, status="Reset: press Start for a fresh run.",
@@ -234,7 +225,7 @@ class TrainTab:
 
     def save(self, request: gr.Request):
         """Save a checkpoint (atomic), list it in the Playground, and offer a zip download."""
-        sid = _sid(request)
+        sid = session_id(request)
         job = self.store.get(sid)
         if job is None or job.run.step_count == 0:
             gr.Warning("Nothing to save yet: train a few steps first.")
@@ -255,18 +246,18 @@ class TrainTab:
 
     def history_csv(self, request: gr.Request):
         """The full per-step record as CSV."""
-        job = self.store.get(_sid(request))
+        job = self.store.get(session_id(request))
         if job is None or not job.run.history:
             gr.Warning("No steps recorded yet.")
             return None
-        out = self.store.save_dir(_sid(request)) / "history.csv"  # deleted with the session
+        out = self.store.save_dir(session_id(request)) / "history.csv"  # deleted with the session
         out.parent.mkdir(parents=True, exist_ok=True)
         write_history(out, job.run.history_rows())  # the checkpoint's CSV format
         return str(out)
 
     def tensorboard(self, on: bool, request: gr.Request) -> str:
         """Write TensorBoard logs of this session's runs (scalars every step, samples, settings) or stop."""
-        job = self.store.set_tensorboard(_sid(request), bool(on))
+        job = self.store.set_tensorboard(session_id(request), bool(on))
         if not on:
             return "TensorBoard logs: off (what was written stays in the zip)."
         when = "of this run, from its first step," if job is not None else "from the next run"
@@ -275,7 +266,7 @@ class TrainTab:
 
     def tensorboard_zip(self, request: gr.Request):
         """This session's TensorBoard logs as a zip (one folder per run)."""
-        archive = self.store.tensorboard_zip(_sid(request))
+        archive = self.store.tensorboard_zip(session_id(request))
         if archive is None:
             gr.Warning("No TensorBoard logs yet: tick 'Write TensorBoard logs' and train a few steps.")
             return None
@@ -284,7 +275,7 @@ class TrainTab:
     def metrics(self, request: gr.Request) -> dict:
         """Current state as JSON (for scripts and tests): status, step, speed, last record, alarms
         (the same as the live view's, collapse included) and the collapse measures."""
-        job = self.store.get(_sid(request))
+        job = self.store.get(session_id(request))
         if job is None:
             return {"status": "none", "step": 0}
         s = job.run
@@ -312,7 +303,7 @@ class TrainTab:
         Ends when training pauses or stops (after drawing the final state), or when a newer
         watcher for the same run takes over (it draws everything afresh first).
         """
-        sid = _sid(request)
+        sid = session_id(request)
         job = self.store.get(sid)
         if job is None:
             return
@@ -322,7 +313,7 @@ class TrainTab:
         first = True
         while True:
             t0 = time.perf_counter()
-            _yield_cpu_to_training()
+            yield_cpu_to_training()
             going = job.active and job.run.status in ("ready", "running")
             if display.watcher is not token:
                 break  # superseded (Pause, Resume, Start start a new watcher): the newer one draws
@@ -346,7 +337,7 @@ class TrainTab:
     def refresh(self, request: gr.Request | None = None, force: bool = False) -> LiveView:
         """Redraw what changed since the last tick (curves, samples/2D view, numbers, alarms);
         what is left unset stays as it is on the screen (gr.skip())."""
-        job = self.store.get(_sid(request))
+        job = self.store.get(session_id(request))
         if job is None:
             return LiveView()
         display = self.display_of(job)
@@ -370,18 +361,6 @@ def safe_name(text: str) -> str:
     clean = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text).strip("._")
     return clean[:80] or "run"
 
-
-def _yield_cpu_to_training() -> None:
-    """Drawing the live view is less urgent than training: run this worker thread at a lower
-    priority (nice +10, Linux), so on a busy 2-core laptop the scheduler favours the training threads.
-    Unprivileged threads cannot raise priority again; gradio's worker threads only serve the UI."""
-    if hasattr(os, "setpriority") and hasattr(threading, "get_native_id"):
-        try:
-            tid = threading.get_native_id()
-            if os.getpriority(os.PRIO_PROCESS, tid) < 10:
-                os.setpriority(os.PRIO_PROCESS, tid, 10)
-        except OSError:
-            pass
 
 
 def _repeat_unchanged(outputs: tuple, sent: list) -> tuple:
@@ -441,7 +420,9 @@ def lay_out(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) ->
                             api_name=name)
     buttons["reset"].click(tab.reset, None, live, api_name="reset")
     train_compare.wire(tab.compare, form, form_cls, buttons["fork"], save_which, panels.status)
-    train_why.wire(train_why.WhyViews(tab), form, form_cls, extra, extra, panels.picture, panels.status)
+    slow_motion.wire(slow_motion.SlowMotion(tab), form, form_cls, extra, extra["graph"], panels.picture)
+    layers.wire(layers.Layers(tab), extra, panels.picture)
+    live_settings.wire(live_settings.LiveSettings(tab), form, form_cls, panels.status)
     gr.api(tab.metrics, api_name="metrics")
     return tab, form
 

@@ -25,15 +25,13 @@ from ganlab.data.uploads import (
     remove_tree,
 )
 from ganlab.server.store import UPLOAD_PREFIX, SessionStore
+from ganlab.ui.request import session_id
 
 FILE_TYPES = sorted(IMAGE_SUFFIXES | ZIP_SUFFIXES | POINT_SUFFIXES)
 HELP = (f"Images (several files, or a **.zip** whose subfolders become classes), or a **.csv** of 2D points "
         f"(x,y per line). Up to {MAX_UPLOAD_BYTES // 2**20} MB and {MAX_UPLOAD_FILES:,} images, "
         f"{MAX_IMAGE_PIXELS / 1e6:g} megapixels per image. Kept only in this browser session.")
 
-
-def _sid(request: gr.Request | None) -> str:
-    return (request.session_hash if request is not None and request.session_hash else "local") or "local"
 
 
 def _name(paths: list[str]) -> str:
@@ -55,7 +53,7 @@ class UploadPanel:
 
     def upload(self, files: list[Any] | None, request: gr.Request) -> tuple[str, Any]:
         """Check and decode uploaded files into this session's dataset; select it in the Dataset box."""
-        sid = _sid(request)
+        sid = session_id(request)
         paths = [str(getattr(f, "name", f)) for f in (files or [])]
         work = self.store.upload_dir(sid)
         try:
@@ -75,7 +73,7 @@ class UploadPanel:
 
     def draw(self, drawing: Any, request: gr.Request) -> tuple[str, Any]:
         """Every inked pixel of the drawing becomes a 2D point; select that dataset."""
-        sid = _sid(request)
+        sid = session_id(request)
         image = drawing.get("composite") if isinstance(drawing, dict) else drawing
         try:
             dataset = points_from_drawing(image, name="drawn")

@@ -16,12 +16,23 @@ from PIL import Image, ImageDraw
 
 from ganlab.images import points_view
 
-LAYERS = ("real points", "fakes", "D's heatmap", "G's manifold", "gradient arrows", "trails")
-DEFAULT_LAYERS = LAYERS[:5]  # all but the trails (optional: they cross the picture when the fakes jump)
+# The layers by id, with the label a student reads (the id is what code, the API and lesson links use).
+LAYERS = {"real": "real points", "fakes": "fakes", "heatmap": "D's heatmap", "manifold": "G's manifold",
+          "arrows": "gradient arrows", "trails": "trails"}
+# Shown until a student unticks them: all but the trails (they cross the picture when the fakes jump).
+DEFAULT_LAYERS = ("real", "fakes", "heatmap", "manifold", "arrows")
 REAL, FAKE = (30, 140, 60), (110, 40, 170)  # as ganlab.images.points_view draws them
 MESH, ARROW, TRAIL, FADED = (60, 60, 60), (200, 90, 0), (150, 110, 190), (190, 160, 215)
 ARROW_PX = 36  # an arrow of the 95th-percentile length, in pixels (one scale per picture, stated in the legend)
 ARROWS_DRAWN = 128  # arrows on at most about this many fakes (every n-th): more hide the picture
+
+
+def layer_ids(chosen: Iterable[str]) -> tuple[str, ...]:
+    """The layers named in ``chosen`` by id or by label (what ``/layers`` took before ids), in drawing order;
+    unknown names are left out."""
+    by_label = {label: key for key, label in LAYERS.items()}
+    named = {by_label.get(name, name) for name in chosen}
+    return tuple(key for key in LAYERS if key in named)
 
 
 def _pixels(points: Any, extent: Sequence[float], size: int) -> np.ndarray:
@@ -88,22 +99,22 @@ def draw_view_2d(view: dict, layers: Iterable[str] = DEFAULT_LAYERS, size: int =
     """The 2D view as an RGB array, with the chosen ``layers`` of ``view`` (the /view_2d dict)."""
     on = set(layers)
     extent = view["extent"]
-    heat = np.asarray(view["heatmap"], np.float32)[::-1] if "D's heatmap" in on else None  # row 0 at the top
+    heat = np.asarray(view["heatmap"], np.float32)[::-1] if "heatmap" in on else None  # row 0 at the top
     none = np.zeros((0, 2), np.float32)
     base = points_view(none, none, heat, extent[1], size=size,
                        probability=view.get("heatmap_kind", "probability") == "probability")
-    if "real points" in on:
+    if "real" in on:
         base = _dots(base, view["real"], extent, REAL, 1)
     img = Image.fromarray(base)
     draw = ImageDraw.Draw(img)
-    if "G's manifold" in on and view.get("manifold") is not None:
+    if "manifold" in on and view.get("manifold") is not None:
         _mesh(draw, view["manifold"], extent, size)
     if "trails" in on and trails:
         _trails(draw, trails, extent, size)
     out = np.asarray(img).copy()
     if "fakes" in on:
         out = _dots(out, view["fakes"], extent, FAKE, 2)
-    if "gradient arrows" in on and view.get("arrows") is not None:
+    if "arrows" in on and view.get("arrows") is not None:
         img = Image.fromarray(out)
         _arrows(ImageDraw.Draw(img), view["fakes"], view["arrows"], extent, size,
                 arrow_scale(view["arrows"], extent, size), every=max(1, len(view["fakes"]) // ARROWS_DRAWN))
@@ -127,16 +138,16 @@ def legend(view: dict, layers: Iterable[str], size: int = 420) -> str:
     """One line under the picture: what each colour is, and the arrows' scale."""
     on = set(layers)
     bits = []
-    if "real points" in on:
+    if "real" in on:
         bits.append("green dots: real data")
     if "fakes" in on:
         bits.append("purple dots: G's fakes")
-    if "D's heatmap" in on:
+    if "heatmap" in on:
         what = "D's verdict" if view.get("heatmap_kind", "probability") == "probability" else "the critic's score"
         bits.append(f"background: {what} (green = real, purple = fake)")
-    if "G's manifold" in on and view.get("manifold") is not None:
+    if "manifold" in on and view.get("manifold") is not None:
         bits.append("grey mesh: G's image of a square grid of latent space")
-    if "gradient arrows" in on and view.get("arrows") is not None:
+    if "arrows" in on and view.get("arrows") is not None:
         scale = arrow_scale(view["arrows"], view["extent"], size)
         ref = ARROW_PX / scale if scale else 0.0
         bits.append(f"orange arrows: where G's next update pushes the fakes ({ARROW_PX} px = a push of {ref:.3g}; "
@@ -164,18 +175,18 @@ def draw_phase(phase: dict, extent: Sequence[float], heatmap_kind: str = "probab
     kind = phase["phase"]
     if kind == "batch":
         view = {**base, "heatmap": phase["heatmap"], "real": phase["real"][-1], "fakes": phase["fakes"][-1]}
-        return draw_view_2d(view, ("real points", "fakes", "D's heatmap"), size)
+        return draw_view_2d(view, ("real", "fakes", "heatmap"), size)
     if kind == "d_update":
         half = size * 3 // 4
         pts = {"real": phase["real"], "fakes": phase["fakes"]}
         before = draw_view_2d({**base, **pts, "heatmap": phase["heatmap_before"]},
-                              ("real points", "fakes", "D's heatmap"), half)
+                              ("real", "fakes", "heatmap"), half)
         after = draw_view_2d({**base, **pts, "heatmap": phase["heatmap_after"]},
-                             ("real points", "fakes", "D's heatmap"), half)
+                             ("real", "fakes", "heatmap"), half)
         return _side_by_side(before, after)
     view = {**base, "heatmap": phase["heatmap"], "fakes": phase["fakes_before"], "arrows": phase["arrows"]}
     trails = (phase["fakes_before"], phase["fakes_after"])
-    picture = draw_view_2d(view, ("D's heatmap", "trails"), size, trails=trails)
+    picture = draw_view_2d(view, ("heatmap", "trails"), size, trails=trails)
     picture = _dots(picture, phase["fakes_before"], extent, FADED, 1)
     picture = _dots(picture, phase["fakes_after"], extent, FAKE, 2)
     img = Image.fromarray(picture)

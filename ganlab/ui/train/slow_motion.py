@@ -1,27 +1,26 @@
-"""The Train tab's GAN Lab views: the 2D view's layers, a step in slow motion (phase by phase), the
-settings a student may change while a run trains, and the ``/view_2d`` API.
+"""A step in slow motion: one training step of the run's own algorithm shown phase by phase (the batch,
+each D update with D's map before and after, G's update with its arrows), GAN Lab's "slow motion".
 
-The numbers come from ganlab.train (views, slow, TrainingRun.change_settings); the pictures from
-ui/view_2d.py and ui/model_graph.py. The handlers act on the caller's own run only.
+The numbers come from ganlab.train.slow_motion; the pictures from ui/train/view_2d.py and
+ui/train/model_graph.py. The handlers act on the caller's own run only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 import numpy as np
 
-from ganlab.config import ConfigError, form_settings
+from ganlab.config import ConfigError
 from ganlab.data import DataError
 from ganlab.images import grid
-from ganlab.train import views
 from ganlab.train.run import TrainingDiverged, TrainingStopped
 from ganlab.train.slow_motion import SlowStep, slow_step
+from ganlab.ui.request import session_id
 from ganlab.ui.train.form import TrainForm, with_form
 from ganlab.ui.train.model_graph import model_graph
-from ganlab.ui.train.view_2d import DEFAULT_LAYERS, LAYERS, draw_phase
+from ganlab.ui.train.view_2d import draw_phase
 
 PHASE_NAMES = {"batch": "batch", "d_update": "d", "g_update": "g"}  # phase -> the graph's lit part
 
@@ -69,44 +68,15 @@ def phase_picture(slow: SlowStep, ph: dict[str, Any]) -> np.ndarray:
     return grid(np.concatenate([ph["fakes_before"][:8], ph["fakes_after"][:8]]), cols=8)
 
 
-class WhyViews:
-    """Handlers of the GAN Lab views, bound to the Train tab (its store, its per-run display state)."""
+class SlowMotion:
+    """Handlers of the slow-motion buttons, bound to the Train tab (its store, its per-run display state)."""
 
     def __init__(self, tab: Any):
         self.tab = tab
 
-    def _run(self, request: gr.Request):
-        return self.tab.store.get(self.tab.sid(request))
-
-    def view_2d(self, request: gr.Request) -> dict:
-        """The caller's 2D view as numbers: step, extent, heatmap (+ heatmap_kind), real, fakes, arrows
-        (−∂ℓ_G/∂x per fake, unscaled), manifold, js, kl ({"status": "none"} without a 2D run)."""
-        job = self._run(request)
-        if job is None:
-            return {"status": "none", "step": 0}
-        try:
-            return views.view_2d(job.run)
-        except ValueError as e:
-            return {"status": "not 2d", "step": job.run.step_count, "message": str(e)}
-
-    def set_layers(self, layers: list[str], request: gr.Request):
-        """Keep the 2D view's ticked layers for this browser session (its runs to come too) and redraw
-        the view with them at once (a paused or finished run has no stream to do it)."""
-        chosen = tuple(name for name in LAYERS if name in (layers or ()))
-        self.tab.store.choose(self.tab.sid(request), "layers", chosen)
-        job = self._run(request)
-        if job is None:
-            return gr.skip(), gr.skip()
-        display = self.tab.display_of(job)
-        display.layers = chosen
-        if display.slow is not None:
-            return gr.skip(), gr.skip()  # a slow-motion phase is on the screen: the next update draws them
-        update = self.tab.refresh(request, force=True)
-        return update.picture, update.legend
-
     def slow_step(self, form: TrainForm, request: gr.Request):
         """One training step of the run's own algorithm, shown phase by phase (Next phase goes on)."""
-        sid = self.tab.sid(request)
+        sid = session_id(request)
         try:
             with self.tab.store.control(sid):
                 job = self.tab.run_for_step(sid, form)
@@ -120,7 +90,7 @@ class WhyViews:
 
     def next_phase(self, request: gr.Request):
         """The next phase of the slow-motion step (after the last one, the run's normal view)."""
-        job = self._run(request)
+        job = self.tab.store.get(session_id(request))
         display = self.tab.display_of(job) if job is not None else None
         if display is None or display.slow is None:
             return gr.skip(), "Press **Step in slow motion** first.", gr.skip(), gr.Button(visible=False)
@@ -147,30 +117,6 @@ class WhyViews:
         return (picture, phase_sentence(slow, i, ph), model_graph(numbers, PHASE_NAMES[ph["phase"]]),
                 gr.Button("Back to the live view" if last else "Next phase ▶", visible=True))
 
-    def change(self, name: str) -> Callable[..., str]:
-        """A handler that changes setting ``name`` of the caller's running run (learning rates, k, loss)."""
-
-        def handler(value: Any, request: gr.Request) -> str:
-            job = self._run(request)
-            if job is None or job.run.stopped or job.run.step_count == 0 or value in (None, ""):
-                return ""  # no run yet: Start reads the form
-            try:
-                made = job.run.change_settings(**{name: value})
-                if job.other is not None and name != job.differs:  # a comparison: B follows A's change,
-                    job.other.change_settings(**{name: value})  # so the two still differ in one setting
-            except (ConfigError, ValueError) as e:
-                gr.Warning(str(e))
-                return f"**Not changed:** {e}"
-            display = self.tab.display_of(job)
-            if display.requested is not None:  # the run now stands for the changed form
-                display.requested = display.requested.with_updates(**{name: getattr(job.run.config, name)})
-            display.drawn = None
-            return "".join(f"Changed **{c.name}** from {c.old} to **{c.new}** after step {c.step:,} "
-                           "(marked on the curves). " for c in made)
-
-        handler.__name__ = f"change_{name}"
-        handler.__doc__ = f"Change {name} of the caller's running run (it takes effect at the next call)."
-        return handler
 
 
 def build_controls() -> dict[str, Any]:
@@ -182,26 +128,10 @@ def build_controls() -> dict[str, Any]:
     return {"slow": slow, "next": next_phase, "phase": phase}
 
 
-def build_side() -> dict[str, Any]:
-    """The column beside the 2D view: the model graph, the layer checkboxes and their legend."""
-    graph = gr.HTML(model_graph(), elem_id="train-graph")
-    layers = gr.CheckboxGroup(list(LAYERS), value=list(DEFAULT_LAYERS), label="Layers of the 2D view",
-                              info="trails: where the fakes were at the last few updates", elem_id="train-layers")
-    legend = gr.Markdown(elem_id="train-legend", latex_delimiters=[])
-    return {"graph": graph, "layers": layers, "legend": legend}
-
-
-def wire(why: WhyViews, form: dict[str, Any], form_cls: type, controls: dict[str, Any], side: dict[str, Any],
-         picture: Any, note: Any) -> None:
-    """Connect the views' events (slow_step, next_phase, layers, the live settings) and /view_2d."""
-    phase_out = [picture, controls["phase"], side["graph"], controls["next"]]
-    controls["slow"].click(with_form(why.slow_step, form_cls), inputs_kwargs=form, outputs=phase_out,
+def wire(handlers: SlowMotion, form: dict[str, Any], form_cls: type, controls: dict[str, Any], graph: Any,
+         picture: Any) -> None:
+    """Connect Step in slow motion (/slow_step) and Next phase (/next_phase)."""
+    phase_out = [picture, controls["phase"], graph, controls["next"]]
+    controls["slow"].click(with_form(handlers.slow_step, form_cls), inputs_kwargs=form, outputs=phase_out,
                            api_name="slow_step")
-    controls["next"].click(why.next_phase, None, phase_out, api_name="next_phase")
-    side["layers"].change(why.set_layers, side["layers"], [picture, side["legend"]], api_name="layers",
-                          show_progress="hidden")
-    for s in form_settings(form_cls.config_cls):
-        if s.live:
-            form[s.name].input(why.change(s.name), form[s.name], note, api_name=f"change_{s.name}",
-                               show_progress="hidden")
-    gr.api(why.view_2d, api_name="view_2d")
+    controls["next"].click(handlers.next_phase, None, phase_out, api_name="next_phase")
