@@ -17,6 +17,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from ganlab.server.limits import MAX_RUNS
+
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     """The command-line flags (None means: leave it to Gradio's environment variables)."""
@@ -27,8 +29,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=None,
                         help="port (default: $GRADIO_SERVER_PORT, else 7860 or the next free one)")
     parser.add_argument("--data-dir", default=None, help="folder with mnist/ (else $GANLAB_DATA_DIR)")
-    parser.add_argument("--max-runs", type=int, default=int(os.environ.get("GANLAB_MAX_RUNS", "4")),
-                        help="concurrent trainings allowed (default: $GANLAB_MAX_RUNS, else 4)")
+    parser.add_argument("--max-runs", type=int, default=int(os.environ.get("GANLAB_MAX_RUNS", MAX_RUNS)),
+                        help=f"concurrent trainings allowed (default: $GANLAB_MAX_RUNS, else {MAX_RUNS})")
     parser.add_argument("--data-root", default=os.environ.get("GANLAB_DATA_ROOT") or None,
                         help="let students train on server folders under DIR (refused everywhere else; "
                              "without it only named datasets and uploads; else $GANLAB_DATA_ROOT)")

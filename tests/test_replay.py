@@ -212,7 +212,7 @@ def test_the_panel_refuses_a_bad_zip_and_clears_its_upload_area(panel, run_files
     with pytest.warns(UserWarning, match="leading outside"):
         out = p.open_zip(str(bad), request)
     assert out[-1].startswith("**Run zip refused:**") and not bad.exists()
-    assert not any(store.upload_dir("other").parent.glob("replay*/*"))  # the unpacked files went at once
+    assert not any(store.uploads.folder("other").parent.glob("replay*/*"))  # the unpacked files went at once
     good = _zip(tmp_path / "run.zip", run_files)
     replay, *_, message = p.open_zip(str(good), request)
     assert len(replay.run.snapshots) == 101 and "101 snapshots" in message

@@ -10,7 +10,8 @@ import pytest
 
 from ganlab.config import TrainConfig
 from ganlab.data import DataError, Dataset
-from ganlab.server.store import UPLOAD_PREFIX, SessionStore
+from ganlab.server.limits import UPLOAD_PREFIX
+from ganlab.server.store import SessionStore
 from tests.conftest import needs_mnist
 
 
@@ -53,7 +54,7 @@ def test_server_folders_need_a_root_and_stay_inside(tmp_path):
 def test_uploads_capped_and_freed_with_the_session(tmp_path):
     store = SessionStore(root=tmp_path, session_upload_bytes=40_000, server_upload_bytes=60_000)
     small = Dataset("up", np.zeros((8, 28, 28, 1), np.float32))  # 25 KB
-    store.upload_dir("s1")
+    store.uploads.folder("s1")
     store.set_upload("s1", small)
     cfg = TrainConfig(model="dcgan", dataset=UPLOAD_PREFIX + "up")
     assert store.dataset(cfg, "s1") is small
@@ -64,7 +65,7 @@ def test_uploads_capped_and_freed_with_the_session(tmp_path):
     with pytest.raises(DataError, match="too much uploaded data"):
         store.set_upload("s2", Dataset("up2", np.zeros((12, 28, 28, 1), np.float32)))
     store.close_session("s1")
-    assert store.upload("s1") is None and store.upload_bytes() == 0
+    assert store.uploads.get("s1") is None and store.uploads.total_bytes() == 0
     store.set_upload("s2", Dataset("up2", np.zeros((12, 28, 28, 1), np.float32)))
 
 
@@ -79,7 +80,7 @@ def test_idle_sessions_are_reclaimed(tmp_path):
 
     assert store.reap(time.monotonic() + 30) == []
     assert sorted(store.reap(time.monotonic() + 61)) == ["busy", "idle"]
-    assert store.get("idle") is None and store.upload("idle") is None
+    assert store.get("idle") is None and store.uploads.get("idle") is None
     gc.collect()
     assert ref() is None  # the models went with it
     with pytest.raises(ValueError, match="at most"):

@@ -136,13 +136,13 @@ def test_bad_uploads_get_plain_messages(app, tmp_path):
     for files, words in cases:
         message, _ = c.predict([handle_file(str(f)) for f in files], api_name="/upload_data")
         assert "Upload refused" in message and words in message, (files, message)
-    assert store.upload(c.session_hash) is None and not (tmp_path.parent / "evil.png").exists()
+    assert store.uploads.get(c.session_hash) is None and not (tmp_path.parent / "evil.png").exists()
     big = tmp_path / "big.png"
     with open(big, "wb") as f:
         f.truncate(51 * 2**20)  # over Gradio's max_file_size: refused before it is stored
     with pytest.raises(Exception, match="(?i)size|large|413|exceed"):
         c.predict([handle_file(str(big))], api_name="/upload_data")
-    assert store.upload(c.session_hash) is None
+    assert store.uploads.get(c.session_hash) is None
 
 
 def test_sketch_bomb_and_corrupt_uploads(app, tmp_path):

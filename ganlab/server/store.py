@@ -15,7 +15,6 @@ import contextlib
 import ctypes
 import gc
 import shutil
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -26,21 +25,21 @@ from typing import Any
 from ganlab.config import TrainConfig
 from ganlab.data import DataError, Dataset
 from ganlab.data.cache import DatasetCache
-from ganlab.data.uploads import dataset_bytes
+from ganlab.server.limits import (
+    DATASET_CACHE_BYTES,
+    IDLE_TIMEOUT_S,
+    MAX_RUNS,
+    MAX_STEPS,
+    MAX_TRAIN_S,
+    REAP_EVERY_S,
+    SERVER_UPLOAD_BYTES,
+    SESSION_UPLOAD_BYTES,
+    UPLOAD_PREFIX,
+)
+from ganlab.server.uploads import Uploads, folder_name
 from ganlab.train.compare import lockstep
 from ganlab.train.run import TrainingRun
 from ganlab.train.tensorboard import TensorBoardLogger
-
-MB = 2**20
-# Documented in the README ("Sharing the app with a class").
-IDLE_TIMEOUT_S = 30 * 60  # a session with no request for this long is reclaimed (run stopped, uploads deleted)
-REAP_EVERY_S = 60  # how often the reaper looks for idle sessions
-DATASET_CACHE_BYTES = 400 * MB  # named datasets kept loaded when no run uses them (MNIST: 188 MB)
-SESSION_UPLOAD_BYTES = 128 * MB  # decoded uploaded data of one session
-SERVER_UPLOAD_BYTES = 256 * MB  # decoded uploaded data of all sessions together
-MAX_STEPS = 1_000_000  # steps one run may ask for in the app (the CLI has no such limit)
-MAX_TRAIN_S = 20 * 60  # training time of one run in the app (pauses not counted)
-UPLOAD_PREFIX = "upload:"  # config.dataset of a session's uploaded data ("upload:<name>")
 
 
 class ServerBusy(RuntimeError):
@@ -97,7 +96,7 @@ class SessionStore:
     """Runs, uploads and saved generators of each browser session, with limits on concurrent
     trainings, steps, training time and uploaded bytes; idle sessions are reclaimed."""
 
-    def __init__(self, max_runs: int = 4, root: str | Path = "runs/app", data_root: str | Path | None = None,
+    def __init__(self, max_runs: int = MAX_RUNS, root: str | Path = "runs/app", data_root: str | Path | None = None,
                  max_steps: int = MAX_STEPS, max_train_s: float = MAX_TRAIN_S,
                  idle_timeout_s: float = IDLE_TIMEOUT_S, session_upload_bytes: int = SESSION_UPLOAD_BYTES,
                  server_upload_bytes: int = SERVER_UPLOAD_BYTES, cache_bytes: int = DATASET_CACHE_BYTES):
@@ -105,18 +104,16 @@ class SessionStore:
         self.root = Path(root)
         self.data_root = Path(data_root).expanduser().resolve() if data_root else None
         self.max_steps, self.max_train_s, self.idle_timeout_s = max_steps, max_train_s, idle_timeout_s
-        self.session_upload_bytes, self.server_upload_bytes = session_upload_bytes, server_upload_bytes
+        self.uploads = Uploads(session_upload_bytes, server_upload_bytes)  # each session's uploaded data
         self.datasets = DatasetCache(cache_bytes, self.data_root)  # named sets loaded once, shared read-only
         self._lock = threading.Lock()
         self._start_lock = threading.Lock()  # the max_runs check and the thread's start, as one
         self._controls: dict[str, threading.Lock] = {}  # sid -> lock taken by that session's controls
         self._runs: dict[str, Job] = {}
         self._saved: dict[str, dict[str, Path]] = {}
-        self._uploads: dict[str, tuple[Dataset, int]] = {}  # sid -> (dataset, bytes)
         self._seen: dict[str, float] = {}  # sid -> time of its last request
         self._boards: set[str] = set()  # sessions that asked for TensorBoard logs
         self._choices: dict[str, dict[str, object]] = {}  # sid -> what its page chose (2D layers ...)
-        self._upload_dir: Path | None = None
         self._reaper: threading.Thread | None = None
         self._closed = threading.Event()
 
@@ -140,7 +137,7 @@ class SessionStore:
     def session_ids(self) -> set[str]:
         """Sessions that hold anything (a run, uploads or saved generators)."""
         with self._lock:
-            return set(self._runs) | set(self._uploads) | set(self._saved)
+            return set(self._runs) | self.uploads.holders() | set(self._saved)
 
     def reap(self, now: float | None = None) -> list[str]:
         """Reclaim every session idle for longer than idle_timeout_s; return their ids."""
@@ -174,10 +171,8 @@ class SessionStore:
             self._seen.pop(sid, None)
             self._boards.discard(sid)
             self._choices.pop(sid, None)
-            self._uploads.pop(sid, None)
             self._controls.pop(sid, None)
-        if self._upload_dir is not None:
-            shutil.rmtree(self._upload_dir / _safe(sid), ignore_errors=True)
+        self.uploads.drop(sid)
         shutil.rmtree(self.save_dir(sid), ignore_errors=True)  # nobody can reach its checkpoints any more
         free_memory()
 
@@ -186,8 +181,7 @@ class SessionStore:
         self._closed.set()
         for sid in self.session_ids() | set(self._seen):
             self.close_session(sid)
-        if self._upload_dir is not None:
-            shutil.rmtree(self._upload_dir, ignore_errors=True)
+        self.uploads.close()
 
     def choice(self, sid: str, key: str, default: object = None) -> object:
         """What this session's page chose for ``key`` (kept across its runs, freed with the session)."""
@@ -210,11 +204,10 @@ class SessionStore:
         """The dataset a config names: this session's upload, or a named dataset / allowed server
         folder loaded once per server and shared read-only (ganlab.data.cache)."""
         if config.dataset.strip().startswith(UPLOAD_PREFIX):
-            with self._lock:
-                upload = self._uploads.get(sid or "")
+            upload = self.uploads.get(sid or "")
             if upload is None:
                 raise DataError("No uploaded data in this session: upload images or a .csv of points first.")
-            return upload[0]
+            return upload
         return self.datasets.get(config)
 
     def cached_datasets(self) -> dict[tuple, int]:
@@ -340,7 +333,7 @@ class SessionStore:
 
     def save_dir(self, sid: str) -> Path:
         """Where this session's checkpoints go (one folder per session)."""
-        return self.root / _safe(sid)
+        return self.root / folder_name(sid)
 
     # -- TensorBoard logs ------------------------------------------------------------------
     def tensorboard_dir(self, sid: str) -> Path:
@@ -350,7 +343,7 @@ class SessionStore:
     def _attach_board(self, sid: str, job: Job) -> None:
         c = job.run.config
         name = f"{c.model}-{Path(c.dataset).name}-seed{c.seed}-{time.strftime('%Y%m%d-%H%M%S')}"
-        job.board = TensorBoardLogger(job.run, self.tensorboard_dir(sid) / _safe(name))
+        job.board = TensorBoardLogger(job.run, self.tensorboard_dir(sid) / folder_name(name))
 
     def set_tensorboard(self, sid: str, on: bool) -> Job | None:
         """Write (or stop writing) TensorBoard logs for this session's runs, the current one included:
@@ -376,47 +369,10 @@ class SessionStore:
             return None
         return Path(shutil.make_archive(str(logs), "zip", logs))  # tensorboard.zip beside tensorboard/
 
-    # -- uploads ---------------------------------------------------------------------------
-    def upload_dir(self, sid: str) -> Path:
-        """A fresh working folder for this session's uploads (deleted when the session ends)."""
-        with self._lock:
-            if self._upload_dir is None:
-                self._upload_dir = Path(tempfile.mkdtemp(prefix="ganlab-uploads-"))
-            base = self._upload_dir
-        folder = base / _safe(sid)
-        shutil.rmtree(folder, ignore_errors=True)  # one upload per session: the new one replaces the old
-        folder.mkdir(parents=True)
-        return folder
-
     def set_upload(self, sid: str, dataset: Dataset) -> None:
-        """Keep ``dataset`` as this session's uploaded data, within the per-session and server caps."""
-        size = dataset_bytes(dataset)
-        if size > self.session_upload_bytes:
-            raise DataError(f"The uploaded data takes {size / MB:.0f} MB once decoded; each session may hold "
-                            f"{self.session_upload_bytes / MB:.0f} MB. Upload fewer images.")
-        with self._lock:
-            others = sum(b for s, (_, b) in self._uploads.items() if s != sid)
-            if others + size > self.server_upload_bytes:
-                raise DataError("The server holds too much uploaded data right now "
-                                f"({self.server_upload_bytes / MB:.0f} MB for all sessions); try again later "
-                                "or upload fewer images.")
-            for a in (dataset.x, dataset.y, dataset.cond):
-                if a is not None:
-                    a.flags.writeable = False
-            self._uploads[sid] = (dataset, size)
-            self._seen[sid] = time.monotonic()
-        self._start_reaper()
-
-    def upload(self, sid: str) -> Dataset | None:
-        """This session's uploaded data, if any."""
-        with self._lock:
-            found = self._uploads.get(sid)
-        return found[0] if found else None
-
-    def upload_bytes(self) -> int:
-        """Decoded bytes of all sessions' uploads."""
-        with self._lock:
-            return sum(b for _, b in self._uploads.values())
+        """Keep ``dataset`` as this session's uploaded data (within the caps: DataError) and note the request."""
+        self.uploads.keep(sid, dataset)
+        self.touch(sid)
 
     # -- saved generators (the Playground lists them) --------------------------------------
     def saved_models(self, session_hash: str) -> dict[str, Path]:
@@ -429,10 +385,6 @@ class SessionStore:
         with self._lock:
             self._saved.setdefault(session_hash, {})[name] = Path(path)
 
-
-def _safe(sid: str) -> str:
-    """A session id as a folder name (Gradio's hashes are alphanumeric; anything else is dropped)."""
-    return "".join(ch for ch in sid if ch.isalnum() or ch in "-_")[:64] or "local"
 
 
 def free_memory() -> None:

@@ -18,7 +18,8 @@ import gradio as gr
 from ganlab.data import DATASETS
 from ganlab.server.classroom import Broadcast, Classroom, NotTeacher, Snapshot
 from ganlab.server.store import SessionStore
-from ganlab.ui.classroom.view import ClassPainter, Wall, settings_text, sort_rows, wall_table
+from ganlab.server.wall import sort_rows, wall_table
+from ganlab.ui.classroom.view import ClassPainter, Wall, settings_text
 from ganlab.ui.context import TabContext
 from ganlab.ui.request import session_id, yield_cpu_to_training
 

@@ -9,16 +9,14 @@ import shutil
 import tempfile
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from ganlab.data import DATASETS
 from ganlab.server.classroom import Classroom, Snapshot
 from ganlab.server.store import Job, SessionStore
-from ganlab.train.monitor import Monitor
+from ganlab.server.wall import WallRow, dataset_name, quality_line
 from ganlab.ui.gradio_fixes.frames import cache_root
 from ganlab.ui.train.form import TrainForm
 from ganlab.ui.train.live_view import LiveView, RunDisplay
@@ -32,11 +30,6 @@ class ClassDisplay(RunDisplay):
 
     def _why(self, s) -> None:
         return None
-
-
-def dataset_name(dataset: str) -> str:
-    """A dataset as the class may see it: a named set, else only the last part of a folder's path."""
-    return dataset if dataset in DATASETS else Path(dataset).name
 
 
 def form_values(job: Job) -> dict[str, Any]:
@@ -112,41 +105,6 @@ class ClassPainter:
             self._switch(None)
 
 
-@dataclass(frozen=True)
-class WallRow:
-    """One student run on the teacher's wall."""
-
-    code: str
-    thumb: str | None  # a copy of its newest 2D view / sample grid, or None before its first frame
-    settings: str
-    step: int
-    status: str
-    alarms: tuple[str, ...]  # the alarms' kinds (d wins, collapse, ...)
-    quality: str
-
-    def caption(self) -> str:
-        """The thumbnail's caption: code, step and the alarms' badges."""
-        badges = " ".join(f"⚠ {a}" for a in self.alarms) or "✓ no alarm"
-        return f"{self.code} · step {self.step} · {badges}"
-
-
-def quality_line(monitor: Monitor | None) -> str:
-    """The run's last quality reading in a few words: coverage / JS for 2D, the classifier's for images."""
-    q = monitor.quality if monitor is not None else None
-    if q is None:
-        return "not measured yet"
-    if q.coverage is not None:
-        js = f" · JS {q.js:.2f} bits" if q.js is not None else ""
-        return f"coverage {100 * q.coverage:.0f}%{js}"
-    if q.scores:
-        return " · ".join(f"{k} {100 * v:.0f}%" for k, v in q.scores.items() if k.endswith("_accuracy"))
-    if q.class_shares is not None:
-        seen = int((q.class_shares >= 0.02).sum())
-        hit = f" · {100 * q.asked_hit:.0f}% read as asked" if q.asked_hit is not None else ""
-        return f"{seen}/{len(q.class_shares)} classes drawn, largest {100 * q.class_shares.max():.0f}%{hit}"
-    return "not measured yet"
-
-
 class Wall:
     """The students' runs as rows with thumbnails copied from their own frames (so a thumbnail cannot
     vanish while the teacher's browser fetches it); the copies of two refreshes ago are deleted."""
@@ -203,22 +161,3 @@ class Wall:
         """Delete the thumbnails."""
         if self._folder is not None:
             shutil.rmtree(self._folder, ignore_errors=True)
-
-
-def sort_rows(rows: list[WallRow], order: str, alarms_only: bool) -> list[WallRow]:
-    """The wall's rows sorted by ``order`` (alarms first / step / code), or only those with alarms."""
-    if alarms_only:
-        rows = [r for r in rows if r.alarms]
-    keys = {"alarms first": lambda r: (-len(r.alarms), r.code), "step": lambda r: (-r.step, r.code)}
-    return sorted(rows, key=keys.get(order, lambda r: r.code))
-
-
-def wall_table(rows: list[WallRow]) -> str:
-    """The wall's rows as a Markdown table (code, step, status, alarms, quality, settings)."""
-    if not rows:
-        return "No student run is training yet (a run appears here once it has taken a step)."
-    lines = ["| run | step | status | alarms | quality | settings |", "|---|---|---|---|---|---|"]
-    for r in rows:
-        badges = ", ".join(r.alarms) or "none"
-        lines.append(f"| `{r.code}` | {r.step} | {r.status} | {badges} | {r.quality} | {r.settings} |")
-    return "\n".join(lines)

@@ -95,7 +95,7 @@ class ReplayPanel:
         path = str(getattr(file, "name", file)) if file else ""
         if not path:
             return (gr.skip(),) * 4 + ("",)
-        work = self.store.upload_dir(session_id(request))
+        work = self.store.uploads.folder(session_id(request))
         try:
             if not path.lower().endswith(".zip"):
                 raise DataError(f"{os.path.basename(path)!r} is not a .zip: upload the zip the Save button gives.")

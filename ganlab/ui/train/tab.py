@@ -22,7 +22,8 @@ from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_F
 from ganlab.evaluate.quality import classifier_for, load_classifier
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
-from ganlab.server.store import MB, Job, ServerBusy, SessionStore
+from ganlab.server.limits import MB
+from ganlab.server.store import Job, ServerBusy, SessionStore
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.run import TrainingDiverged, TrainingRun, TrainingStopped
@@ -433,7 +434,7 @@ def limits_text(store: SessionStore) -> str:
     return (f"**Limits on this server:** {store.max_runs} trainings at once · at most {store.max_steps:,} steps and "
             f"{store.max_train_s / 60:g} minutes of training per run · uploads up to {MAX_UPLOAD_BYTES // MB} MB "
             f"and {MAX_UPLOAD_FILES:,} images ({MAX_IMAGE_PIXELS / 1e6:g} megapixels each), "
-            f"{store.session_upload_bytes // MB} MB once decoded · {folders} · your run and uploads are deleted "
+            f"{store.uploads.session_bytes // MB} MB once decoded · {folders} · your run and uploads are deleted "
             f"when you close the tab or after {store.idle_timeout_s / 60:g} idle minutes.")
 
 

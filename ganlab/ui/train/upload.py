@@ -24,7 +24,8 @@ from ganlab.data.uploads import (
     points_from_drawing,
     remove_tree,
 )
-from ganlab.server.store import UPLOAD_PREFIX, SessionStore
+from ganlab.server.limits import UPLOAD_PREFIX
+from ganlab.server.store import SessionStore
 from ganlab.ui.request import session_id
 
 FILE_TYPES = sorted(IMAGE_SUFFIXES | ZIP_SUFFIXES | POINT_SUFFIXES)
@@ -55,9 +56,9 @@ class UploadPanel:
         """Check and decode uploaded files into this session's dataset; select it in the Dataset box."""
         sid = session_id(request)
         paths = [str(getattr(f, "name", f)) for f in (files or [])]
-        work = self.store.upload_dir(sid)
+        work = self.store.uploads.folder(sid)
         try:
-            dataset = dataset_from_uploads(paths, work, name=_name(paths), max_bytes=self.store.session_upload_bytes)
+            dataset = dataset_from_uploads(paths, work, name=_name(paths), max_bytes=self.store.uploads.session_bytes)
             self.store.set_upload(sid, dataset)
         except DataError as e:
             gr.Warning(str(e))
