@@ -253,11 +253,3 @@ def settings(cls: type[TrainConfig] = TrainConfig) -> tuple[Setting, ...]:
 def form_settings(cls: type[TrainConfig] = TrainConfig) -> tuple[Setting, ...]:
     """The settings that are boxes of the Train tab's form, in the form's (and the API's) order."""
     return tuple(s for s in settings(cls) if s.form)
-
-
-def default_of(name: str) -> Any:
-    """The default of a TrainConfig field (None for those the model decides)."""
-    for s in settings():
-        if s.name == name:
-            return s.default
-    raise KeyError(name)

@@ -21,12 +21,11 @@ def test_every_tab_is_one_module_with_label_id_intro_and_build():
 def test_intros_are_two_lines_and_link_an_existing_page(monkeypatch):
     monkeypatch.delenv(intro.DOCS_URL_ENV, raising=False)
     for tab in TABS:
-        lines, page = tab.INTRO
-        assert len(lines.split("\n")) == 2, tab.LABEL
-        assert (REPO / page).is_file(), f"{tab.LABEL}: {page} does not exist"
-        assert f"`{page}`" in intro.markdown(tab.INTRO)
+        assert len(tab.INTRO.split("\n")) == 2, tab.LABEL
+        assert (REPO / tab.DOCS).is_file(), f"{tab.LABEL}: {tab.DOCS} does not exist"
+        assert f"`{tab.DOCS}`" in intro.markdown(tab.INTRO, tab.DOCS)
     monkeypatch.setenv(intro.DOCS_URL_ENV, "https://example.org/ganlab/blob/main/")
-    assert "](https://example.org/ganlab/blob/main/docs/train.md)" in intro.markdown(TABS[0].INTRO)
+    assert "](https://example.org/ganlab/blob/main/docs/train.md)" in intro.markdown(TABS[0].INTRO, TABS[0].DOCS)
 
 
 def test_pictures_help_covers_every_view():

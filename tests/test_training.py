@@ -76,7 +76,7 @@ def test_learning_rates_are_separate_and_changeable():
     s = _ring_session(lr_g=1e-3, lr_d=5e-4)
     assert float(s.g_opt.learning_rate.numpy()) == pytest.approx(1e-3)
     assert float(s.d_opt.learning_rate.numpy()) == pytest.approx(5e-4)
-    s.set_learning_rates(lr_g=2e-4)
+    s.change_settings(lr_g=2e-4)
     assert float(s.g_opt.learning_rate.numpy()) == pytest.approx(2e-4)
 
 

@@ -160,11 +160,11 @@ def test_settings_change_at_the_next_call_without_a_new_program(tmp_path):
     s = _ring(k=1, loss="non_saturating", lr_g=1e-3, lr_d=1e-3)
     s.steps(4)
     compiled = s.fns.train_many.compiles()
-    made = s.set_learning_rates(lr_g=5e-4)
+    made = s.change_settings(lr_g=5e-4)
     assert [(c.step, c.name, c.old, c.new) for c in made] == [(4, "lr_g", 1e-3, 5e-4)]
     assert float(s.g_opt.learning_rate.numpy()) == pytest.approx(5e-4) and s.config.lr_g == 5e-4
     assert float(s.d_opt.learning_rate.numpy()) == pytest.approx(1e-3)
-    assert s.set_learning_rates(lr_g=5e-4) == []  # no change, no record
+    assert s.change_settings(lr_g=5e-4) == []  # no change, no record
     s.steps(2)
     s.change_settings(k=3, loss="ls")
     assert (s.config.k, s.gan.loss.name, s.gan.loss.score) == (3, "least_squares", "raw")

@@ -79,4 +79,3 @@ class ConditionalGAN(GAN):
     def discriminate(self, x, condition: dict, training: bool = True):
         label = condition["label"] if "label" in condition else condition["y"]
         return self.discriminator([x, ops.cast(label, "int32")], training=training)
-

@@ -51,4 +51,3 @@ class DCGAN(GAN):
             h = layers.Dropout(0.3, dtype=dt)(h)
         h = layers.Flatten(dtype=dt)(h)
         return model(x, layers.Dense(1, dtype="float32")(h), "discriminator")
-

@@ -131,11 +131,6 @@ class InfoGAN(GAN):
         """The real/fake logit only (Q's outputs are read by the objectives)."""
         return self.discriminator(x, training=training)[0]
 
-    def read_codes(self, x, training: bool = False) -> tuple:
-        """Q's reading of images: (category logits, continuous-code means)."""
-        _, q_cat, q_cont = self.discriminator(x, training=training)
-        return q_cat, q_cont
-
     def mutual_information_loss(self, latent: dict, q_cat, q_cont) -> tuple:
         """(weighted L_I, categorical part, continuous part, Q's category accuracy) on fakes."""
         c_cat = latent["c_cat"]
@@ -164,8 +159,3 @@ class InfoGAN(GAN):
         mi, cat, cont, acc = self.mutual_information_loss(latent, q_cat, q_cont)
         loss = self.loss.generator(fake_out) + mi
         return loss, {"mi": mi, "mi_cat": cat, "mi_cont": cont, "q_cat_acc": acc}
-
-    @property
-    def metric_names(self) -> tuple[str, ...]:
-        return ("d_real", "d_fake", "mi", "mi_cat", "mi_cont", "q_cat_acc")
-

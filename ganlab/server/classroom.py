@@ -141,11 +141,6 @@ class Classroom:
         if not self.is_teacher(sid):
             raise NotTeacher("Only the teacher can do this: sign in with the teacher's password first.")
 
-    def sign_out(self, sid: str) -> None:
-        """This session is no longer the teacher (the shown run stays shown)."""
-        with self._lock:
-            self._teachers.discard(sid)
-
     def forget(self, sid: str) -> None:
         """The session ended: drop its sign-in, its failures and, if its run was shown, the showing."""
         with self._lock:

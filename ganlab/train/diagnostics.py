@@ -68,12 +68,6 @@ class HistoryColumns:
         return {k: self._data[k][: self._n] for k in (*CORE_COLUMNS, *extras) if k in self._data}
 
 
-def history_arrays(history: list) -> dict[str, np.ndarray]:
-    """Columns of a StepMetrics list as arrays (extras included, NaN where a step lacks one)."""
-    cols = HistoryColumns().update(history)
-    return cols or {k: np.zeros(0) for k in CORE_COLUMNS}
-
-
 @dataclass(frozen=True)
 class Alarm:
     """A warning for the class: what is wrong, in one sentence, and what to try."""

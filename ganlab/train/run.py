@@ -183,10 +183,6 @@ class TrainingRun:
         """True once stopped or diverged."""
         return self._stop.is_set()
 
-    def set_learning_rates(self, lr_g: float | None = None, lr_d: float | None = None) -> list[SettingChange]:
-        """Change learning rates between steps (the optimizers keep their state); see change_settings."""
-        return self.change_settings(lr_g=lr_g, lr_d=lr_d)
-
     def change_settings(self, lr_g: float | None = None, lr_d: float | None = None, k: int | None = None,
                         loss: str | None = None) -> list[SettingChange]:
         """Change learning rates, k (D updates per step) or the loss (one the model allows) while the

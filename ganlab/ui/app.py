@@ -22,7 +22,7 @@ from ganlab.ui.playground import tab as playground_tab
 from ganlab.ui.tools import classify, sketch, text2img, upscale
 from ganlab.ui.train import tab as train_tab
 
-# The tabs, in order: a new tab is one module (LABEL, ID, INTRO, build(ctx)) and one line here.
+# The tabs, in order: a new tab is one module (LABEL, ID, DOCS, INTRO, build(ctx)) and one line here.
 TABS: tuple[ModuleType, ...] = (train_tab, class_tab, playground_tab, text2img, sketch, upscale, classify)
 TITLE = "ganlab — watch a GAN learn"
 CREDITS = (
@@ -60,7 +60,7 @@ def build_app(store: SessionStore | None = None, classroom: Classroom | None = N
             for tab in TABS:
                 if getattr(tab, "available", lambda _: True)(ctx):
                     with gr.Tab(tab.LABEL, id=tab.ID) as ctx.item:
-                        gr.Markdown(intro.markdown(tab.INTRO), elem_classes="tab-intro")
+                        gr.Markdown(intro.markdown(tab.INTRO, tab.DOCS), elem_classes="tab-intro")
                         tab.build(ctx)
         gr.Markdown(CREDITS)
         for wire in ctx.after:

@@ -23,18 +23,15 @@ from ganlab.ui.classroom.view import ClassPainter, Wall, settings_text
 from ganlab.ui.context import TabContext
 from ganlab.ui.request import session_id, yield_cpu_to_training
 
-LABEL, ID = "Class", "class"  # the tab's title and its id (a lesson link's tab=)
-# two lines of what to try first, and the tab's docs page
-INTRO = ("The teacher's run, live: its curves, samples and 2D view, read-only.\nPress **Copy the teacher's "
-         "settings** to train the same run yourself in the Train tab.",
-         "docs/teaching.md")
-
-
 CLASS_REFRESH_S = 0.75  # the class view is redrawn at most this often, for all watchers together
 WATCH_POLL_S = 0.2  # how often a watcher looks for a new snapshot (a dict read: no drawing)
 WALL_REFRESH_S = 2.0  # the teacher's wall of thumbnails
 ORDERS = ["alarms first", "step", "code"]
 NOTHING = "No run is shown to the class right now: the teacher picks one."
+# The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
+LABEL, ID, DOCS = "Class", "class", "docs/teaching.md"
+INTRO = ("The teacher's run, live: its curves, samples and 2D view, read-only.\nPress **Copy the teacher's "
+         "settings** to train the same run yourself in the Train tab.")
 
 
 class ClassTab:

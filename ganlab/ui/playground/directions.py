@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from ganlab.config import ConfigError, check_number
 from ganlab.explore import named_directions as nd
 from ganlab.explore.playground import check_seed
 from ganlab.images import upscale
+from ganlab.ui.components import Components
 from ganlab.ui.gradio_fixes.outputs import shown_image
 
 AMOUNTS = (-2.0, -1.0, 0.0, 1.0, 2.0)
@@ -29,29 +29,6 @@ INTRO = ("**Named directions.** A direction moves z so that one thing changes �
          "Name one (a PCA direction, or the way from your last projected picture to the one before: project a "
          "thin 7, then a thick 7, and save *thickness*), keep it for this session, apply it to the current "
          "picture or to 8 seeds at once (columns: amounts −2 … +2), download it or upload one (JSON).")
-
-
-@dataclass
-class Components:
-    """The panel's components."""
-
-    box: Any = None
-    saved: Any = None  # gr.State: this session's directions (JSON-ready dicts)
-    history: Any = None  # gr.State: the last two projections (from project_panel)
-    choice: Any = None
-    info: Any = None
-    name: Any = None
-    source: Any = None
-    save: Any = None
-    one: Any = None
-    batch: Any = None
-    first_seed: Any = None
-    sweep: Any = None
-    download: Any = None
-    file: Any = None
-    upload: Any = None
-    message: Any = None
-    api: list | None = None
 
 
 class DirectionsPanel:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from ganlab.config import ConfigError
 from ganlab.explore.infogan import infogan_checkpoints
 from ganlab.explore.nearest import NearestError, shared_indexes
 from ganlab.explore.project import CHUNK, Projection, ProjectionError, Projector, load_projector, prepare_target
+from ganlab.ui.components import Components
 from ganlab.ui.gradio_fixes.inputs import brush_ready, unopened_image
 from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.playground import directions as directions_panel
@@ -82,26 +82,6 @@ def report(p: Projection, nearest: dict[str, tuple[float, float]] | None = None)
         bits = [f"{k} {v[0]:.3f}" for k, v in nearest.items()]
         lines.append(f"A real test picture's nearest *training* image is at {', '.join(bits)} (median).")
     return "\n\n".join([*lines, f"> {p.verdict()}"])
-
-
-@dataclass
-class Components:
-    """The panel's own components (the Playground's are in its View)."""
-
-    box: Any = None  # the accordions
-    near_box: Any = None
-    canvas: Any = None
-    upload: Any = None
-    cls: Any = None
-    go: Any = None
-    triptych: Any = None
-    report: Any = None
-    history: Any = None
-    near_btn: Any = None
-    near_img: Any = None
-    near_text: Any = None
-    api_project: list | None = None
-    api_nearest: list | None = None
 
 
 class ProjectPanel:

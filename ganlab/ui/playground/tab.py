@@ -13,7 +13,6 @@ import random
 import re
 import tempfile
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,19 +35,13 @@ from ganlab.explore.playground import (
 from ganlab.images import upscale
 from ganlab.models import model_of
 from ganlab.server.store import SessionStore
+from ganlab.ui.components import Components
 from ganlab.ui.context import TabContext
 from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.gradio_fixes.page import current_blocks
 from ganlab.ui.playground import infogan as infogan_panel
 from ganlab.ui.playground import projection as project_panel
 from ganlab.ui.request import session_id
-
-LABEL, ID = "Playground", "playground"  # the tab's title and its id (a lesson link's tab=)
-# two lines of what to try first, and the tab's docs page
-INTRO = ("Pick **cgan-mnist**, choose a digit and move the sliders: each one walks G's latent space.\nThen "
-         "draw your own digit under *Start from a picture* (**Project my drawing**) and ask: can G draw "
-         "this, or is it copying?",
-         "docs/playground.md")
 
 RAW_SLIDERS = 6
 SLIDER_RANGE = 3.0
@@ -65,6 +58,11 @@ SLIDERS_HELP = (
 
 
 CLASS_MORPH_HELP = "Same z, the class label slides from A to B (a straight path between the two class embeddings)."
+# The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
+LABEL, ID, DOCS = "Playground", "playground", "docs/playground.md"
+INTRO = ("Pick **cgan-mnist**, choose a digit and move the sliders: each one walks G's latent space.\nThen "
+         "draw your own digit under *Start from a picture* (**Project my drawing**) and ask: can G draw "
+         "this, or is it copying?")
 
 
 def _slug(name: str) -> str:
@@ -201,44 +199,6 @@ class PlaygroundTab:
         return self._strip_and_gif(seq, f"{_slug(name)}-classes-{class_a}-{class_b}-seed{int(seed)}")
 
 
-@dataclass
-class View:
-    """The tab's components by name: the layout helpers fill it, ``_wire`` connects them."""
-
-    model: Any = None
-    refresh: Any = None
-    card: Any = None
-    classes: Any = None
-    seed: Any = None
-    rand: Any = None
-    trunc: Any = None
-    image: Any = None
-    dl_btn: Any = None
-    dl_files: Any = None
-    raw: list = field(default_factory=list)
-    dirs: list = field(default_factory=list)
-    reset: Any = None
-    n_seeds: Any = None
-    grid_seed: Any = None
-    grid_btn: Any = None
-    grid_img: Any = None
-    seed_a: Any = None
-    seed_b: Any = None
-    frames: Any = None
-    interp_btn: Any = None
-    morph_box: Any = None
-    class_a: Any = None
-    class_b: Any = None
-    morph_btn: Any = None
-    strip_img: Any = None
-    gif_file: Any = None
-    api_inputs: list = field(default_factory=list)
-    api_out: Any = None
-    api_btn: Any = None
-    origin: Any = None  # gr.State: the z of a projected picture (project_panel), or None
-    project: Any = None  # the "start from a picture" panel
-
-
 def lay_out(store: SessionStore | None) -> None:
     """Lay out the Playground tab and wire its events (call inside a Blocks / Tab context)."""
     tab = PlaygroundTab(store)
@@ -248,7 +208,7 @@ def lay_out(store: SessionStore | None) -> None:
     if not names:
         gr.Markdown("**No generators found in assets/.** Train one in the Train tab, save it, then press ↻.",
                     elem_id="pg-empty")
-    v = View()
+    v = Components(raw=[], dirs=[], api_inputs=[])  # the tab's components: the layout fills, _wire reads
     with gr.Row(equal_height=False):
         _settings_column(v, names, first, start_classes)
         _image_column(v)
@@ -262,7 +222,7 @@ def lay_out(store: SessionStore | None) -> None:
     _wire(tab, v, first)
 
 
-def _settings_column(v: View, names: list[str], first: str | None, start_classes: list) -> None:
+def _settings_column(v: Components, names: list[str], first: str | None, start_classes: list) -> None:
     """Left column: generator picker, its card line, class, seed and truncation."""
     with gr.Column(scale=3, min_width=300):
         with gr.Row():
@@ -279,7 +239,7 @@ def _settings_column(v: View, names: list[str], first: str | None, start_classes
         gr.Markdown(TRUNCATION_HELP)
 
 
-def _image_column(v: View) -> None:
+def _image_column(v: Components) -> None:
     """Middle column: the large image and its downloads."""
     with gr.Column(scale=4, min_width=360):
         v.image = shown_image(label="Generated (nearest-neighbour upscaled, no blur)", type="numpy",
@@ -290,7 +250,7 @@ def _image_column(v: View) -> None:
                              height=120)
 
 
-def _sliders_column(v: View) -> None:
+def _sliders_column(v: Components) -> None:
     """Right column: raw z sliders and PCA direction sliders."""
     with gr.Column(scale=3, min_width=280):
         v.raw = [gr.Slider(-SLIDER_RANGE, SLIDER_RANGE, value=0, step=0.1, label=f"z[{i}]", elem_id=f"pg-raw-{i}")
@@ -301,7 +261,7 @@ def _sliders_column(v: View) -> None:
         gr.Markdown(SLIDERS_HELP)
 
 
-def _grid_accordion(v: View) -> None:
+def _grid_accordion(v: Components) -> None:
     """The class × seed grid."""
     with gr.Accordion("Class × seed grid", open=False):
         with gr.Row():
@@ -312,7 +272,7 @@ def _grid_accordion(v: View) -> None:
                                  "above", type="numpy", interactive=False, format="png", elem_id="pg-grid")
 
 
-def _interpolation_accordion(v: View, start_classes: list) -> None:
+def _interpolation_accordion(v: Components, start_classes: list) -> None:
     """Seed interpolation, and class morphing for conditional models."""
     with gr.Accordion("Interpolation", open=False):
         with gr.Row():
@@ -331,7 +291,7 @@ def _interpolation_accordion(v: View, start_classes: list) -> None:
         v.gif_file = gr.File(label="GIF (plays forward and back)", interactive=False, elem_id="pg-gif")
 
 
-def _api_inputs(v: View, first: str | None) -> None:
+def _api_inputs(v: Components, first: str | None) -> None:
     """Inputs of the scripted ``generate`` endpoint (hidden; teachers call it with gradio_client)."""
     with gr.Row(visible=False):
         v.api_inputs = [gr.Textbox(first or "", label="model"), gr.Number(0, label="seed", precision=0),
@@ -341,7 +301,7 @@ def _api_inputs(v: View, first: str | None) -> None:
         v.api_btn = gr.Button()
 
 
-def _wire(tab: PlaygroundTab, v: View, first: str | None) -> None:
+def _wire(tab: PlaygroundTab, v: Components, first: str | None) -> None:
     """Connect the components' events to the tab's handlers."""
     view = [v.model, v.seed, v.classes, v.trunc, *v.raw, *v.dirs, v.origin]
     fast = {"show_progress": "hidden", "api_visibility": "private"}

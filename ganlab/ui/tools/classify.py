@@ -15,17 +15,14 @@ from ganlab.ui.gradio_fixes.inputs import brush_ready, unopened_image
 from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.lazy import LazyModel
 
-LABEL, ID = "Classify", "classify"  # the tab's title and its id (a lesson link's tab=)
-# two lines of what to try first, and the tab's docs page
-INTRO = ("Draw a digit and read what the semi-supervised GAN's discriminator says: ten digits **and fake**.\n"
-         "Switch to the baseline or the independent CNN to compare readers trained with and without GAN fakes.",
-         "docs/models/sgan.md")
-
-
 CHOICES = {"SGAN, 100 labels (digits + fake)": ("sgan-mnist-100", "classifier"),
            "Baseline: same network, the 100 labels only": ("sgan-mnist-100", "baseline"),
            "Independent CNN (all 60,000 labels)": ("classifier-mnist", "classifier")}
 CANVAS = 280
+# The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
+LABEL, ID, DOCS = "Classify", "classify", "docs/models/sgan.md"
+INTRO = ("Draw a digit and read what the semi-supervised GAN's discriminator says: ten digits **and fake**.\n"
+         "Switch to the baseline or the independent CNN to compare readers trained with and without GAN fakes.")
 HELP = ("**Classify a digit.** Draw a digit (the brush is ready: just draw) or upload a picture. The "
          "semi-supervised GAN's discriminator answers with eleven probabilities: the digits 0-9 and "
          "**fake**, the class it learnt for the generator's pictures. Scribbles (and many mouse drawings) "

@@ -30,16 +30,13 @@ from ganlab.ui.gradio_fixes.inputs import brush_ready, unopened_image
 from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.lazy import LazyModel
 
-LABEL, ID = "Sketch", "sketch"  # the tab's title and its id (a lesson link's tab=)
-# two lines of what to try first, and the tab's docs page
-INTRO = ("Draw a few black strokes (a face, a sun) on the canvas: when a stroke ends, pix2pix paints it.\n"
-         "Click an example to see a held-out emoji's line art, and tick *realness* to see D's verdict per patch.",
-         "docs/models/pix2pix.md")
-
-
 CANVAS = 512  # drawn at 512², shrunk 4× to the model's 128²
 BRUSHES = {"thin": 5, "medium": 7, "thick": 10}  # brush radii on the 512² canvas (lines ≈2.5-5 px at 128²)
 DISPLAY = 384  # pictures are shown at 3× (smooth upscaling); the API returns the model's 128²
+# The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
+LABEL, ID, DOCS = "Sketch", "sketch", "docs/models/pix2pix.md"
+INTRO = ("Draw a few black strokes (a face, a sun) on the canvas: when a stroke ends, pix2pix paints it.\n"
+         "Click an example to see a held-out emoji's line art, and tick *realness* to see D's verdict per patch.")
 HELP = ("Draw with the **black brush** (it is ready: just draw). Each time you lift the mouse, a pix2pix "
          "U-Net turns your lines into a colour emoji-like picture. It learned from ~1,400 OpenMoji line "
          "drawings and their colour versions, so faces, animals, food and objects work best.")

@@ -27,13 +27,10 @@ from ganlab.ui.context import TabContext
 from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.lazy import LazyModel
 
-LABEL, ID = "Text → image", "text2img"  # the tab's title and its id (a lesson link's tab=)
-# two lines of what to try first, and the tab's docs page
+# The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
+LABEL, ID, DOCS = "Text → image", "text2img", "docs/models/text2img.md"
 INTRO = ("Type *a thick seven slanted right* and press **Draw**: 16 seeds of that sentence appear.\n"
-         "Below, each word's attention map shows where G looked at that word.",
-         "docs/models/text2img.md")
-
-
+         "Below, each word's attention map shows where G looked at that word.")
 HELP = ("**Text → image.** Type a sentence about a digit: *a thick seven slanted right*, *7, thin stroke*, "
          "*a wide upright zero*. A small text-to-image GAN (the AttnGAN idea, trained on MNIST with captions "
          "made from what each image really shows) draws it for several seeds. Below, **which word drew "

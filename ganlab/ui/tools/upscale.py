@@ -34,15 +34,12 @@ from ganlab.ui.gradio_fixes.inputs import unopened_image
 from ganlab.ui.gradio_fixes.outputs import shown_image
 from ganlab.ui.lazy import LazyModel
 
-LABEL, ID = "Upscale", "upscale"  # the tab's title and its id (a lesson link's tab=)
-# two lines of what to try first, and the tab's docs page
+DISPLAY = 256  # small results are shown enlarged (nearest) to about this size; the API returns 4× exactly
+# The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
+LABEL, ID, DOCS = "Upscale", "upscale", "docs/models/srgan.md"
 INTRO = ("Pick an example emoji (or **Use my last Sketch-tab picture**): low-res | bicubic | SRGAN, "
          "side by side.\n"
-         "Compare the zoomed crops, and tick the realness overlay to see where D thinks it looks made up.",
-         "docs/models/srgan.md")
-
-
-DISPLAY = 256  # small results are shown enlarged (nearest) to about this size; the API returns 4× exactly
+         "Compare the zoomed crops, and tick the realness overlay to see where D thinks it looks made up.")
 HELP = (f"Upload a **small** picture (up to {MAX_SIDE} px; an emoji at 32×32 is ideal) or pick an example. SRGAN "
          "makes it **4× larger**: compare what the low-res picture really holds (big square pixels), the "
          "usual bicubic smoothing, and SRGAN's guess at the missing detail. It learned from ~1,450 OpenMoji "

@@ -40,16 +40,13 @@ from ganlab.ui.train.form import TrainForm, form_class, with_form
 from ganlab.ui.train.live_view import QUALITY_EVERY_S, LiveView, RunDisplay
 from ganlab.ui.train.presets import PRESETS
 
-LABEL, ID = "Train", "train"  # the tab's title and its id (a lesson link's tab=)
-# two lines of what to try first, and the tab's docs page
-INTRO = ("Pick the preset **Healthy: ring of 8 Gaussians** and press **▶ Start**: in a few seconds the purple "
-         "fakes spread over the eight green modes.\nThen try a preset that breaks on purpose (*mode collapse*, "
-         "*learning rate too high*) and read the alarms; **What the pictures mean** (below) explains every view.",
-         "docs/train.md")
-
-
 REFRESH_S = 0.5  # the live view updates twice a second
 
+# The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
+LABEL, ID, DOCS = "Train", "train", "docs/train.md"
+INTRO = ("Pick the preset **Healthy: ring of 8 Gaussians** and press **▶ Start**: in a few seconds the purple "
+         "fakes spread over the eight green modes.\nThen try a preset that breaks on purpose (*mode collapse*, "
+         "*learning rate too high*) and read the alarms; **What the pictures mean** (below) explains every view.")
 
 
 class TrainTab:
@@ -361,7 +358,6 @@ def safe_name(text: str) -> str:
     """A file name from a run's description: letters, digits, '-', '_' and '.' only (no path parts)."""
     clean = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in text).strip("._")
     return clean[:80] or "run"
-
 
 
 def _repeat_unchanged(outputs: tuple, sent: list) -> tuple:
