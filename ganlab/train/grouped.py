@@ -105,7 +105,7 @@ class GroupedSteps:
         self._loss = pos[id(gan.loss.variables[0])]
         self.metric_names = ("d_loss", "g_loss", *gan.metric_names)
         template = self.values_of(gan, self.g_opt, self.d_opt)
-        self.state = [np.repeat(np.asarray(v)[None], capacity, axis=0) for v in template]
+        self.state = [ops.convert_to_tensor(np.repeat(np.asarray(v)[None], capacity, axis=0)) for v in template]
         self.program = backend.compile_pure(self._program, xla)
 
     # -- slots ---------------------------------------------------------------------------
@@ -126,7 +126,7 @@ class GroupedSteps:
         state = [np.array(backend.fetch({"a": s})["a"]) for s in self.state]
         for s, v, var in zip(state, values, self.variables):
             s[slot] = np.asarray(v, dtype=s.dtype).reshape(var.shape)
-        self.state = state
+        self.state = [ops.convert_to_tensor(s) for s in state]  # device arrays, as the program returns them
 
     def take(self, slot: int) -> list[np.ndarray]:
         """``slot``'s state as host arrays (``values_of``'s order)."""
