@@ -11,12 +11,16 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import itertools
 import subprocess
 import time
+from typing import Any
 
 import keras
 import numpy as np
+from keras import ops
 
+from ganlab import backend
 from ganlab.data.toy import toy_2d
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.train.grouped import GroupedSteps
@@ -71,6 +75,75 @@ def measure(runs: int, xla: bool, steps: int, seconds: float) -> tuple[float, fl
     return compile_s, done / (time.perf_counter() - t0)
 
 
+def _mlp(weights: list, x: Any) -> Any:
+    """A stacked MLP: (R, B, in) through [W (R, in, out), b (R, out)] pairs, LeakyReLU(0.2) between."""
+    for i in range(0, len(weights), 2):
+        x = ops.einsum("rbi,rio->rbo", x, weights[i]) + weights[i + 1][:, None]
+        if i + 2 < len(weights):
+            x = ops.leaky_relu(x, 0.2)
+    return x
+
+
+def _adam(w: list, g: list, m: list, v: list, t: Any, lr: float = 1e-3) -> tuple[list, list, list]:
+    """Keras's Adam (beta 0.5, 0.999) on stacked arrays."""
+    alpha = lr * ops.sqrt(1 - 0.999 ** t) / (1 - 0.5 ** t)
+    m = [a + (gi - a) * 0.5 for a, gi in zip(m, g)]
+    v = [a + (gi * gi - a) * 0.001 for a, gi in zip(v, g)]
+    return [wi - mi * alpha / (ops.sqrt(vi) + 1e-7) for wi, mi, vi in zip(w, m, v)], m, v
+
+
+def _einsum_step(state: tuple, x: Any, seed: Any) -> tuple[tuple, Any]:
+    """One k=1 ring step for stacked MLPs: D's update, then G's through the updated D (shared forward)."""
+    gw, dw, gm, gv, dm, dv, t = state
+    runs, batch = ops.shape(x)[0], ops.shape(x)[1]
+    z = keras.random.normal((runs, batch, 8), seed=seed)
+    fake, pullback, _ = backend.value_vjp(lambda w: (_mlp(w, z), ()), gw)
+    fake_in = ops.stop_gradient(fake)
+
+    def d_loss(w):
+        per_run = ops.mean(ops.softplus(-_mlp(w, x)), (1, 2)) + ops.mean(ops.softplus(_mlp(w, fake_in)), (1, 2))
+        return ops.sum(per_run), per_run
+
+    (_, d_losses), grads = backend.value_grad(d_loss, dw)
+    dw, dm, dv = _adam(dw, grads, dm, dv, t + 1)
+    (_, g_losses), (d_fake,) = backend.value_grad(
+        lambda f: (ops.sum(ops.mean(ops.softplus(-_mlp(dw, f[0])), (1, 2))), ops.mean(f[0], (1, 2))), [fake])
+    gw, gm, gv = _adam(gw, pullback(d_fake), gm, gv, t + 1)
+    return (gw, dw, gm, gv, dm, dv, t + 1), d_losses + g_losses
+
+
+def measure_einsum(runs: int, xla: bool, steps: int, seconds: float) -> tuple[float, float]:
+    """The same figures for a hand-stacked MLP (einsum) version of the ring step, k=1 only."""
+    rng = np.random.default_rng(0)
+    sizes_g, sizes_d = [8, 64, 64, 64, 2], [2, 64, 64, 64, 1]
+
+    def stacked(sizes):
+        out = []
+        for a, b in itertools.pairwise(sizes):
+            out += [rng.normal(0, a ** -0.5, (runs, a, b)).astype("float32"), np.zeros((runs, b), "float32")]
+        return out
+
+    gw, dw = stacked(sizes_g), stacked(sizes_d)
+    zeros = lambda ws: [np.zeros_like(w) for w in ws]
+    state = (gw, dw, zeros(gw), zeros(gw), zeros(dw), zeros(dw), np.float32(0))
+
+    def loop(state, x, seeds):
+        return ops.fori_loop(0, ops.shape(x)[0], lambda i, s: _einsum_step(s, x[i], seeds[i])[0], state)
+
+    program = backend.compile_pure(loop, xla)
+    data = toy_2d("ring").x
+    seeds = np.arange(steps * 2, dtype="int32").reshape(steps, 2)
+    call = lambda s: program(s, data[rng.integers(0, len(data), (steps, runs, BATCH))], seeds)
+    t0 = time.perf_counter()
+    state = call(state)
+    compile_s = time.perf_counter() - t0
+    done, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        state = call(state)
+        done += steps
+    return compile_s, done / (time.perf_counter() - t0)
+
+
 def main() -> None:
     """Print the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -78,6 +151,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=64, help="steps per call")
     parser.add_argument("--seconds", type=float, default=5.0, help="timed seconds per figure")
     parser.add_argument("--xla", choices=["off", "on", "both"], default="both")
+    parser.add_argument("--einsum", action="store_true", help="also time a hand-stacked einsum MLP step")
     args = parser.parse_args()
     print(f"CPU: {cpu_model()}; {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC; "
           f"Keras {keras.__version__} ({keras.backend.backend()})")
@@ -86,6 +160,10 @@ def main() -> None:
             compile_s, each = measure(runs, xla, args.steps, args.seconds)
             print(f"R={runs:3d} xla={'on ' if xla else 'off'} compile {compile_s:6.2f} s  "
                   f"{each:8.1f} steps/s each  {each * runs:8.1f} run-steps/s total", flush=True)
+            if args.einsum:
+                compile_s, each = measure_einsum(runs, xla, args.steps, args.seconds)
+                print(f"      einsum     compile {compile_s:6.2f} s  {each:8.1f} steps/s each  "
+                      f"{each * runs:8.1f} run-steps/s total", flush=True)
 
 
 if __name__ == "__main__":
