@@ -92,11 +92,13 @@ def _adam(w: list, g: list, m: list, v: list, t: Any, lr: float = 1e-3) -> tuple
     return [wi - mi * alpha / (ops.sqrt(vi) + 1e-7) for wi, mi, vi in zip(w, m, v)], m, v
 
 
-def _einsum_step(state: tuple, x: Any, seed: Any) -> tuple[tuple, Any]:
+def _einsum_step(state: tuple, x: Any, seeds: keras.random.SeedGenerator) -> tuple[tuple, Any]:
     """One k=1 ring step for stacked MLPs: D's update, then G's through the updated D (shared forward)."""
-    gw, dw, gm, gv, dm, dv, t = state
+    gw, dw, gm, gv, dm, dv, t, seed = state
     runs, batch = ops.shape(x)[0], ops.shape(x)[1]
-    z = keras.random.normal((runs, batch, 8), seed=seed)
+    with keras.StatelessScope(state_mapping=[(seeds.state, seed)]) as scope:
+        z = keras.random.normal((runs, batch, 8), seed=seeds)
+    seed = scope.get_current_value(seeds.state)
     fake, pullback, _ = backend.value_vjp(lambda w: (_mlp(w, z), ()), gw)
     fake_in = ops.stop_gradient(fake)
 
@@ -109,7 +111,7 @@ def _einsum_step(state: tuple, x: Any, seed: Any) -> tuple[tuple, Any]:
     (_, g_losses), (d_fake,) = backend.value_grad(
         lambda f: (ops.sum(ops.mean(ops.softplus(-_mlp(dw, f[0])), (1, 2))), ops.mean(f[0], (1, 2))), [fake])
     gw, gm, gv = _adam(gw, pullback(d_fake), gm, gv, t + 1)
-    return (gw, dw, gm, gv, dm, dv, t + 1), d_losses + g_losses
+    return (gw, dw, gm, gv, dm, dv, t + 1, seed), d_losses + g_losses
 
 
 def measure_einsum(runs: int, xla: bool, steps: int, seconds: float) -> tuple[float, float]:
@@ -125,15 +127,16 @@ def measure_einsum(runs: int, xla: bool, steps: int, seconds: float) -> tuple[fl
 
     gw, dw = stacked(sizes_g), stacked(sizes_d)
     zeros = lambda ws: [np.zeros_like(w) for w in ws]
-    state = (gw, dw, zeros(gw), zeros(gw), zeros(dw), zeros(dw), np.float32(0))
+    seeds = keras.random.SeedGenerator(0)
+    state = (gw, dw, zeros(gw), zeros(gw), zeros(dw), zeros(dw), np.float32(0),
+             ops.convert_to_numpy(seeds.state.value))
 
-    def loop(state, x, seeds):
-        return ops.fori_loop(0, ops.shape(x)[0], lambda i, s: _einsum_step(s, x[i], seeds[i])[0], state)
+    def loop(state, x):
+        return ops.fori_loop(0, ops.shape(x)[0], lambda i, s: _einsum_step(s, x[i], seeds)[0], state)
 
     program = backend.compile_pure(loop, xla)
     data = toy_2d("ring").x
-    seeds = np.arange(steps * 2, dtype="int32").reshape(steps, 2)
-    call = lambda s: program(s, data[rng.integers(0, len(data), (steps, runs, BATCH))], seeds)
+    call = lambda s: program(s, data[rng.integers(0, len(data), (steps, runs, BATCH))])
     t0 = time.perf_counter()
     state = call(state)
     compile_s = time.perf_counter() - t0
