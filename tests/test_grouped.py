@@ -119,6 +119,31 @@ def test_joining_and_changing_settings_compile_nothing(together):
     assert group.compiles() == compiled
 
 
+def test_a_run_may_take_fewer_steps_in_a_call(together):
+    _, reference, _ = together
+    group = make_group(4)
+    for slot, run in zip((0, 2, 3), RUNS):
+        group.put(slot, fresh_state(run[0]))
+    data = toy_2d("ring", 512)
+    rows = {slot: data.index_sampler(BATCH, run[0])(3 * run[4]).reshape(3, run[4], BATCH)
+            for slot, run in zip((0, 2, 3), RUNS)}
+    rows[2] = rows[2][:2]  # slot 2 takes 2 of the call's 3 steps
+    settings = group.settings([r[1] for r in RUNS[:1]] + [1e-3] + [r[1] for r in RUNS[1:]],
+                              [r[2] for r in RUNS[:1]] + [1e-3] + [r[2] for r in RUNS[1:]],
+                              [LOSSES.index(r[3]) for r in (RUNS[0], RUNS[0], *RUNS[1:])],
+                              [r[4] for r in (RUNS[0], RUNS[0], *RUNS[1:])], [True, False, True, True],
+                              steps=[3, 0, 2, 3])
+    metrics = group.train({"x": np.repeat(data.x[None], 4, axis=0)}, rows, 3, settings)
+    for name in metrics:
+        np.testing.assert_allclose(metrics[name][:2, [0, 2, 3]], reference[0][name][:2, [0, 2, 3]], rtol=1e-5,
+                                   atol=1e-6)
+    assert group.take(2)[-2].tolist() != fresh_state(RUNS[1][0])[-2].tolist()  # it trained (its seed moved)
+    before = group.take(2)
+    settings["steps"][2] = 1
+    group.train({"x": np.repeat(data.x[None], 4, axis=0)}, {2: rows[2][:1]}, 3, settings)
+    assert group.take(2)[-2].tolist() != before[-2].tolist()
+
+
 def test_group_of_one_matches_training_session():
     """The ring preset alone in a group: the same history and weights as TrainingSession's run."""
     config = TrainConfig(model="vanilla", dataset="ring", loss="non_saturating", lr_g=0.001, lr_d=0.001, k=1,

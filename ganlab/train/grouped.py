@@ -235,19 +235,24 @@ class GroupedSteps:
                 new = ops.vectorized_map(self._d_phase, (state, source, rows[j]))
                 return self._keep(j >= kcap - k, new, state)
 
+            before = state
             state = ops.fori_loop(first, kcap - 1, d_update, state)
             state, metrics = ops.vectorized_map(self._last_phase, (state, source, rows[kcap - 1]))
+            state = self._keep(i < settings["steps"], state, before)  # a run asked for fewer steps stops
             outs = {name: ops.slice_update(outs[name], (i, 0), metrics[name][None]) for name in outs}
             return state, outs
 
         state, outs = ops.fori_loop(0, n, step, (state, outs))
         return self._keep(active, state, old), outs
 
-    def settings(self, lr_g: Sequence[float], lr_d: Sequence[float], loss: Sequence[int],
-                 k: Sequence[int], active: Sequence[bool]) -> dict[str, np.ndarray]:
-        """The per-run inputs of a call, checked: each a (capacity,) array."""
+    def settings(self, lr_g: Sequence[float], lr_d: Sequence[float], loss: Sequence[int], k: Sequence[int],
+                 active: Sequence[bool], steps: Sequence[int] | None = None) -> dict[str, np.ndarray]:
+        """The per-run inputs of a call, checked: each a (capacity,) array. ``loss``: indices into the
+        model's ``losses``; ``steps``: how many of a call's n steps each run takes (default: all n)."""
+        steps = [self.max_steps] * self.capacity if steps is None else steps
         out = {"lr_g": np.asarray(lr_g, np.float32), "lr_d": np.asarray(lr_d, np.float32),
-               "loss": np.asarray(loss, np.int32), "k": np.asarray(k, np.int32), "active": np.asarray(active, bool)}
+               "loss": np.asarray(loss, np.int32), "k": np.asarray(k, np.int32), "active": np.asarray(active, bool),
+               "steps": np.asarray(steps, np.int32)}
         for name, value in out.items():
             if value.shape != (self.capacity,):
                 raise ValueError(f"{name} must have one value per slot ({self.capacity}), not shape {value.shape}")
@@ -260,18 +265,20 @@ class GroupedSteps:
         gives, reshaped): (max_steps, max_k, capacity, B), each run's k batches last along max_k."""
         index = np.zeros((self.max_steps, self.max_k, self.capacity, batch_size), np.int32)
         for slot, r in rows.items():
-            index[:n, self.max_k - r.shape[1]:, slot] = r
+            index[: len(r), self.max_k - r.shape[1]:, slot] = r
         return index
 
     def train(self, source: dict[str, Any], rows: dict[int, np.ndarray], n: int,
               settings: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """n train steps of every active slot in one call: ``source`` holds each slot's data stacked,
         (capacity, S, ...) per key; ``rows`` each active slot's rows (n, k, B). Updates ``state``;
-        returns each metric as (n, capacity) host arrays (an inactive slot's column is meaningless)."""
+        returns each metric as (n, capacity) host arrays (an inactive slot's column, or a run's rows past
+        its ``steps``, are meaningless). A slot's rows may be shorter than n when it takes fewer steps."""
         if not 1 <= n <= self.max_steps:
             raise ValueError(f"a call trains 1 to {self.max_steps} steps, not {n}")
         batch = next(iter(rows.values())).shape[-1] if rows else 1
         index = self.pack(rows, n, batch)
+        settings = {**settings, "steps": np.minimum(settings["steps"], n).astype(np.int32)}
         self.state, outs = self.program(self.state, source, index, np.int32(n), settings)
         return {name: value[:n] for name, value in backend.fetch(outs).items()}
 
