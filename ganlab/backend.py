@@ -134,6 +134,30 @@ if BACKEND == "tensorflow":
         call.compiles = lambda: compiled[0].experimental_get_tracing_count() if compiled else 0
         return call
 
+    def value_grad(fn: Callable[[list], tuple[Any, Any]], values: Sequence[Any]) -> tuple[tuple[Any, Any], list]:
+        """``((loss, aux), grads)`` of ``loss, aux = fn(values)`` with respect to the arrays ``values``."""
+        values = [tf.convert_to_tensor(v) for v in values]
+        with tf.GradientTape() as tape:
+            tape.watch(values)
+            loss, aux = fn(values)
+        return (loss, aux), tape.gradient(loss, values, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+
+    def value_vjp(fn: Callable[[list], tuple[Any, Any]], values: Sequence[Any]) -> tuple[Any, Callable, Any]:
+        """``(out, pullback, aux)`` of ``out, aux = fn(values)``; pullback: cotangent -> grads of values."""
+        values = [tf.convert_to_tensor(v) for v in values]
+        with tf.GradientTape() as tape:
+            tape.watch(values)
+            out, aux = fn(values)
+        return out, lambda cot: tape.gradient(out, values, output_gradients=cot,
+                                              unconnected_gradients=tf.UnconnectedGradients.ZERO), aux
+
+    def compile_pure(fn: Callable, xla: bool = False) -> Callable:
+        """Compile a pure function of arrays (no variables); ``call.compiles()`` counts its traces."""
+        compiled = tf.function(fn, jit_compile=xla, autograph=False)
+        call = functools.wraps(fn)(lambda *args: compiled(*args))
+        call.compiles = compiled.experimental_get_tracing_count
+        return call
+
     def fetch(values: dict[str, Any]) -> dict[str, np.ndarray]:
         """Device values to host numpy arrays, in one round trip where the backend allows."""
         return {k: np.asarray(v) for k, v in values.items()}
@@ -263,6 +287,24 @@ else:  # jax
                 v.assign(x)
             return {k: v[:n] for k, v in jax.device_get(outs).items()}
 
+        call.compiles = jitted._cache_size
+        return call
+
+    def value_grad(fn: Callable[[list], tuple[Any, Any]], values: Sequence[Any]) -> tuple[tuple[Any, Any], list]:
+        """``((loss, aux), grads)`` of ``loss, aux = fn(values)`` with respect to the arrays ``values``."""
+        (loss, aux), grads = jax.value_and_grad(fn, has_aux=True)(list(values))
+        return (loss, aux), list(grads)
+
+    def value_vjp(fn: Callable[[list], tuple[Any, Any]], values: Sequence[Any]) -> tuple[Any, Callable, Any]:
+        """``(out, pullback, aux)`` of ``out, aux = fn(values)``; pullback: cotangent -> grads of values."""
+        out, pull, aux = jax.vjp(fn, list(values), has_aux=True)
+        return out, lambda cot: list(pull(cot)[0]), aux
+
+    def compile_pure(fn: Callable, xla: bool = True) -> Callable:
+        """Compile a pure function of arrays (no variables); ``call.compiles()`` counts its compiles."""
+        del xla
+        jitted = jax.jit(fn)
+        call = functools.wraps(fn)(lambda *args: jitted(*args))
         call.compiles = jitted._cache_size
         return call
 
