@@ -12,7 +12,7 @@ from ganlab.config import TrainConfig
 from ganlab.data.toy import toy_2d
 from ganlab.models import ModelSpec, get_model_class
 from ganlab.train.grouped import GroupedSteps
-from ganlab.train.session import TrainingSession
+from ganlab.train.run import TrainingRun
 from tests.conftest import run_on_jax
 
 BATCH, MAX_K = 16, 3
@@ -23,7 +23,7 @@ RUNS = [(1, 1e-3, 2e-3, "non_saturating", 1), (2, 5e-4, 1e-3, "least_squares", 3
 
 
 def fresh_state(seed: int) -> list[np.ndarray]:
-    """A new run's state, built as a TrainingSession builds its GAN."""
+    """A new run's state, built as a TrainingRun builds its GAN."""
     keras.utils.set_random_seed(seed)
     gan = get_model_class("vanilla")(SPEC, "non_saturating", seed=seed)
     return GroupedSteps.values_of(gan, keras.optimizers.Adam(), keras.optimizers.Adam())
@@ -145,10 +145,10 @@ def test_a_run_may_take_fewer_steps_in_a_call(together):
 
 
 def test_group_of_one_matches_training_session():
-    """The ring preset alone in a group: the same history and weights as TrainingSession's run."""
+    """The ring preset alone in a group: the same history and weights as TrainingRun's run."""
     config = TrainConfig(model="vanilla", dataset="ring", loss="non_saturating", lr_g=0.001, lr_d=0.001, k=1,
                          batch_size=64, latent_dim=8, seed=0, steps=100)
-    session = TrainingSession(config, dataset=toy_2d("ring", 2000), data_on_device=False)
+    session = TrainingRun(config, dataset=toy_2d("ring", 2000), data_on_device=False)
     group = GroupedSteps(get_model_class("vanilla")(session.spec, seed=0), capacity=1, max_k=1, max_steps=8)
     group.put(0, GroupedSteps.values_of(session.gan, session.g_opt, session.d_opt))
     rows = session.dataset.index_sampler(64, 0)

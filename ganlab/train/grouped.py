@@ -111,7 +111,7 @@ class GroupedSteps:
     # -- slots ---------------------------------------------------------------------------
     @staticmethod
     def values_of(gan: GAN, g_opt: keras.Optimizer, d_opt: keras.Optimizer) -> list[np.ndarray]:
-        """One run's state as host arrays, from a built GAN and its optimizers (a TrainingSession's
+        """One run's state as host arrays, from a built GAN and its optimizers (a TrainingRun's
         ``gan``, ``g_opt``, ``d_opt``), in a group's order; the optimizers are built if needed."""
         build_optimizers(gan, g_opt, d_opt)
         values = [np.array(keras.ops.convert_to_numpy(v.value)) for v in state_variables(gan, g_opt, d_opt)]

@@ -2,7 +2,8 @@
 
 A tab is one module exporting ``LABEL`` (its title), ``ID`` (a lesson link's ``tab=``), ``DOCS`` (its docs
 page), ``INTRO`` (its two opening lines: what to try first) and ``build(ctx)``; a tab shown only sometimes
-also exports ``available(ctx) -> bool``. ``ganlab.ui.app.TABS`` lists them in order: a new tab is one module and one line.
+also exports ``available(ctx) -> bool``. ``ganlab.ui.app.TABS`` lists them in order: a new tab is one
+module and one line.
 """
 
 from __future__ import annotations
