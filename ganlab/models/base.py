@@ -249,6 +249,11 @@ class GAN:
         """Variables outside the generator trained by the G objective (InfoGAN's Q head)."""
         return []
 
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        """Per-step metrics this model reports besides d_loss and g_loss (the grouped engine's outputs)."""
+        return ("d_real", "d_fake")
+
     def example_inputs(self, count: int, seed: int = 0) -> dict[str, np.ndarray]:
         """Seeded random generator inputs of the right kind for ``count`` samples (a latent dict):
         noise, plus random labels or codes where the model takes them (see ``latent_for``)."""

@@ -159,3 +159,7 @@ class InfoGAN(GAN):
         mi, cat, cont, acc = self.mutual_information_loss(latent, q_cat, q_cont)
         loss = self.loss.generator(fake_out) + mi
         return loss, {"mi": mi, "mi_cat": cat, "mi_cont": cont, "q_cat_acc": acc}
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return ("d_real", "d_fake", "mi", "mi_cat", "mi_cont", "q_cat_acc")

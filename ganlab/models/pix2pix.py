@@ -154,6 +154,10 @@ class Pix2Pix(GAN):
         loss = float(self.options["adversarial_weight"]) * g_adv + float(self.options["l1_weight"]) * l1
         return loss, {"l1": l1, "g_adv": g_adv}
 
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return ("d_real", "d_fake", "l1", "g_adv")
+
     def example_inputs(self, count: int, seed: int = 0) -> dict[str, np.ndarray]:
         """No noise: seeded input images in the training range, white (1) with ~5 % dark (-1) pixels."""
         dark = np.random.default_rng(seed).random((count, *self.input_shape)) < 0.05

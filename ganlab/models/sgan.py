@@ -203,6 +203,10 @@ class SemiSupervisedGAN(GAN):
         real_mean = ops.stop_gradient(ops.mean(real_features, axis=0))
         return ops.mean(ops.square(ops.mean(fake_features, axis=0) - real_mean)), {}
 
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return ("d_real", "d_fake", "ce", "baseline_ce", "labelled_acc")
+
     # -- the classifier ------------------------------------------------------------------
     def class_probabilities(self, x: Any, head: str = "classifier") -> Any:
         """(N, K+1) probabilities of the K classes and "fake" (last column) for images in [-1, 1];

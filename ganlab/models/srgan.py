@@ -250,3 +250,7 @@ class SRGAN(GAN):
         g_adv = self.loss.generator(fake_out)
         loss = float(o["content_weight"]) * mse + adv_w * g_adv
         return loss, {"mse": mse, "g_adv": g_adv}
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return ("d_real", "d_fake", "mse", "g_adv")

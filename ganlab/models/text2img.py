@@ -371,3 +371,7 @@ class TextToImage(GAN):
         loss = self.loss.generator(fake_out) + float(self.options["aux_weight"]) * aux + \
             float(self.options["mode_seeking"]) * ms
         return loss, {"aux_fake": aux, "aux_fake_acc": acc, "mode_seeking": ms}
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return ("d_real", "d_fake", "d_wrong", "aux_real", "aux_real_acc", "aux_fake", "aux_fake_acc", "mode_seeking")

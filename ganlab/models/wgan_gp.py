@@ -65,3 +65,7 @@ class WGANGP(GAN):
         gp = ops.mean(ops.square(norms - 1.0))
         metrics["gp"] = gp
         return loss + float(self.options["gp_weight"]) * gp, metrics
+
+    @property
+    def metric_names(self) -> tuple[str, ...]:
+        return ("d_real", "d_fake", "gp")
