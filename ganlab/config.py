@@ -134,6 +134,9 @@ class TrainConfig:
     compare: str = setting("", "Compare with… (run B differs in)", "train a second run B beside this one, from the "
                            "same seed and batches, that differs only in this setting (blank: one run)", form=True)
     compare_value: str = setting("", "B's value", "run B's value of the compared setting", form=True)
+    speed: float = setting(0.0, "Pace (steps per second)", "in the app, at most this many steps per second so a "
+                           "class can watch it happen (0: as fast as the machine goes; the command line and "
+                           "benchmarks always train at full speed)", lo=0, hi=100_000, form=True)
     beta1: float | None = setting(None, "Adam beta1", "Adam's beta1 (default: the model's)", lo=0, hi=1,
                                   hi_open=True, range_message="Adam {name} must be in [0, 1); got {value:g}.",
                                   model_default=True)

@@ -301,7 +301,7 @@ class SessionStore:
         limit = self.max_train_s
 
         def work() -> None:
-            for record in lockstep(lambda: job.runs):  # a fork joins at the next call
+            for record in lockstep(lambda: job.runs, paced=True):  # a fork joins at the next call
                 board = job.board  # read once: the tab may switch logging off meanwhile
                 if board is not None:
                     board.update()

@@ -8,6 +8,7 @@ is a TrainingRun.fork of a running one. Nothing here knows about user interfaces
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
@@ -18,15 +19,21 @@ from ganlab.train.run import StepMetrics, TrainingRun, TrainingStopped
 WINDOW = 200  # recent steps a reading looks at
 
 
-def lockstep(runs: Sequence[TrainingRun] | Callable[[], Sequence[TrainingRun]]) -> Iterator[StepMetrics]:
+PACE_CALL_S = 0.1  # a paced run takes its steps in calls about this far apart, so the view moves smoothly
+
+
+def lockstep(runs: Sequence[TrainingRun] | Callable[[], Sequence[TrainingRun]],
+             paced: bool = False) -> Iterator[StepMetrics]:
     """Train the sessions in turn, the same number of steps per fused call, until each reaches its
     config.steps, stops or diverges; yields every record (A's first in each round). ``sessions`` may
     be a function, read again before every round: a fork joins at the next call. Pause / resume /
     stop every session to pause / resume / stop them all; one that diverges leaves the others
-    training on. One session trains exactly as its run() does (the same steps, the same records)."""
+    training on. One session trains exactly as its run() does (the same steps, the same records).
+    ``paced`` (the app): at most A's ``config.speed`` steps per second, in calls of ~PACE_CALL_S."""
     members = runs if callable(runs) else lambda: runs
     for s in members():
         s.status = "running" if not s.pause_requested else "paused"
+    last: float | None = None  # when the last paced call began
     while True:
         every = list(members())
         alive = [s for s in every if not s.stopped and s.step_count < s.config.steps]
@@ -38,6 +45,14 @@ def lockstep(runs: Sequence[TrainingRun] | Callable[[], Sequence[TrainingRun]]) 
             alive[0].wait_resume(0.2)
             continue
         n = min(*(s.chunk for s in alive), *(s.config.steps - s.step_count for s in alive))
+        speed = alive[0].config.speed if paced else 0.0
+        if speed > 0:
+            n = min(n, max(1, round(speed * PACE_CALL_S)))
+            due = n / speed - (time.perf_counter() - last) if last is not None else 0.0
+            waited = alive[0].hold(max(due, 0.0))
+            for s in alive[1:]:
+                s.hold(0.0, shared=waited)  # B shares A's wait: both show the pace
+        last = time.perf_counter()
         for s in alive:
             s.status = "running"
             try:

@@ -3,6 +3,7 @@ history.csv, and the learning-rate schedule (kept with the optimizers in a check
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
@@ -54,6 +55,21 @@ LIVE_SETTINGS = tuple(s.name for s in settings() if s.live)  # lr_g, lr_d, k, lo
 
 
 CORE_FIELDS = ("d_loss", "g_loss", "d_real", "d_fake")
+
+
+class StepClock:
+    """A run's training time (pauses not counted, a paced run's waits counted) and its recent steps/s."""
+
+    def __init__(self, elapsed: float = 0.0) -> None:
+        self.elapsed = elapsed
+        self._recent: deque[tuple[float, int]] = deque(maxlen=21)  # (time, step) of the last steps
+
+    def tick(self, step: int, seconds: float) -> float:
+        """Step ``step`` took ``seconds``: the steps/s over the last few steps."""
+        self.elapsed += seconds
+        self._recent.append((self.elapsed, step))
+        (t_a, n_a), (t_b, n_b) = self._recent[0], self._recent[-1]
+        return (n_b - n_a) / (t_b - t_a) if t_b > t_a else 1.0 / max(self.elapsed, 1e-9)
 @keras.saving.register_keras_serializable(package="ganlab")
 class LinearDecay(keras.optimizers.schedules.LearningRateSchedule):
     """A learning rate constant until update ``start``, then falling linearly to 0 at update ``end``."""

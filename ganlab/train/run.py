@@ -17,16 +17,13 @@ import contextlib
 import copy
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Iterator
-from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
 
-from ganlab import backend, checkpoints
+from ganlab import backend
 from ganlab.config import TrainConfig
 from ganlab.data import Dataset
 from ganlab.data.cache import dataset_for
@@ -38,10 +35,11 @@ from ganlab.train.history import (
     LIVE_SETTINGS,
     LinearDecay,
     SettingChange,
+    StepClock,
     StepMetrics,
-    history_rows,
     learning_rate,
 )
+from ganlab.train.saving import Checkpointed
 from ganlab.train.snapshots import Snapshots
 from ganlab.train.steps import StepFunctions
 
@@ -64,7 +62,7 @@ CALL_S = 0.05  # fused calls of 25-50 ms: pause and the live view stay prompt
 MAX_CHUNK = 256  # most steps in one fused call
 
 
-class TrainingRun:
+class TrainingRun(Checkpointed):
     """A GAN, its optimizers, its data and its history; drive it with step() or run()."""
 
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
@@ -116,8 +114,7 @@ class TrainingRun:
         self._compiled: set[str] = set()  # the kinds of single step already compiled
         self.stop_reason = ""
         self.changes: list[SettingChange] = []  # settings changed while it trained (the card keeps them)
-        self._elapsed = 0.0
-        self._recent: deque[tuple[float, int]] = deque(maxlen=21)
+        self.clock = StepClock()  # training time and recent steps/s
         self._lock = threading.RLock()
         self._resume = threading.Event()
         self._resume.set()
@@ -183,6 +180,23 @@ class TrainingRun:
         """True once stopped or diverged."""
         return self._stop.is_set()
 
+    def set_pace(self, speed: float) -> None:
+        """Train in the app at most ``speed`` steps per second (0: full speed), from the next call on; a
+        display setting, not a training one: nothing is recorded and the run's numbers do not change."""
+        self.config = self.config.with_updates(speed=speed)
+
+    def hold(self, seconds: float, shared: float = 0.0) -> float:
+        """Wait up to ``seconds`` between two paced calls (a stop or a pause cuts it short), counted (with
+        ``shared``: a partner's wait) as training time so that a paced run's steps/s is its pace; returns
+        the seconds waited."""
+        t0 = time.perf_counter()
+        end = t0 + seconds
+        while not self._stop.is_set() and self._resume.is_set() and time.perf_counter() < end:
+            self._stop.wait(min(0.05, end - time.perf_counter()))
+        waited = time.perf_counter() - t0
+        self.clock.elapsed += waited + shared
+        return waited
+
     def change_settings(self, lr_g: float | None = None, lr_d: float | None = None, k: int | None = None,
                         loss: str | None = None) -> list[SettingChange]:
         """Change learning rates, k (D updates per step) or the loss (one the model allows) while the
@@ -225,15 +239,11 @@ class TrainingRun:
         last = n if finite.all() else int(np.argmin(finite)) + 1  # up to and including the first bad step
         core = [values[k].tolist() for k in CORE_FIELDS]
         extra = {k: v.tolist() for k, v in values.items() if k not in CORE_FIELDS}
-        start = self._elapsed
         records = []
         for i in range(last):
             self.step_count += 1
-            self._elapsed = start + seconds * (i + 1) / n
-            self._recent.append((self._elapsed, self.step_count))
-            (t_a, n_a), (t_b, n_b) = self._recent[0], self._recent[-1]
-            rate = (n_b - n_a) / (t_b - t_a) if t_b > t_a else 1.0 / max(self._elapsed, 1e-9)
-            records.append(StepMetrics(self.step_count, *(c[i] for c in core), time=self._elapsed,
+            rate = self.clock.tick(self.step_count, seconds / n)
+            records.append(StepMetrics(self.step_count, *(c[i] for c in core), time=self.clock.elapsed,
                                        steps_per_sec=rate, kind=kind, extras={k: v[i] for k, v in extra.items()}))
         self.history.extend(records)
         if not finite.all():
@@ -395,7 +405,7 @@ class TrainingRun:
                 mine.assign(theirs.value)
             branch._rows.follow(self._rows)
             branch.history, branch.changes = list(self.history), list(self.changes)
-            branch.step_count, branch._elapsed, branch._recent = self.step_count, self._elapsed, deque(self._recent)
+            branch.step_count, branch.clock = self.step_count, copy.deepcopy(self.clock)
             branch.chunk, branch._step_s, branch._fused_seen = self.chunk, self._step_s, self._fused_seen
             branch.snapshots = copy.deepcopy(self.snapshots)  # the parent's up to the fork, then its own
             branch.status = "paused" if self.step_count else "ready"
@@ -405,45 +415,3 @@ class TrainingRun:
             branch.changes.append(SettingChange(self.step_count, name, getattr(self.config, name),
                                                 getattr(config, name)))
         return branch
-
-    # -- persistence -----------------------------------------------------------------------
-    def save(self, path: str | Path, quality: dict | None = None) -> Path:
-        """Write a checkpoint folder atomically: networks, optimizer state, history, card."""
-        with self._lock:
-            card = checkpoints.make_card(self.gan, self.config.to_dict(), self.class_names, self.step_count,
-                                         self.command, self.config.dataset, quality, self.dataset.credit)
-            card["changes"] = [asdict(c) for c in self.changes]  # settings changed while it trained
-            if self.parallel is not None:
-                card["data_parallel"] = self.parallel.as_dict(self.config.batch_size)
-            self.snapshots.take(self, final=True)
-            return checkpoints.write_checkpoint(path, self.gan, self.g_opt, self.d_opt, self.history_rows(), card,
-                                                also=self.snapshots.write)
-
-    def history_rows(self) -> list[dict[str, Any]]:
-        """The per-step records as rows for history.csv (with the settings in force, after a change)."""
-        return history_rows(list(self.history), self.changes, self.config)
-
-    @classmethod
-    def resume_from(cls, path: str | Path, dataset: Dataset | None = None,
-                    parallel: DataParallel | None = None, **overrides: Any) -> TrainingRun:
-        """Rebuild a session from a checkpoint: weights, optimizer state, step and history; ``overrides``
-        change config fields (``options`` go over the card's, e.g. SRGAN from its SRResNet baseline:
-        ``options={"adversarial_weight": 0.001}``)."""
-        folder = checkpoints.resolve(path)
-        card = checkpoints.read_card(folder)
-        if "options" in overrides:
-            overrides = {**overrides, "options": {**card["config"].get("options", {}), **overrides["options"]}}
-        config = TrainConfig.from_dict({**card["config"], "precision": "auto", **overrides})
-        run = cls(config, dataset=dataset, command=card.get("command"), parallel=parallel)
-        checkpoints.load_keras_weights(run.gan.generator, folder / "generator.keras")
-        checkpoints.load_keras_weights(run.gan.discriminator, folder / "discriminator.keras")
-        if (folder / "g_optimizer.npz").is_file():  # exported (shipped) checkpoints have none
-            checkpoints.load_optimizer(run.g_opt, folder / "g_optimizer.npz")
-            checkpoints.load_optimizer(run.d_opt, folder / "d_optimizer.npz")
-        run.step_count = int(card["step"])
-        run.history.extend(StepMetrics.from_dict(row) for row in checkpoints.read_history(folder / "history.csv"))
-        run.changes = [SettingChange(**c) for c in card.get("changes", [])]  # the card's config is after them
-        if run.history:
-            run._elapsed = float(run.history[-1].time)
-        run.snapshots = Snapshots.read_or(folder, run.snapshots)
-        return run

@@ -1,5 +1,6 @@
 """Settings a student may change while a run trains (learning rates, k, the loss): each form box marked
-``live`` in the settings table changes the caller's running run at its next call (/change_<name>)."""
+``live`` in the settings table changes the caller's running run at its next call (/change_<name>); the
+pace (``speed``) changes at once (/change_speed)."""
 
 from __future__ import annotations
 
@@ -43,6 +44,19 @@ class LiveSettings:
         handler.__doc__ = f"Change {name} of the caller's running run (it takes effect at the next call)."
         return handler
 
+    def pace(self, speed: Any, request: gr.Request) -> str:
+        """Change the caller's running run's pace (steps per second at most; 0 = full speed) at once."""
+        job = self.tab.store.get(session_id(request))
+        if job is None or speed in (None, ""):
+            return ""
+        try:
+            for run in job.runs:
+                run.set_pace(speed)
+        except (ConfigError, ValueError) as e:
+            gr.Warning(str(e))
+            return f"**Not changed:** {e}"
+        return ""
+
 
 def wire(handlers: LiveSettings, form: dict[str, Any], form_cls: type, note: Any) -> None:
     """Connect each live setting's box to its change handler."""
@@ -50,3 +64,5 @@ def wire(handlers: LiveSettings, form: dict[str, Any], form_cls: type, note: Any
         if s.live:
             form[s.name].input(handlers.change(s.name), form[s.name], note, api_name=f"change_{s.name}",
                                show_progress="hidden")
+    if "speed" in form:  # the pace is a display setting: it changes at once and is not recorded
+        form["speed"].input(handlers.pace, form["speed"], note, api_name="change_speed", show_progress="hidden")
