@@ -11,6 +11,20 @@ from typing import Any
 
 from ganlab.config import TrainConfig, form_settings
 
+# TODO(speed, issue 39): once TrainConfig has a `speed` setting (steps per second at most; 0 = as fast as
+# the machine goes), give each 2D preset below its pace, so that its note's event shows 10-25 s after
+# Start. Measured by benchmarks/lesson_seeds.py --events (seeds 0-5; docs/lesson_seeds.md):
+#   Healthy: ring of 8 Gaussians                  speed=25  all 8 blobs covered at step 250-600: 10-24 s
+#   Broken: discriminator far too strong          speed=5   fakes stuck on 1-4 blobs from step 25-100: 5-20 s
+#   Broken: learning rate too high                speed=1   a loss passes a million at step 6-10 (one seed 271)
+#   Broken: mode collapse on the ring             speed=12  the coverage alarm at step 200 (its wait): 17 s
+#   Compare: minimax vs non-saturating loss       speed=20  A covers all 8 blobs at step 200-450 in 4 seeds:
+#                                                           10-22 s (seeds 1, 4: steps 2,225, 1,250)
+#   Compare: k = 1 vs k = 5 (D steps per G step)  speed=25  B's JS stays 0.1 above A's from step 275-425: 11-17 s
+#                                                           (seed 3: from step 2,325)
+#   Compare: D learning rate 0.001 vs 0.01        speed=30  B's JS stays 0.05 above A's from step 300-675: 10-22 s
+#   Compare: batch 256 vs 16                      speed=6   100 steps of curves to compare: 17 s
+
 
 @dataclass(frozen=True)
 class Preset:
@@ -32,8 +46,10 @@ PRESETS: dict[str, Preset] = {
     'Healthy: ring of 8 Gaussians': Preset(
         dict(model='vanilla', dataset='ring', loss='non_saturating',
              lr_g=0.001, lr_d=0.001, k=1, batch_size=256, latent_dim=8, seed=0, steps=3000),
-        "Watch the purple fakes spread out to cover all 8 green blobs within ~15 s, while D's heatmap "
-        'fades toward white: D can no longer tell real from fake.'),
+        "G's purple fakes start as a small clump in the middle, then stretch out until they sit on all 8 "
+        "green blobs (seeds 0-5: by step 250-600). D's heatmap turns purple everywhere except white patches "
+        'around the eight blobs: D is unsure (white) only where real and fake points overlap, and calls '
+        'every other place fake.'),
     'Healthy: MNIST digits (conditional GAN)': Preset(
         dict(model='cgan', dataset='mnist', loss='non_saturating',
              lr_g=0.0002, lr_d=0.0002, k=1, batch_size=64, latent_dim=64, seed=0, steps=3000),
@@ -67,39 +83,47 @@ PRESETS: dict[str, Preset] = {
     'Broken: discriminator far too strong': Preset(
         dict(model='vanilla', dataset='ring', loss='minimax',
              lr_g=0.0001, lr_d=0.005, k=5, batch_size=256, latent_dim=8, seed=0, steps=3000),
-        'D trains 5× per G step with a 50× larger learning rate: D(x) → 1, D(G(z)) → 0, and with the '
-        "saturating minimax loss G's gradient vanishes, so the fakes barely move."),
+        'D trains 5 times per G step with a 50× larger learning rate. Within the first hundred steps the '
+        'fakes jump onto one to four blobs, and there they stay stuck: D keeps winning (D(x) ≈ 0.8-0.9, '
+        'D(G(z)) ≈ 0.1-0.2) and the rest of the ring stays empty to the end (seeds 0-5: 1-4 blobs of 8). '
+        'The non-saturating loss gets stuck the same way here.'),
     'Broken: learning rate too high': Preset(
         dict(model='vanilla', dataset='ring', loss='non_saturating',
              lr_g=0.3, lr_d=0.3, k=1, batch_size=256, latent_dim=8, seed=0, steps=3000),
-        'Steps 300× too large: the losses jump wildly, the fakes are thrown far off the ring and never '
-        'settle (sometimes the numbers blow up to NaN and training stops).'),
+        'Steps 300× too large: within a few steps the loss curves shoot up to huge numbers (billions and '
+        'more) and jump about, and the fakes are flung off the ring, most of them right out of the picture; '
+        'they never settle on the blobs (sometimes a number becomes NaN and training stops).'),
     'Broken: mode collapse on the ring': Preset(
         dict(model='vanilla', dataset='ring', loss='non_saturating',
-             lr_g=0.005, lr_d=0.0005, k=1, batch_size=64, latent_dim=2, seed=0, steps=3000),
-        'G learns 10× faster than D: it piles its points on one or two blobs that currently fool D, then '
-        'hops to another; the coverage alarm fires while the losses look calm.'),
+             lr_g=0.01, lr_d=0.0002, k=1, batch_size=64, latent_dim=2, seed=0, steps=3000),
+        'G learns 50× faster than D: it squeezes all its points into one tight clump on the blob that '
+        'fools D best. D slowly learns to call that spot fake, so the clump hops to another blob (or '
+        'between blobs) every few hundred steps. The coverage alarm fires from step 200 (seeds 0-5: at '
+        'most 1 blob of 8 covered after 3,000 steps).'),
     'Compare: minimax vs non-saturating loss': Preset(
         dict(RING, lr_d=0.003, compare='loss', compare_value='minimax'),
         'Run A (non-saturating) and run B (minimax) start from the same weights and batches, with D learning '
-        "3× faster than G. Once D rejects B's fakes, minimax G's loss log(1 − D(G(z))) is flat and its "
-        "gradient tiny: B's dashed G loss goes flat and its fakes cover fewer blobs (measured after 3,000 "
-        'steps: JS 0.30 vs 0.53 bits, all 8 modes vs 5 of 8; 2-core AMD EPYC, 2026-12-02).'),
+        "3× faster than G. Books say minimax G's gradient vanishes when D wins; but the Adam optimizer "
+        'divides every step by the size of recent gradients, so a small gradient still makes a full-size '
+        "step and B learns as well as A: B's fakes end as close to the data as A's or closer (seeds 0-5: "
+        "JS 0.04-0.09 bits for B, 0.05-0.30 for A; D(G(z)) stays near 0.45). What differs is the G-loss "
+        "curve: B's dashed one, log(1 − D(G(z))), stays below zero (about −0.6), A's, −log D(G(z)), above "
+        "it (about 1-1.7): different numbers for the same game."),
     'Compare: k = 1 vs k = 5 (D steps per G step)': Preset(
         dict(RING, compare='k', compare_value='5'),
-        "B trains D five times per G step: D's heatmap turns green around B's fakes, its losses swing, and "
-        'its fakes collapse onto one or two blobs while A covers the ring (measured in the app after 3,000 '
-        'steps: JS 0.15 vs 0.52 bits, 8 of 8 modes vs 2; 2-core AMD EPYC, 2026-12-02).'),
+        "B trains D five times per G step, so B's D wins: B's heatmap is green everywhere except a purple "
+        "zone around B's fakes, and B's fakes crowd onto two to five blobs while A's cover all eight "
+        '(seeds 0-5 after 3,000 steps: JS 0.05-0.14 vs 0.31-0.63 bits).'),
     'Compare: D learning rate 0.001 vs 0.01': Preset(
         dict(RING, compare='lr_d', compare_value='0.01'),
-        "B's D takes 10× larger steps: its dashed curves jump (spikes in G's loss), D(x) and D(G(z)) sit "
-        "further apart, and B's fakes stay strung along the ring instead of gathering on the blobs (measured "
-        'in the app after 3,000 steps: JS 0.15 vs 0.25 bits; 2-core AMD EPYC, 2026-12-02).'),
+        "B's D takes 10× larger steps: B's fakes never settle on all the blobs. After 3,000 steps they "
+        "cover 4-7 of the 8, while A's sit on 7-8 (seeds 0-5: JS 0.05-0.14 vs 0.26-0.50 bits)."),
     'Compare: batch 256 vs 16': Preset(
         dict(RING, compare='batch_size', compare_value='16'),
-        "B sees 16 points per step instead of 256: its dashed curves are far noisier (each step's loss is an "
-        'estimate from 16 samples) but each step is cheaper; compare the two 2D views at the same step and '
-        'the steps/s on the status lines.'),
+        "B sees 16 points per step instead of 256: its dashed loss curves are far noisier (each step's loss "
+        "is measured on 16 points: D's loss jumps 4-6× more from step to step) and its fakes sit less neatly "
+        'on the blobs (5 of seeds 0-5); but each of its steps is cheaper: compare the steps/s on the status '
+        'lines.'),
 }
 
 
