@@ -36,6 +36,7 @@ def in_app(preset: str, compare: bool, seconds: float, warmup: float) -> list[fl
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         page = open_preset(browser, url, preset)
         page.get_by_label("Stop after (steps)").fill("1000000")
+        page.get_by_label("Pace (steps per second)").fill("0")  # full speed: the server's speed, not the lesson's pace
         if not compare:
             page.get_by_label("Compare with… (run B differs in)").click()
             page.get_by_role("option", name="— one run —").click()

@@ -32,7 +32,7 @@ CHOICES = {"dcgan": ("Healthy: Fashion-MNIST (DCGAN, TF tutorial model)", "mnist
 def config_for(choice: str) -> TrainConfig:
     """The headless twin of what the Train tab runs for that preset (the dataset typed over it)."""
     preset, dataset, _ = CHOICES[choice]
-    fields = {**PRESETS[preset].settings, "dataset": dataset, "steps": 10**6}
+    fields = {**PRESETS[preset].settings, "dataset": dataset, "steps": 10**6, "speed": 0}  # full speed
     return TrainConfig(**fields)
 
 
@@ -80,11 +80,12 @@ def in_app(choice: str, seconds: float, warmup: float = 8.0, layers: bool = True
         page.get_by_label("Dataset").fill(dataset)
         page.get_by_label("Dataset").press("Enter")
         page.get_by_label("Stop after (steps)").fill("1000000")
+        page.get_by_label("Pace (steps per second)").fill("0")  # full speed: the server's speed, not the lesson's
         if not layers:
             from ganlab.ui.train.view_2d import LAYERS
 
-            for name in LAYERS:
-                page.locator("#train-layers").get_by_label(name).uncheck()
+            for label in LAYERS.values():
+                page.locator("#train-layers").get_by_label(label).uncheck()
         page.get_by_role("button", name="▶ Start").click()
         job = wait_for(lambda: next((r for r in store._runs.values() if r.active), None), timeout=60,
                        what="the run Start trains (not the one prepared when the page opened)")

@@ -36,8 +36,8 @@ from ganlab.data.cache import dataset_for
 from ganlab.train import diagnostics
 from ganlab.train.compare import lockstep
 from ganlab.train.monitor import EXTENT, real_points
-from ganlab.train.session import StepMetrics, TrainingSession, TrainingStopped
-from ganlab.ui.presets import PRESETS
+from ganlab.train.run import StepMetrics, TrainingRun, TrainingStopped
+from ganlab.ui.train.presets import PRESETS
 
 EVERY = 25  # steps between two measures of the fakes
 END = 250  # "at the end": the mean over the measures of the last END steps (JS wobbles from step to step)
@@ -67,7 +67,7 @@ class Trace:
     alarms: list[str] = field(default_factory=list)
     fakes: list[np.ndarray] = field(default_factory=list)  # the fixed-latent fakes at each measure
 
-    def measure(self, s: TrainingSession, real: np.ndarray) -> None:
+    def measure(self, s: TrainingRun, real: np.ndarray) -> None:
         """Append the measures of ``s``'s fixed-latent fakes now."""
         fake = s.samples()
         self.fakes.append(fake)
@@ -97,11 +97,11 @@ class Trace:
         return values[-last:] if last else values
 
 
-def sessions_for(config: TrainConfig) -> list[TrainingSession]:
+def sessions_for(config: TrainConfig) -> list[TrainingRun]:
     """Run A (and run B of a comparison) as the app builds them: run_configs() on one dataset."""
     config_a, config_b = config.run_configs()
     data = dataset_for(config_a)
-    return [TrainingSession(c, dataset=data) for c in (config_a, config_b) if c is not None]
+    return [TrainingRun(c, dataset=data) for c in (config_a, config_b) if c is not None]
 
 
 def train(config: TrainConfig, every: int = EVERY) -> list[Trace]:

@@ -11,20 +11,6 @@ from typing import Any
 
 from ganlab.config import TrainConfig, form_settings
 
-# TODO(speed, issue 39): once TrainConfig has a `speed` setting (steps per second at most; 0 = as fast as
-# the machine goes), give each 2D preset below its pace, so that its note's event shows 10-25 s after
-# Start. Measured by benchmarks/lesson_seeds.py --events (seeds 0-5; docs/lesson_seeds.md):
-#   Healthy: ring of 8 Gaussians                  speed=25  all 8 blobs covered at step 250-600: 10-24 s
-#   Broken: discriminator far too strong          speed=5   fakes stuck on 1-4 blobs from step 25-100: 5-20 s
-#   Broken: learning rate too high                speed=1   a loss passes a million at step 6-10 (one seed 271)
-#   Broken: mode collapse on the ring             speed=12  the coverage alarm at step 200 (its wait): 17 s
-#   Compare: minimax vs non-saturating loss       speed=20  A covers all 8 blobs at step 200-450 in 4 seeds:
-#                                                           10-22 s (seeds 1, 4: steps 2,225, 1,250)
-#   Compare: k = 1 vs k = 5 (D steps per G step)  speed=25  B's JS stays 0.1 above A's from step 275-425: 11-17 s
-#                                                           (seed 3: from step 2,325)
-#   Compare: D learning rate 0.001 vs 0.01        speed=30  B's JS stays 0.05 above A's from step 300-675: 10-22 s
-#   Compare: batch 256 vs 16                      speed=6   100 steps of curves to compare: 17 s
-
 
 @dataclass(frozen=True)
 class Preset:
@@ -38,42 +24,45 @@ class Preset:
         return {s.name: self.settings.get(s.name, s.default) for s in form_settings(config_cls)}
 
 
-# The healthy ring's settings, which the "Compare:" presets start from (run A).
+# The healthy ring's settings, which the other 2D presets start from (and the "Compare:" presets' run A).
+# Each 2D preset has a pace (speed, steps per second) at which its note's event shows 10-25 s after Start
+# (benchmarks/lesson_seeds.py --events; docs/teaching.md); a teacher may raise it while it trains.
 RING = dict(model='vanilla', dataset='ring', loss='non_saturating', lr_g=0.001, lr_d=0.001, k=1, batch_size=256,
-            latent_dim=8, seed=0, steps=3000)
+            latent_dim=8, seed=0, steps=3000, speed=25)
+
+
+def images(model: str, dataset: str, lr: tuple[float, float], batch_size: int, latent_dim: int,
+           steps: int) -> dict[str, Any]:
+    """An image preset's settings: non-saturating loss, k = 1, seed 0, full speed; ``lr``: G's and D's."""
+    return dict(model=model, dataset=dataset, loss='non_saturating', lr_g=lr[0], lr_d=lr[1], k=1,
+                batch_size=batch_size, latent_dim=latent_dim, seed=0, steps=steps)
 
 PRESETS: dict[str, Preset] = {
     'Healthy: ring of 8 Gaussians': Preset(
-        dict(model='vanilla', dataset='ring', loss='non_saturating',
-             lr_g=0.001, lr_d=0.001, k=1, batch_size=256, latent_dim=8, seed=0, steps=3000),
+        dict(RING),
         "G's purple fakes start as a small clump in the middle, then stretch out until they sit on all 8 "
         "green blobs (seeds 0-5: by step 250-600). D's heatmap turns purple everywhere except white patches "
         'around the eight blobs: D is unsure (white) only where real and fake points overlap, and calls '
         'every other place fake.'),
     'Healthy: MNIST digits (conditional GAN)': Preset(
-        dict(model='cgan', dataset='mnist', loss='non_saturating',
-             lr_g=0.0002, lr_d=0.0002, k=1, batch_size=64, latent_dim=64, seed=0, steps=3000),
+        images('cgan', 'mnist', (0.0002, 0.0002), batch_size=64, latent_dim=64, steps=3000),
         'One row per digit: grey blobs become readable digits within a minute or two, and the '
         "classifier's hit rate for the asked digit climbs toward 99%."),
     'Healthy: Fashion-MNIST (DCGAN, TF tutorial model)': Preset(
-        dict(model='dcgan', dataset='fashion', loss='non_saturating',
-             lr_g=0.0002, lr_d=0.0002, k=1, batch_size=64, latent_dim=100, seed=0, steps=4000),
+        images('dcgan', 'fashion', (0.0002, 0.0002), batch_size=64, latent_dim=100, steps=4000),
         "The TensorFlow tutorial's DCGAN: shirts, shoes and bags appear after a few hundred steps."),
     'Healthy: sketch → emoji (pix2pix)': Preset(
-        dict(model='pix2pix', dataset='openmoji', loss='non_saturating',
-             lr_g=0.0002, lr_d=0.0002, k=1, batch_size=16, latent_dim=1, seed=0, steps=3000),
+        images('pix2pix', 'openmoji', (0.0002, 0.0002), batch_size=16, latent_dim=1, steps=3000),
         "Rows: held-out sketches, their true emojis, G's pictures. Flat colour blobs appear within a few "
         'hundred steps (slow on a laptop: ~3 steps/s); the L1 curve falls while the GAN terms keep '
         'pushing for sharper, more colourful patches.'),
     'Healthy: 4× super-resolution (SRGAN)': Preset(
-        dict(model='srgan', dataset='openmoji', loss='non_saturating',
-             lr_g=0.0001, lr_d=0.0001, k=1, batch_size=16, latent_dim=1, seed=0, steps=1000),
+        images('srgan', 'openmoji', (0.0001, 0.0001), batch_size=16, latent_dim=1, steps=1000),
         "Rows: held-out emojis shrunk to 32×32 (shown with big pixels), the true 128×128 emojis, G's 4× "
         'pictures. G starts from a bicubic enlargement and learns the missing edges: the mse curve falls '
         'within a few hundred steps (~1 step/s on a laptop).'),
     'Few labels (semi-supervised)': Preset(
-        dict(model='sgan', dataset='mnist', loss='non_saturating',
-             lr_g=0.0003, lr_d=0.001, k=1, batch_size=100, latent_dim=100, seed=0, steps=5000),
+        images('sgan', 'mnist', (0.0003, 0.001), batch_size=100, latent_dim=100, steps=5000),
         "D is a classifier with 11 outputs, digits 0-9 and 'fake', taught by only 100 labelled images and"
         ' 59,900 unlabelled ones. The quality meter plots its test accuracy beside a baseline, the same '
         "network trained on the 100 labels alone: the baseline stalls near 75-80 %, the GAN's classifier "
@@ -81,27 +70,24 @@ PRESETS: dict[str, Preset] = {
         'learns at 0.0003: at 0.001 D overpowered it after 3,000-4,000 steps (D(G(z)) fell to 0, samples '
         'turned to noise).'),
     'Broken: discriminator far too strong': Preset(
-        dict(model='vanilla', dataset='ring', loss='minimax',
-             lr_g=0.0001, lr_d=0.005, k=5, batch_size=256, latent_dim=8, seed=0, steps=3000),
+        dict(RING, loss='minimax', lr_g=0.0001, lr_d=0.005, k=5, steps=1200, speed=5),
         'D trains 5 times per G step with a 50× larger learning rate. Within the first hundred steps the '
         'fakes jump onto one to four blobs, and there they stay stuck: D keeps winning (D(x) ≈ 0.8-0.9, '
         'D(G(z)) ≈ 0.1-0.2) and the rest of the ring stays empty to the end (seeds 0-5: 1-4 blobs of 8). '
         'The non-saturating loss gets stuck the same way here.'),
     'Broken: learning rate too high': Preset(
-        dict(model='vanilla', dataset='ring', loss='non_saturating',
-             lr_g=0.3, lr_d=0.3, k=1, batch_size=256, latent_dim=8, seed=0, steps=3000),
+        dict(RING, lr_g=0.3, lr_d=0.3, steps=120, speed=1),
         'Steps 300× too large: within a few steps the loss curves shoot up to huge numbers (billions and '
         'more) and jump about, and the fakes are flung off the ring, most of them right out of the picture; '
         'they never settle on the blobs (sometimes a number becomes NaN and training stops).'),
     'Broken: mode collapse on the ring': Preset(
-        dict(model='vanilla', dataset='ring', loss='non_saturating',
-             lr_g=0.01, lr_d=0.0002, k=1, batch_size=64, latent_dim=2, seed=0, steps=3000),
+        dict(RING, lr_g=0.01, lr_d=0.0002, batch_size=64, latent_dim=2, speed=12),
         'G learns 50× faster than D: it squeezes all its points into one tight clump on the blob that '
         'fools D best. D slowly learns to call that spot fake, so the clump hops to another blob (or '
         'between blobs) every few hundred steps. The coverage alarm fires from step 200 (seeds 0-5: at '
         'most 1 blob of 8 covered after 3,000 steps).'),
     'Compare: minimax vs non-saturating loss': Preset(
-        dict(RING, lr_d=0.003, compare='loss', compare_value='minimax'),
+        dict(RING, lr_d=0.003, compare='loss', compare_value='minimax', speed=20),
         'Run A (non-saturating) and run B (minimax) start from the same weights and batches, with D learning '
         "3× faster than G. Books say minimax G's gradient vanishes when D wins; but the Adam optimizer "
         'divides every step by the size of recent gradients, so a small gradient still makes a full-size '
@@ -115,11 +101,11 @@ PRESETS: dict[str, Preset] = {
         "zone around B's fakes, and B's fakes crowd onto two to five blobs while A's cover all eight "
         '(seeds 0-5 after 3,000 steps: JS 0.05-0.14 vs 0.31-0.63 bits).'),
     'Compare: D learning rate 0.001 vs 0.01': Preset(
-        dict(RING, compare='lr_d', compare_value='0.01'),
+        dict(RING, compare='lr_d', compare_value='0.01', speed=30),
         "B's D takes 10× larger steps: B's fakes never settle on all the blobs. After 3,000 steps they "
         "cover 4-7 of the 8, while A's sit on 7-8 (seeds 0-5: JS 0.05-0.14 vs 0.26-0.50 bits)."),
     'Compare: batch 256 vs 16': Preset(
-        dict(RING, compare='batch_size', compare_value='16'),
+        dict(RING, compare='batch_size', compare_value='16', speed=10),
         "B sees 16 points per step instead of 256: its dashed loss curves are far noisier (each step's loss "
         "is measured on 16 points: D's loss jumps 4-6× more from step to step) and its fakes sit less neatly "
         'on the blobs (5 of seeds 0-5); but each of its steps is cheaper: compare the steps/s on the status '
