@@ -1,4 +1,4 @@
-"""The numbers behind GAN Lab's views (ganlab/train/views.py, slow.py) and live setting changes:
+"""The numbers behind GAN Lab's views (ganlab/train/views.py, slow_motion.py) and live setting changes:
 manifold, arrows, divergences, /view_2d's dict, a step in slow motion (the same step as a normal one),
 and lr / k / loss changes taking effect at the next call without a new program. Tiny configs."""
 

@@ -1,5 +1,5 @@
 """The Train tab's layout: the settings column (presets and the form), the controls, the live panels
-and the downloads row. Layout only; the handlers are in ui/train_tab.py."""
+and the downloads row. Layout only; the handlers are in ui/train/tab.py."""
 
 from __future__ import annotations
 

@@ -84,7 +84,7 @@ class RunDisplay:
     layers: tuple[str, ...] = DEFAULT_LAYERS  # the 2D view's layers the student ticked
     trails: deque = field(default_factory=lambda: deque(maxlen=TRAIL_LENGTH))  # the fakes at past refreshes
     divergence: list[tuple[int, float, float]] = field(default_factory=list)  # (step, JS, KL) per refresh
-    slow: Any = None  # the slow-motion step being shown (ui/train_why.py), or None
+    slow: Any = None  # the slow-motion step being shown (ui/train/slow_motion.py), or None
     phase: int = 0  # the phase of ``slow`` on the screen
     warmed: bool = False  # its programs were compiled before Start (TrainTab.prepare)
     probe: ImageGradientProbe | None = None  # image GANs: the compiled gradient maps (made on first use)
