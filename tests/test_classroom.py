@@ -211,6 +211,9 @@ def test_class_frame_long_polls_the_shown_run_and_shows_only_what_a_student_sees
         assert pictures and all(u.startswith("picture/") and u.endswith(".png") for u in pictures)
         got = httpx.get(urljoin(url + "class/frame", pictures[0]), timeout=30)
         assert got.status_code == 200 and got.content[:4] == b"\x89PNG"
+        assert got.headers["content-encoding"] == "identity"  # a PNG is not compressed again per client
+        packed = httpx.get(f"{url}class/frame", params={"after": -1, "wait": 0}, timeout=30)
+        assert packed.headers["content-encoding"] == "gzip" and packed.json()["version"] >= frame["version"]
         for name in ("999999.png", "..%2F..%2Fetc%2Fpasswd", "view-0.png"):
             assert httpx.get(f"{url}class/picture/{name}", timeout=30).status_code == 404
         # an old version is answered at once; the current one waits (bounded by wait=)

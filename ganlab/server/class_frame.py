@@ -5,15 +5,16 @@ pictures a recent frame named.
 Every waiting client shares one drawing per interval: a single pump task asks for the snapshot (the
 painter draws it if it is due, in one low-priority thread) and wakes all the waiters at once through
 an ``asyncio.Condition``; nobody polls in a loop, and nothing is drawn while nobody waits. A frame's
-JSON is made once per version and sent as the same bytes to every client, so a watcher costs the
-server one small response per drawing, not a Gradio message. A frame carries URLs only (relative to
-the frame's own URL), never a file-system path; the pictures are numbered by this module.
+JSON is made (and gzipped) once per version and sent as the same bytes to every client, so a watcher
+costs the server one small response per drawing, not a Gradio message. A frame carries URLs only
+(relative to the frame's own URL), never a file-system path; the pictures are numbered by this module.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import itertools
 import json
 import logging
@@ -113,7 +114,7 @@ class ClassFrames:
         self._pictures: OrderedDict[str, str] = OrderedDict()  # "<n>.png" -> the file's path
         self._ids: dict[str, str] = {}  # path -> "<n>.png"
         self._bytes: OrderedDict[str, bytes] = OrderedDict()  # the newest pictures' contents, by name
-        self._body: tuple[tuple[int, float], bytes] | None = None  # the last frame's JSON, by (version, drawn)
+        self._body: tuple[tuple[int, float], bytes, bytes] | None = None  # the last frame's JSON (plain, gzip)
 
     def routes(self) -> list[BaseRoute]:
         """The routes to add to the app's own server (FastAPI(routes=...))."""
@@ -131,14 +132,18 @@ class ClassFrames:
             return JSONResponse({"error": "after must be an integer, wait a number of seconds"}, status_code=400)
         wait = min(max(wait, 0.0), self.max_wait_s) if math.isfinite(wait) else self.max_wait_s
         snap = await self.feed.after(after, wait)
-        return Response(self.body(snap), media_type="application/json", headers={"Cache-Control": "no-store"})
+        raw, packed = self.body(snap)
+        gz = "gzip" in request.headers.get("accept-encoding", "")
+        return Response(packed if gz else raw, media_type="application/json",
+                        headers={"Cache-Control": "no-store", "Vary": "Accept-Encoding", **_encoded(gz)})
 
-    def body(self, snap: Snapshot) -> bytes:
-        """The frame's JSON bytes (made once per drawing, the same bytes for every client)."""
+    def body(self, snap: Snapshot) -> tuple[bytes, bytes]:
+        """The frame's JSON bytes, plain and gzipped: made once per drawing, the same for every client."""
         key = (snap.version, snap.drawn)
         if self._body is None or self._body[0] != key:
-            self._body = key, json.dumps(self.fields(snap), separators=(",", ":")).encode()
-        return self._body[1]
+            raw = json.dumps(self.fields(snap), separators=(",", ":")).encode()
+            self._body = key, raw, gzip.compress(raw, 6, mtime=0)
+        return self._body[1], self._body[2]
 
     def fields(self, snap: Snapshot) -> dict[str, Any]:
         """What a frame says: its version, step, drawing time, the run's status, the pictures' URLs
@@ -168,7 +173,8 @@ class ClassFrames:
         data = self._read(name)
         if data is None:
             return JSONResponse({"error": "no such picture (an older frame's, now deleted)"}, status_code=404)
-        return Response(data, media_type="image/png", headers={"Cache-Control": "private, max-age=300"})
+        return Response(data, media_type="image/png",
+                        headers={"Cache-Control": "private, max-age=300", **_encoded(False)})
 
     def _read(self, name: str) -> bytes | None:
         """A named picture's bytes, read once for all the clients that fetch it (None: not named, or gone)."""
@@ -186,3 +192,9 @@ class ClassFrames:
         while len(self._bytes) > KEEP_BYTES:
             self._bytes.popitem(last=False)
         return data
+
+
+def _encoded(gz: bool) -> dict[str, str]:
+    """The Content-Encoding of a body made here: set, so Gradio's compression middleware does not
+    compress the same bytes again for every client (a PNG is compressed already)."""
+    return {"Content-Encoding": "gzip" if gz else "identity"}
