@@ -77,9 +77,9 @@ class Watchers:
     """``count`` students long-polling /class/frame on one asyncio loop (a thread); each notes every
     frame's age at receipt and fetches the pictures it names that it has not fetched yet."""
 
-    def __init__(self, url: str, count: int):
+    def __init__(self, url: str, count: int, nice: int = 0):
         self.frame_url = url + "class/frame"
-        self.count = count
+        self.count, self.nice = count, nice
         self.ages: list[float] = []  # time.time() - drawn_at per frame received (a run shown)
         self.frames = self.pictures = self.failed = 0
         self._stop = threading.Event()
@@ -87,6 +87,8 @@ class Watchers:
         self._thread.start()
 
     async def _all(self) -> None:
+        if self.nice and hasattr(os, "setpriority"):  # this thread only (Linux): the clients, not the server
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         limits = httpx.Limits(max_connections=self.count * 2, max_keepalive_connections=self.count * 2)
         async with httpx.AsyncClient(timeout=60, limits=limits) as http:
             await asyncio.gather(*(self._one(http) for _ in range(self.count)))
@@ -164,6 +166,8 @@ def main() -> None:
     ap.add_argument("--watchers", type=int, default=30)
     ap.add_argument("--browsers", type=int, default=3)
     ap.add_argument("--window", type=float, default=20.0)
+    ap.add_argument("--client-nice", type=int, default=0,
+                    help="run the watchers' HTTP clients at this niceness (students' clients are not on the server)")
     ap.add_argument("--no-wall", action="store_true", help="skip steps 1-2 (the students' runs and the wall)")
     args = ap.parse_args()
     os.environ["GANLAB_TEACHER_PASSWORD"] = PASSWORD
@@ -186,7 +190,7 @@ def main() -> None:
         wait_for(lambda: teacher.predict(api_name="/class_view")["step"] > 200, timeout=300, what="training")
         alone, rss0 = speed(teacher, args.window), rss_mb(pid)
         print(f"teacher alone: {alone:.1f} steps/s, server RSS {rss0:.0f} MB")
-        watchers = Watchers(url, args.watchers)
+        watchers = Watchers(url, args.watchers, args.client_nice)
         pw, browser = browsers(url, args.browsers) if args.browsers else (None, None)
         time.sleep(5)
         watchers.reset()
