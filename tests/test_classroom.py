@@ -237,6 +237,19 @@ def test_class_frame_long_polls_the_shown_run_and_shows_only_what_a_student_sees
         store.release(tsid)
 
 
+def test_the_class_frame_asks_for_the_apps_login_when_it_has_one():
+    from types import SimpleNamespace
+
+    from ganlab.ui.classroom.live import signed_in
+
+    app = SimpleNamespace(auth={"u": "p"}, auth_dependency=None, cookie_id="c", tokens={"tok": "u"})
+    ask = lambda cookies: asyncio.run(signed_in(SimpleNamespace(app=app, cookies=cookies)))
+    assert not ask({}) and not ask({"access-token-c": "forged"})
+    assert ask({"access-token-c": "tok"}) and ask({"access-token-unsecure-c": "tok"})
+    app.auth = None
+    assert ask({})  # no login on the app: the class frame is open as the page is
+
+
 def test_without_the_option_there_is_no_class_tab():
     import gradio as gr
 
