@@ -12,10 +12,11 @@ contacted) and drives it:
    with the signed-in teacher asking for the wall every 2 s and fetching its thumbnails (as the
    teacher's page does);
 3. the teacher trains the ring (no watchers) for ``--window`` s: steps/s, the server's RSS;
-4. the teacher's run shown, the students stream the Class view (``/class_watch``; each fetches every
-   new 2D view as a browser does) and ``--browsers`` Chromium pages open the Class tab: steps/s
-   again, the RSS, and each watcher's picture age: how old (since drawn on the server) the picture
-   on its screen is just before the next one replaces it, p95 over all updates.
+4. the teacher's run shown, the students watch the Class view as plain HTTP clients (httpx, one
+   asyncio loop): each long-polls ``GET /class/frame?after=V`` and fetches the pictures a frame names
+   that it has not fetched yet, as the Class tab's page does; ``--browsers`` Chromium pages open the
+   Class tab too. Prints steps/s again, the RSS, and the picture age at receipt (``time.time() -
+   drawn_at`` when a frame arrives): median and p95 over all frames.
 
 Prints one line per figure. A benchmark, not a test: the figures depend on the machine's load.
 """
@@ -23,6 +24,7 @@ Prints one line per figure. A benchmark, not a test: the figures depend on the m
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import statistics
 import sys
@@ -30,6 +32,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urljoin
 
 import httpx
 
@@ -70,45 +73,57 @@ def file_url(url: str, value) -> str | None:
     return None
 
 
-class Watcher:
-    """One student streaming the Class view; notes when each new picture arrived and when it was drawn."""
+class Watchers:
+    """``count`` students long-polling /class/frame on one asyncio loop (a thread); each notes every
+    frame's age at receipt and fetches the pictures it names that it has not fetched yet."""
 
-    def __init__(self, url: str):
-        from gradio_client import Client
+    def __init__(self, url: str, count: int, nice: int = 0):
+        self.frame_url = url + "class/frame"
+        self.count, self.nice = count, nice
+        self.ages: list[float] = []  # time.time() - drawn_at per frame received (a run shown)
+        self.frames = self.pictures = self.failed = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._all()), daemon=True)
+        self._thread.start()
 
-        self.url = url
-        self.client = Client(url, verbose=False, download_files=False, httpx_kwargs={"timeout": 180})
-        self.http = httpx.Client(timeout=30)
-        self.seen: list[tuple[float, float]] = []  # (received, drawn) per new snapshot
-        self.job = self.client.submit(api_name="/class_watch")
-        self._count = 0
-        self.failed = 0  # pictures whose fetch failed
+    async def _all(self) -> None:
+        if self.nice and hasattr(os, "setpriority"):  # this thread only (Linux): the clients, not the server
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
+        limits = httpx.Limits(max_connections=self.count * 2, max_keepalive_connections=self.count * 2)
+        async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+            await asyncio.gather(*(self._one(http) for _ in range(self.count)))
 
-    def poll(self) -> None:
-        """Note the updates that arrived since the last poll; fetch the newest picture."""
-        outputs = self.job.outputs()
-        if len(outputs) == self._count:
-            return
-        now = time.time()
-        self._count = len(outputs)
-        picture, stamp = outputs[-1][2], outputs[-1][-1]
-        if isinstance(stamp, dict) and stamp.get("status") != "none":
-            link = file_url(self.url, picture)
-            if link:
-                try:
-                    self.http.get(link)
-                except httpx.HTTPError:
-                    self.failed += 1
-            self.seen.append((now, float(stamp["drawn"])))
+    async def _one(self, http: httpx.AsyncClient) -> None:
+        version, fetched = -1, set()
+        while not self._stop.is_set():
+            try:
+                r = await http.get(self.frame_url, params={"after": version, "wait": 5})
+                r.raise_for_status()
+                frame = r.json()
+            except (httpx.HTTPError, ValueError):
+                self.failed += 1
+                await asyncio.sleep(1)
+                continue
+            received, version = time.time(), frame["version"]
+            self.frames += 1
+            if frame["status"] != "none":
+                self.ages.append(received - frame["drawn_at"])
+            for link in frame["pictures"].values():
+                if link and link not in fetched:
+                    fetched.add(link)
+                    try:
+                        (await http.get(urljoin(self.frame_url, link))).raise_for_status()
+                        self.pictures += 1
+                    except httpx.HTTPError:
+                        self.failed += 1
 
-    def ages(self) -> list[float]:
-        """Per update: how old its picture was when the next one replaced it."""
-        return [nxt[0] - cur[1] for cur, nxt in zip(self.seen, self.seen[1:])]
+    def reset(self) -> None:
+        """Forget what was measured so far (the warm-up)."""
+        self.ages, self.frames, self.pictures, self.failed = [], 0, 0, 0
 
     def close(self) -> None:
-        self.job.cancel()
-        self.client.close()
-        self.http.close()
+        self._stop.set()
+        self._thread.join(15)
 
 
 def wall_cost(url: str, pid: int, teacher, window: float) -> tuple[float, float]:
@@ -151,6 +166,8 @@ def main() -> None:
     ap.add_argument("--watchers", type=int, default=30)
     ap.add_argument("--browsers", type=int, default=3)
     ap.add_argument("--window", type=float, default=20.0)
+    ap.add_argument("--client-nice", type=int, default=0,
+                    help="run the watchers' HTTP clients at this niceness (students' clients are not on the server)")
     ap.add_argument("--no-wall", action="store_true", help="skip steps 1-2 (the students' runs and the wall)")
     args = ap.parse_args()
     os.environ["GANLAB_TEACHER_PASSWORD"] = PASSWORD
@@ -173,39 +190,27 @@ def main() -> None:
         wait_for(lambda: teacher.predict(api_name="/class_view")["step"] > 200, timeout=300, what="training")
         alone, rss0 = speed(teacher, args.window), rss_mb(pid)
         print(f"teacher alone: {alone:.1f} steps/s, server RSS {rss0:.0f} MB")
-        watchers = [Watcher(url) for _ in range(args.watchers)]
-        stop = threading.Event()
-
-        def poll_all() -> None:
-            while not stop.is_set():
-                for w in watchers:
-                    w.poll()
-                time.sleep(0.05)
-
-        poller = threading.Thread(target=poll_all, daemon=True)
-        poller.start()
+        watchers = Watchers(url, args.watchers, args.client_nice)
         pw, browser = browsers(url, args.browsers) if args.browsers else (None, None)
         time.sleep(5)
+        watchers.reset()
         c0, b0 = cpu_s(pid), time.process_time()
         watched = speed(teacher, args.window)
         server_cpu, bench_cpu = (cpu_s(pid) - c0) / args.window, (time.process_time() - b0) / args.window
         rss1 = rss_mb(pid)
-        stop.set()
-        poller.join()
-        ages = sorted(a for w in watchers for a in w.ages())
+        ages = sorted(watchers.ages)
+        frames, pictures, failed = watchers.frames, watchers.pictures, watchers.failed
+        watchers.close()
         p95 = ages[int(0.95 * (len(ages) - 1))] if ages else float("nan")
-        worst = [max(w.ages(), default=float("nan")) for w in watchers]
-        print(f"teacher watched by {args.watchers} clients + {args.browsers} Chromium pages: {watched:.1f} steps/s "
-              f"= {100 * watched / alone:.0f}% of alone")
-        print(f"CPU while watched: server {100 * server_cpu:.0f}% of a core, this benchmark's 30 clients "
+        print(f"teacher watched by {args.watchers} HTTP clients + {args.browsers} Chromium pages: {watched:.1f} "
+              f"steps/s = {100 * watched / alone:.0f}% of alone ({alone:.1f} steps/s unwatched)")
+        print(f"CPU while watched: server {100 * server_cpu:.0f}% of a core, this benchmark's {args.watchers} clients "
               f"{100 * bench_cpu:.0f}% (Chromium not counted); load average {os.getloadavg()[0]:.1f}")
-        print(f"picture age (just before replaced), over {len(ages)} updates: median "
-              f"{statistics.median(ages) if ages else float('nan'):.2f} s, p95 {p95:.2f} s, worst watcher's max "
-              f"{max(worst):.2f} s")
-        print(f"server RSS with the watchers: {rss1:.0f} MB (+{rss1 - rss0:.0f} MB); "
-              f"{sum(w.failed for w in watchers)} picture fetches failed")
-        for w in watchers:
-            w.close()
+        print(f"{frames} frames ({frames / args.window / max(1, args.watchers):.2f} per client per s), {pictures} "
+              f"pictures fetched, {failed} requests failed")
+        print(f"picture age at receipt (time.time() - drawn_at), over {len(ages)} frames: median "
+              f"{statistics.median(ages) if ages else float('nan'):.2f} s, p95 {p95:.2f} s")
+        print(f"server RSS with the watchers: {rss1:.0f} MB (+{rss1 - rss0:.0f} MB)")
         if browser is not None:
             browser.close()
             pw.stop()

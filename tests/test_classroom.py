@@ -160,6 +160,96 @@ def test_no_endpoint_called_by_a_student_changes_the_teachers_run(app, monkeypat
     assert store.jobs().get(TEACHER) is None
 
 
+def _frame(url: str, after: int, wait: float) -> tuple[dict, float]:
+    """GET /class/frame as a script would: (the JSON, seconds it took)."""
+    import time
+
+    import httpx
+
+    t0 = time.monotonic()
+    r = httpx.get(f"{url}class/frame", params={"after": after, "wait": wait}, timeout=60)
+    assert r.status_code == 200, r.text
+    return r.json(), time.monotonic() - t0
+
+
+def _strings(value) -> list[str]:
+    if isinstance(value, dict):
+        return [*value, *(s for v in value.values() for s in _strings(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return [value] if isinstance(value, str) else []
+
+
+def test_class_frame_long_polls_the_shown_run_and_shows_only_what_a_student_sees(app):
+    import threading
+    from urllib.parse import urljoin
+
+    import httpx
+
+    from ganlab.config import TrainConfig
+    from ganlab.ui.classroom.view import SETTING_NAMES
+    from ganlab.ui.gradio_fixes.frames import cache_root
+
+    _, store, classroom, _, url = app
+    tsid = "frame-teacher"
+    classroom.sign_in(tsid, PASSWORD)
+    store.create(tsid, TrainConfig(model="vanilla", dataset="ring", steps=400, seed=5))
+    classroom.show(tsid, tsid)
+    try:
+        frame, _ = _frame(url, -1, 20)
+        if frame["status"] == "none":  # the snapshot of before the showing: the next drawing is the run
+            frame, _ = _frame(url, frame["version"], 20)
+        assert frame["status"] == "ready" and frame["step"] == 0 and "the teacher's run" in frame["label"]
+        assert set(frame) == {"version", "step", "drawn_at", "status", "pictures", "label", "settings", "texts",
+                              "html"}
+        assert set(frame["settings"]) == set(SETTING_NAMES) and frame["settings"]["seed"] == 5
+        assert set(frame["texts"]) == {"status", "reading", "alarms", "quality_text", "legend"}
+        text = " ".join(_strings(frame))
+        for secret in (str(cache_root()), str(store.root), "/tmp", tsid, classroom.code(tsid), PASSWORD):
+            assert secret not in text, secret
+        pictures = [u for u in frame["pictures"].values() if u]
+        assert pictures and all(u.startswith("picture/") and u.endswith(".png") for u in pictures)
+        got = httpx.get(urljoin(url + "class/frame", pictures[0]), timeout=30)
+        assert got.status_code == 200 and got.content[:4] == b"\x89PNG"
+        assert got.headers["content-encoding"] == "identity"  # a PNG is not compressed again per client
+        packed = httpx.get(f"{url}class/frame", params={"after": -1, "wait": 0}, timeout=30)
+        assert packed.headers["content-encoding"] == "gzip" and packed.json()["version"] >= frame["version"]
+        for name in ("999999.png", "..%2F..%2Fetc%2Fpasswd", "view-0.png"):
+            assert httpx.get(f"{url}class/picture/{name}", timeout=30).status_code == 404
+        # an old version is answered at once; the current one waits (bounded by wait=)
+        version = frame["version"]
+        again, took = _frame(url, version - 1, 20)
+        assert again["version"] >= version and took < 5
+        same, took = _frame(url, again["version"], 1.0)  # a ready run: nothing new to draw
+        assert same["version"] == again["version"] and 0.9 <= took < 10
+        # a change (the run hidden) wakes a waiting poll with the newer frame
+        answer: list = []
+        poll = threading.Thread(target=lambda: answer.append(_frame(url, again["version"], 20)))
+        poll.start()
+        classroom.show(tsid, None)
+        poll.join(30)
+        (hidden, took), = answer
+        assert hidden["version"] > again["version"] and hidden["status"] == "none" and took < 10
+        assert hidden["pictures"] == {"curves": None, "picture": None, "quality": None} and hidden["settings"] is None
+    finally:
+        classroom.show(tsid, None)
+        classroom.forget(tsid)
+        store.release(tsid)
+
+
+def test_the_class_frame_asks_for_the_apps_login_when_it_has_one():
+    from types import SimpleNamespace
+
+    from ganlab.ui.classroom.live import signed_in
+
+    app = SimpleNamespace(auth={"u": "p"}, auth_dependency=None, cookie_id="c", tokens={"tok": "u"})
+    ask = lambda cookies: asyncio.run(signed_in(SimpleNamespace(app=app, cookies=cookies)))
+    assert not ask({}) and not ask({"access-token-c": "forged"})
+    assert ask({"access-token-c": "tok"}) and ask({"access-token-unsecure-c": "tok"})
+    app.auth = None
+    assert ask({})  # no login on the app: the class frame is open as the page is
+
+
 def test_without_the_option_there_is_no_class_tab():
     import gradio as gr
 
@@ -172,6 +262,16 @@ def test_without_the_option_there_is_no_class_tab():
     teacher_mode = {"class_view", "class_watch", "class_copy", "class_sign_in", "class_show_mine",
                     "class_show_code", "class_hide", "class_wall"}
     assert not teacher_mode & {fn.api_name for fn in demo.fns.values()}
+    # and no /class/frame: the app's server (as launch makes it) answers 404
+    from fastapi.testclient import TestClient
+    from gradio.routes import App
+
+    from ganlab.ui.app import routes_of
+
+    assert routes_of(demo) == []
+    client = TestClient(App.create_app(demo, app_kwargs={"routes": routes_of(demo)}))
+    assert client.get("/class/frame?after=0&wait=0").status_code == 404
+    assert client.get("/class/picture/1.png").status_code == 404
 
 
 def test_app_py_reads_the_teacher_password_flag():

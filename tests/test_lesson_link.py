@@ -55,7 +55,7 @@ def same(links: LessonLinks, a: dict, b: dict) -> bool:
 
 
 def candidates(links: LessonLinks, s) -> list[tuple[str | None, object]]:
-    """(preset whose other values make the context, or None for the defaults; a non-default value of
+    """(preset whose other values make the context, or None for the page's default preset; a value of
     ``s``): from the setting's range or closed list, then from every preset that sets it."""
     out: list[tuple[str | None, object]] = []
     if s.type is bool:
@@ -74,7 +74,7 @@ def candidates(links: LessonLinks, s) -> list[tuple[str | None, object]]:
         out += presets + [(None, v) for v in (*links.settings, *listed, "5", "0.001")]
     else:
         out += presets
-    return [(p, v) for p, v in out if not _blank(v) and v != s.default]
+    return [(p, v) for p, v in out if not _blank(v) and v != s.default and v != links.base(p)[s.name]]
 
 
 def valid_values(links: LessonLinks, name: str) -> dict:
@@ -238,3 +238,22 @@ def test_opening_a_link_fills_the_form_hides_controls_and_picks_the_tab(share):
     out = share.open(_request("?lr_d=5"))
     assert "Not used from the link" in out[2] and "lr_d" in out[2] and out[0]["selected"] == "train"
     assert all(o == gr.skip() for o in share.open(_request("")))  # no link: the page as it was
+
+
+def test_a_link_without_a_preset_starts_from_the_page_a_student_would_see(share, links):
+    page = {name: box.value for name, box in share.form.items()}  # the form as the page opens, no link
+    first = next(iter(PRESETS))
+    assert share.preset.value == first and links.default == first
+    assert same(links, links.base(None), page) and same(links, links.base("no such preset"), page)
+    lesson = read(links, "?tab=train&steps=5000")
+    assert lesson.problems == () and lesson.given == {"steps": 5000} and lesson.preset is None
+    assert same(links, lesson.values, {**page, "steps": 5000})
+    names = list(share.form)
+    out = share.open(_request("?tab=train&steps=5000"))
+    preset, note, boxes = out[1], out[2], dict(zip(names, out[4:]))
+    assert preset["value"] == first and PRESETS[first].note in note
+    assert {n: b["value"] for n, b in boxes.items()} == {**page, "steps": 5000}
+    assert not any(_blank(b["value"]) for n, b in boxes.items() if not _blank(page[n]))  # no box blanked
+    # a link naming a preset still bases on it, and the form's own link of the page's values says only what changed
+    assert read(links, "?preset=Broken:%20learning%20rate%20too%20high").values["lr_g"] == 0.3
+    assert links.encode({**page, "steps": 5000}) == "?tab=train&steps=5000"

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import contextlib
 import time
+import weakref
 from collections.abc import Iterator
 from types import ModuleType
 
 import gradio as gr
 import gradio.networking
 import httpx
+from starlette.routing import BaseRoute
 
 from ganlab.data.uploads import MAX_UPLOAD_BYTES
 from ganlab.server.classroom import Classroom
@@ -72,7 +74,16 @@ def build_app(store: SessionStore | None = None, classroom: Classroom | None = N
                 ctx.store.close_session(request.session_hash)
 
         demo.unload(release)
+    _ROUTES[demo] = list(ctx.routes)
     return demo
+
+
+_ROUTES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # each built app's own routes (the tabs')
+
+
+def routes_of(demo: gr.Blocks) -> list[BaseRoute]:
+    """The plain HTTP routes the app's tabs asked for (teacher mode: /class/frame), served by launch."""
+    return list(_ROUTES.get(demo, ()))
 
 
 # Gradio's queue looks for new events every 1 ms and for progress every 10 ms (on Linux), waking
@@ -130,4 +141,6 @@ def launch(demo: gr.Blocks, **kwargs) -> tuple:
     if kwargs.get("auth") is None:
         kwargs.pop("auth", None)
     with _patient_local_check():
-        return demo.launch(app_kwargs={"middleware": [page.quiet_timers_middleware()]}, **kwargs)
+        # routes=: FastAPI's own argument; Gradio's App is a FastAPI app, so they share its server and port
+        return demo.launch(app_kwargs={"middleware": [page.quiet_timers_middleware()], "routes": routes_of(demo)},
+                           **kwargs)

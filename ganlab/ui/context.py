@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
+from starlette.routing import BaseRoute
 
 from ganlab.server.classroom import Classroom
 from ganlab.server.store import SessionStore
@@ -27,3 +28,4 @@ class TabContext:
     shared: dict[str, Any] = field(default_factory=dict)  # what one tab hands another ("train", "sketch")
     item: gr.Tab | None = None
     after: list[Callable[[gr.Blocks], None]] = field(default_factory=list)  # wiring once every tab is built
+    routes: list[BaseRoute] = field(default_factory=list)  # plain HTTP routes on the app's own server (launch)

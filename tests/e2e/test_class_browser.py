@@ -1,6 +1,7 @@
 """Browser test of teacher mode (#27): a teacher and two students in three Chromium contexts. The
 teacher signs in and shows their run; a student sees it live on the Class tab and copies its settings;
-the other student's run appears on the teacher's wall. Saves the class view and the wall."""
+the other student's run appears on the teacher's wall. Saves the class view and the wall. The view comes
+from the page's long-poll of /class/frame (not a Gradio stream)."""
 
 from __future__ import annotations
 
@@ -54,12 +55,16 @@ def test_teacher_shows_a_run_students_watch_and_the_wall(tmp_path):
         wait_for(lambda: teacher.get_by_role("button", name="Show my run to the class").is_visible(), timeout=30)
         teacher.get_by_role("button", name="Show my run to the class").click()
         _start(teacher, "777777")
-        # a student watches it, read-only, and copies its settings
+        # a student watches it, read-only, and copies its settings; the page long-polls /class/frame
+        polls: list[str] = []
+        watcher.on("request", lambda r: polls.append(r.url) if "/class/frame" in r.url else None)
         watcher.get_by_role("tab", name="Class", exact=True).click()
         status = watcher.locator("#class-status")
         wait_for(lambda: "the teacher's run" in status.inner_text() and _src(watcher, "class-view"), timeout=60)
         first = _src(watcher, "class-view")
         wait_for(lambda: _src(watcher, "class-view") != first, timeout=60, what="the class view to update")
+        assert polls and all("after=" in p for p in polls)  # the view comes from /class/frame, not a stream
+        assert "/class/picture/" in _src(watcher, "class-view")
         assert not watcher.get_by_role("button", name="Show my run to the class").is_visible()
         assert "777777" in watcher.locator("#class-status").inner_text()
         watcher.get_by_role("button", name="Copy the teacher's settings into my Train tab").click()

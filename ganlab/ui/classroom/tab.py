@@ -2,9 +2,11 @@
 read-only, and can copy its settings into their own Train tab; the teacher signs in, shows their run
 or a student's, and sees the wall of the class's runs.
 
-Students' views stream from one shared snapshot (classroom.Broadcast) drawn at most once per
-CLASS_REFRESH_S for all of them; the streams are async, so 30 waiting watchers hold no worker
-thread. Every teacher-only handler checks the caller's session is signed in as the teacher.
+Students' views come from one shared snapshot (classroom.Broadcast) drawn at most once per
+CLASS_REFRESH_S for all of them. The page long-polls ``GET /class/frame`` (server/class_frame.py, a
+plain route on the app's own server, outside Gradio's queue: a watcher costs one small JSON answer per
+drawing) and fetches the pictures it names; ``/class_watch`` still streams the same view to scripts.
+Every teacher-only handler checks the caller's session is signed in as the teacher.
 """
 
 from __future__ import annotations
@@ -16,10 +18,12 @@ import anyio
 import gradio as gr
 
 from ganlab.data import DATASETS
+from ganlab.server.class_frame import ClassFrames, FrameFeed
 from ganlab.server.classroom import Broadcast, Classroom, NotTeacher, Snapshot
 from ganlab.server.store import SessionStore
 from ganlab.server.wall import sort_rows, wall_table
-from ganlab.ui.classroom.view import ClassPainter, Wall, settings_text
+from ganlab.ui.classroom.live import NOTHING, describe, head_text, live_view, notes_text, signed_in
+from ganlab.ui.classroom.view import ClassPainter, Wall
 from ganlab.ui.context import TabContext
 from ganlab.ui.request import session_id, yield_cpu_to_training
 
@@ -27,7 +31,6 @@ CLASS_REFRESH_S = 0.75  # the class view is redrawn at most this often, for all 
 WATCH_POLL_S = 0.2  # how often a watcher looks for a new snapshot (a dict read: no drawing)
 WALL_REFRESH_S = 2.0  # the teacher's wall of thumbnails
 ORDERS = ["alarms first", "step", "code"]
-NOTHING = "No run is shown to the class right now: the teacher picks one."
 # The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
 LABEL, ID, DOCS = "Class", "class", "docs/teaching.md"
 INTRO = ("The teacher's run, live: its curves, samples and 2D view, read-only.\nPress **Copy the teacher's "
@@ -43,6 +46,8 @@ class ClassTab:
         self.broadcast = Broadcast(self.painter.draw, CLASS_REFRESH_S)
         classroom.on_change = self.broadcast.expire
         self.wall_view = Wall(store, classroom)
+        self.feed = FrameFeed(self.snapshot, CLASS_REFRESH_S, quiet=yield_cpu_to_training)
+        self.frames = ClassFrames(self.feed, describe, allowed=signed_in)  # GET /class/frame, /class/picture
         self._watchers: dict[str, object] = {}  # sid -> token of its class stream (a newer one takes over)
 
     def snapshot(self) -> Snapshot:
@@ -96,10 +101,7 @@ class ClassTab:
         p = snap.panels
         if snap.status == "none":
             return (NOTHING, None, None, None, "", stamp(snap))
-        head = f"**{snap.label}** — {p.get('status', '')}\n\n{settings_text(snap.config or {})}"
-        notes = "\n\n".join(x for x in (p.get("reading"), p.get("alarms"), p.get("quality_text"), p.get("legend"))
-                            if x)
-        return head, p.get("curves"), p.get("picture"), p.get("quality"), notes, stamp(snap)
+        return head_text(snap), p.get("curves"), p.get("picture"), p.get("quality"), notes_text(snap), stamp(snap)
 
     def copy_settings(self, request: gr.Request):
         """Fill the caller's own Train form with the shown run's settings (a server folder or another
@@ -164,6 +166,7 @@ class ClassTab:
 
     def close(self) -> None:
         """Free the class display and the wall's thumbnails (the server stops)."""
+        self.feed.close()
         self.painter.close()
         self.wall_view.close()
 
@@ -180,16 +183,17 @@ def _layout() -> dict[str, Any]:
     c: dict[str, Any] = {}
     gr.Markdown("**The run the teacher shows to the class**, live and read-only. Copy its settings to try "
                 "them in your own Train tab.")
-    c["status"] = gr.Markdown(NOTHING, elem_id="class-status", **plain)  # label, step, speed, the settings
     c["copy"] = gr.Button("Copy the teacher's settings into my Train tab", elem_id="class-copy")
     c["copied"] = gr.Markdown(**plain)
-    c["curves"] = gr.Image(label="Losses and D's verdicts", elem_id="class-curves", height=260, **picture)
-    with gr.Row():
-        c["picture"] = gr.Image(label="Samples / 2D view", elem_id="class-view", height=400, **picture)
-        with gr.Column():
-            c["quality"] = gr.Image(label="Quality meter", elem_id="class-quality", height=200, **picture)
-            c["notes"] = gr.Markdown(elem_id="class-notes", **plain)  # reading, alarms, quality, legend
-    c["stamp"] = gr.JSON(visible=False)
+    c["live"] = live_view()  # the page's view: long-polls /class/frame while the tab is open
+    with gr.Column(visible=False):  # /class_watch's outputs (scripts stream them; the page does not)
+        c["status"] = gr.Markdown(NOTHING, **plain)  # label, step, speed, the settings
+        c["curves"] = gr.Image(label="Losses and D's verdicts", **picture)
+        c["picture"] = gr.Image(label="Samples / 2D view", **picture)
+        c["quality"] = gr.Image(label="Quality meter", **picture)
+        c["notes"] = gr.Markdown(**plain)  # reading, alarms, quality, legend
+        c["stamp"] = gr.JSON()
+        c["watch"] = gr.Button("Watch")
     with gr.Accordion("Teacher", open=False):
         with gr.Row():
             c["password"] = gr.Textbox(type="password", label="Teacher's password", scale=3)
@@ -218,14 +222,14 @@ def _layout() -> dict[str, Any]:
 CLASS_OUTPUTS = ("status", "curves", "picture", "quality", "notes", "stamp")
 
 
-def lay_out(store: SessionStore, classroom: Classroom, train: Any, form: dict[str, Any], tab_item: gr.Tab) -> ClassTab:
-    """Lay out the Class tab inside ``tab_item`` and wire its events; ``train`` is the Train tab's
+def lay_out(store: SessionStore, classroom: Classroom, train: Any, form: dict[str, Any]) -> ClassTab:
+    """Lay out the Class tab and wire its events; ``train`` is the Train tab's
     handlers, ``form`` its settings boxes (filled by "Copy the teacher's settings")."""
     tab = ClassTab(store, classroom, train, form)
     c = _layout()
     hidden = dict(show_progress="hidden")
-    tab_item.select(tab.watch, None, [c[n] for n in CLASS_OUTPUTS], api_name="class_watch", concurrency_limit=None,
-                    **hidden)
+    c["watch"].click(tab.watch, None, [c[n] for n in CLASS_OUTPUTS], api_name="class_watch", concurrency_limit=None,
+                     **hidden)
     c["copy"].click(tab.copy_settings, None, [*form.values(), c["copied"]], api_name="class_copy")
     c["sign_in"].click(tab.sign_in, c["password"], [c["signed"], c["panel"], c["timer"], c["password"]],
                        api_name="class_sign_in", concurrency_limit=4)
@@ -241,11 +245,8 @@ def lay_out(store: SessionStore, classroom: Classroom, train: Any, form: dict[st
     return tab
 
 
-def wire(demo: gr.Blocks, tab: ClassTab, tab_item: gr.Tab) -> None:
-    """Every other tab's selection ends the session's class stream; a closed page drops its sign-in."""
-    for block in list(demo.blocks.values()):
-        if isinstance(block, gr.Tab) and block is not tab_item:
-            block.select(tab.leave, None, None, api_visibility="private", show_progress="hidden")
+def wire(demo: gr.Blocks, tab: ClassTab) -> None:
+    """A closed page ends its /class_watch stream and drops its sign-in (and its showing)."""
     demo.unload(tab.closed)
 
 
@@ -257,6 +258,6 @@ def available(ctx: TabContext) -> bool:
 def build(ctx: TabContext) -> None:
     """The Class tab in the app, after the Train tab (its copy button fills the Train tab's form)."""
     train, form = ctx.shared["train"]
-    item = ctx.item
-    shown = lay_out(ctx.store, ctx.classroom, train, form, item)
-    ctx.after.append(lambda demo: wire(demo, shown, item))
+    shown = lay_out(ctx.store, ctx.classroom, train, form)
+    ctx.routes.extend(shown.frames.routes())  # GET /class/frame and /class/picture on the app's own server
+    ctx.after.append(lambda demo: wire(demo, shown))

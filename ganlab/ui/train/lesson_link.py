@@ -3,7 +3,8 @@
 ``?tab=train&preset=...&loss=minimax&lr_d=0.001&hide=lr_g,lr_d`` opens the app on that tab with that
 preset's note, the form filled and the named controls hidden (``show=loss`` instead: all but those), as
 TensorFlow Playground's URLs and its "use it in classroom" section do. Only values that differ from
-the base (the named preset's, else the settings table's defaults) are written. Every value read from
+the base (the named preset's, else the page's default preset: the form a student sees without a link)
+are written. Every value read from
 a link is checked as the form's own are: the settings table (``Setting.check``), the form's closed
 lists (a dataset must be one of the named datasets) and a whole ``TrainConfig``; a bad or unknown key
 gets a message naming it and its default, and the rest of the link applies. A link never names a
@@ -87,8 +88,9 @@ class LessonLinks:
 
     def __init__(self, form_cls: type[FormBase] = TrainForm, choices: Mapping[str, Sequence[Any]] | None = None,
                  presets: Mapping[str, Preset] = PRESETS, labels: Mapping[str, str] | None = None,
-                 tabs: Sequence[str] = ("train",), tab: str = "train"):
+                 tabs: Sequence[str] = ("train",), tab: str = "train", default: str | None = None):
         self.form_cls, self.presets = form_cls, presets
+        self.default = default if default in presets else next(iter(presets), None)  # the page's own preset
         self.settings = {s.name: s for s in form_settings(form_cls.config_cls)}
         self.choices = {name: tuple(c) for name, c in (choices or {}).items() if c}
         self.labels = {PRESET: "Preset", **{n: s.label for n, s in self.settings.items()}, **(labels or {})}
@@ -100,8 +102,10 @@ class LessonLinks:
         return (PRESET, *self.settings)
 
     def base(self, preset: str | None) -> dict[str, Any]:
-        """The values a link starts from: the preset's, else the settings table's defaults."""
-        if preset in self.presets:
+        """The values a link starts from: the preset's, else the page's default preset's (the form as
+        it opens without a link), else the settings table's defaults."""
+        preset = preset if preset in self.presets else self.default
+        if preset is not None:
             return dict(self.presets[preset].form_values(self.form_cls.config_cls))
         return {name: s.default for name, s in self.settings.items()}
 
@@ -349,7 +353,8 @@ class ShareSettings:
         self.preset, self.preset_note, self.form = preset, preset_note, dict(form)
         tab = _enclosing(gr.Tab)
         self.tabs = _enclosing(gr.Tabs) if tab is not None and tab.id is not None else None
-        self.links = LessonLinks(form_cls, form_choices(form), tab=str(tab.id) if self.tabs else "train")
+        self.links = LessonLinks(form_cls, form_choices(form), tab=str(tab.id) if self.tabs else "train",
+                                 default=preset.value if isinstance(preset.value, str) else None)
         self.under = {name: under for name, under in panels_under(form).items() if under}
         labels = self.links.labels
         with gr.Accordion("Share these settings (a lesson link)", open=False, elem_id="lesson-link"):
@@ -402,11 +407,12 @@ class ShareSettings:
             gr.Warning("This lesson link has values that could not be used: "
                        + " ".join(p.replace("`", "") for p in lesson.problems))
         shown = {h: h not in lesson.hidden for h in self.links.hideable}
-        note = (f"**Watch for:** {self.links.presets[lesson.preset].note}\n\n" if lesson.preset else "")
+        based = lesson.preset or self.links.default  # no preset named: the page's own, as its values are
+        note = (f"**Watch for:** {self.links.presets[based].note}\n\n" if based else "")
         note += self.links.summary(lesson)
         fill = lesson.fills_form
         out = [gr.update(selected=lesson.tab)] if self.tabs is not None else []
-        out.append(gr.update(value=lesson.preset, visible=shown[PRESET]) if fill else gr.update(visible=shown[PRESET]))
+        out.append(gr.update(value=based, visible=shown[PRESET]) if fill else gr.update(visible=shown[PRESET]))
         out += [note, list(lesson.hidden)]  # ticked as the link hides them: Make the link gives it back
         out += [gr.update(value=lesson.values[n], visible=shown[n]) if fill else gr.update(visible=shown[n])
                 for n in self.form]
