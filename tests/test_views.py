@@ -226,3 +226,60 @@ JAX_SCRIPT = textwrap.dedent("""
 @pytest.mark.slow
 def test_slow_steps_views_and_changes_on_jax():
     assert "views 512" in run_on_jax(JAX_SCRIPT, "views")
+
+
+# -- drawing: arrows on one scale, fakes off the picture, numbers for people -----------------------------
+def _picture_view(fakes, arrows, ref=None) -> dict:
+    return {"extent": [-2.5, 2.5, -2.5, 2.5], "real": np.zeros((0, 2)), "fakes": np.asarray(fakes, np.float32),
+            "arrows": np.asarray(arrows, np.float32), "heatmap": np.full((4, 4), 0.5), "arrow_ref": ref}
+
+
+def _orange(picture: np.ndarray) -> int:
+    from ganlab.ui.train.view_2d import ARROW
+
+    return int((picture == ARROW).all(-1).sum())
+
+
+def test_arrows_keep_the_runs_scale_so_weak_pushes_vanish_and_huge_ones_reach_the_edge():
+    """On one fixed ruler (ref 0.1): a push 100× weaker draws nothing, the same push draws the same arrow,
+    a push of 1e4 runs to the picture's edge and gets a red tip there."""
+    from ganlab.ui.train.view_2d import ARROW_PX, EDGE, arrow_pixels, draw_view_2d
+
+    assert list(arrow_pixels([0.001, 0.01, 0.1, 1.0, 10.0], 0.1)) == [0, 0, ARROW_PX, 2 * ARROW_PX, 3 * ARROW_PX]
+    fakes = np.zeros((8, 2))
+    draw = lambda push: draw_view_2d(_picture_view(fakes, np.tile([push, 0.0], (8, 1)), 0.1), ("fakes", "arrows"))
+    weak, normal, huge = draw(0.001), draw(0.1), draw(1e9)
+    assert _orange(weak) < _orange(normal) < _orange(huge)
+    assert _orange(draw(0.001)) == _orange(weak)  # drawn the same each time: no per-picture rescaling
+    assert (huge[200:220, -14:] == EDGE).all(-1).any()  # the red tip at the right edge
+    assert (normal == EDGE).all(-1).sum() == 0
+
+
+def test_fakes_off_the_picture_are_drawn_on_its_edge_and_counted_in_the_legend():
+    from ganlab.ui.train.view_2d import FAKE, draw_view_2d, legend
+
+    view = _picture_view([[0.0, 0.0], [40.0, 0.0], [0.0, -9.0]], np.zeros((3, 2)))
+    picture = draw_view_2d(view, ("fakes",))
+    assert (picture[195:225, -10:] == FAKE).all(-1).any() and (picture[-10:, 195:225] == FAKE).all(-1).any()
+    assert "2 fakes off the picture" in legend(view, ("fakes",))
+    assert "arrow" not in legend(view, ("fakes",))  # the browser test unticks arrows and looks for the word
+    words = legend({**view, "arrows": np.full((3, 2), 0.3), "arrow_ref": 0.1}, ("fakes", "arrows"))
+    assert "one bar = a push of 0.1" in words and "weaker than 0.01" in words
+
+
+def test_the_loss_curves_switch_to_a_log_scale_with_a_red_title_when_they_blow_up():
+    from ganlab.ui.train import plots
+    from ganlab.ui.train.model_graph import model_graph
+
+    curves = plots.LiveCurves(1.386, True)
+    n = 60
+    calm = {"d_loss": np.full(n, 1.4), "g_loss": np.full(n, 0.9), "d_real": np.full(n, 0.6), "d_fake": np.full(n, 0.4)}
+    curves.update(np.arange(1.0, n + 1), calm)
+    assert curves.ax1.get_yscale() == "linear"
+    wild = {**calm, "g_loss": np.r_[np.full(n - 1, 0.9), 4018357248.0]}
+    curves.update(np.arange(1.0, n + 1), wild)
+    assert curves.ax1.get_yscale() == "symlog" and "4.0e9" in curves.ax1.get_title()
+    assert curves.ax1.get_ylim()[1] >= 4018357248.0
+    curves.close()
+    graph = model_graph({"g_loss": 4018357248.0})
+    assert "4.0e9" in graph and "4018357248" not in graph

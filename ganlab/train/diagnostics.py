@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ganlab.losses import LossPair
+from ganlab.numbers import BLOWN_UP, human_number
 from ganlab.train.history import CORE_FIELDS
 
 LN4, LN2 = math.log(4.0), math.log(2.0)
@@ -76,57 +77,153 @@ class Alarm:
     message: str
 
 
-def reading(history: list, loss: LossPair, window: int = 50) -> str:
-    """One plain-language line about the current state of the game."""
-    if not history:
-        return "Press Start (or Step) to begin: D and G take turns."
-    recent = history[-window:]
-    d_loss = float(np.mean([r.d_loss for r in recent]))
-    d_real = float(np.mean([r.d_real for r in recent]))
-    d_fake = float(np.mean([r.d_fake for r in recent]))
-    if loss.name == "wasserstein":
-        gap = d_real - d_fake
-        return (f"Critic gap D(x) − D(G(z)) = {gap:.3f}: an estimate of the Wasserstein distance between "
-                "real and generated data; it shrinks as G gets closer.")
-    if loss.score == "probability":
-        if d_real > 0.85 and d_fake < 0.15:
-            extra = " (with the minimax loss they all but vanish)" if loss.name == "minimax" else ""
-            return (f"D is winning: D(x) = {d_real:.2f}, D(G(z)) = {d_fake:.2f}. "
-                    f"G gets weak gradients{extra}.")
-        if d_fake > d_real + 0.05:
-            return (f"G is fooling D: fakes score {d_fake:.2f}, real data {d_real:.2f}. "
-                    "D will adapt on its next steps.")
-        if abs(d_real - 0.5) < 0.1 and abs(d_fake - 0.5) < 0.1:
-            return (f"Close to equilibrium: D can barely tell real from fake (D(x) = {d_real:.2f}, "
-                    f"D(G(z)) = {d_fake:.2f}, D loss {d_loss:.2f} vs ln 4 ≈ 1.386).")
-        return (f"Tug of war: D is ahead (D(x) = {d_real:.2f} > D(G(z)) = {d_fake:.2f}) and G is "
-                "chasing it.")
-    # least squares: D's outputs aim at 1 (real) and 0 (fake)
-    if d_real > 0.85 and d_fake < 0.15:
-        return f"D is winning: it outputs {d_real:.2f} for real and {d_fake:.2f} for fake data."
-    return f"D outputs {d_real:.2f} for real and {d_fake:.2f} for fake data (targets 1 and 0; equilibrium 0.5)."
+@dataclass(frozen=True)
+class Spread:
+    """Where G's fakes are (the collapse Monitor's measures; None where they do not apply)."""
+
+    coverage: float | None = None  # 2D: share of the real data's places that fakes reach
+    on_data: float | None = None  # 2D: share of fakes that land on those places
+    off_map: float | None = None  # 2D: share of fakes outside the picture
+    class_shares: np.ndarray | None = None  # images: share of samples read as each class
+
+
+@dataclass(frozen=True)
+class GameState:
+    """The one state a run is in, from which both the reading and the alarms are written."""
+
+    kind: str  # start, diverged, collapse, d_wins, g_fools, equilibrium, not_on_data, tug, critic, scores
+    d_real: float = math.nan  # D's mean verdict on real data over the last steps
+    d_fake: float = math.nan  # ... and on G's fakes
+    why: str = ""  # diverged: what blew up; collapse: how few places / which class
 
 
 COLLAPSE_AFTER = 200  # steps before collapse alarms: an untrained G's samples all look alike (it has not
 # learned yet, it has not collapsed); the healthy ring preset covers ≥ 90 % of the blobs by step 200
+DIVERGE_WINDOW = 100  # a loss beyond BLOWN_UP (or NaN / Inf) in these last steps: training blew up
+OFF_MAP_DIVERGED = 0.5  # more than half the fakes off the picture: blew up
+OFF_MAP_COLLAPSE = 0.2  # collapse is read only while at most this share of fakes is off the picture
+COVERED, ON_DATA = 0.75, 0.5  # "close to equilibrium" needs the fakes to reach and sit on the data
+
+
+def _spread(quality) -> Spread:
+    """A Spread from anything with its attributes (monitor.Quality), or an empty one."""
+    if quality is None:
+        return Spread()
+    return Spread(*(getattr(quality, k, None) for k in ("coverage", "on_data", "off_map", "class_shares")))
+
+
+def _blew_up(history: list, status: str, stop_reason: str, spread: Spread) -> str:
+    """What blew up, in words ("" when nothing did): a NaN / Inf, huge losses, or fakes off the map."""
+    if status == "diverged":
+        return stop_reason or "a loss became NaN (not a number): training stopped"
+    recent = history[-DIVERGE_WINDOW:]
+    losses = np.array([[r.d_loss, r.g_loss] for r in recent], dtype=float).reshape(-1, 2)
+    if not np.isfinite(losses).all():
+        return "a loss became NaN or infinite"
+    worst = float(np.abs(losses).max()) if len(losses) else 0.0
+    if worst > BLOWN_UP:
+        return f"the losses reached {human_number(worst)} (normal: about 0.5-2)"
+    if history and spread.off_map is not None and spread.off_map > OFF_MAP_DIVERGED:
+        return f"{100 * spread.off_map:.0f}% of the fakes were flung off the picture"
+    return ""
+
+
+def _collapsed(history: list, spread: Spread) -> str:
+    """How G collapsed, in words ("" when it did not or it is too early to tell)."""
+    if len(history) < COLLAPSE_AFTER:
+        return ""
+    shares = spread.class_shares
+    if shares is not None and len(shares) and float(np.max(shares)) > 0.5:
+        return f"{100 * float(np.max(shares)):.0f}% of samples look like class {int(np.argmax(shares))}"
+    on_map = spread.off_map is None or spread.off_map <= OFF_MAP_COLLAPSE
+    if spread.coverage is not None and spread.coverage < 0.5 and on_map:
+        return f"generated points cover only {100 * spread.coverage:.0f}% of the regions where real data lies"
+    return ""
+
+
+def assess(history: list, loss: LossPair, quality=None, status: str = "", stop_reason: str = "",
+           window: int = 50) -> GameState:
+    """The state of the game: blown up first, then collapse, then who is winning (from D's verdicts)."""
+    if not history:
+        return GameState("start")
+    spread = _spread(quality)
+    recent = history[-window:]
+    d_real = float(np.mean([r.d_real for r in recent]))
+    d_fake = float(np.mean([r.d_fake for r in recent]))
+    if why := _blew_up(history, status, stop_reason, spread):
+        return GameState("diverged", d_real, d_fake, why)
+    if why := _collapsed(history, spread):
+        return GameState("collapse", d_real, d_fake, why)
+    if loss.name == "wasserstein":
+        return GameState("critic", d_real, d_fake)
+    if d_real > 0.85 and d_fake < 0.15:
+        return GameState("d_wins", d_real, d_fake)
+    if loss.score != "probability":
+        return GameState("scores", d_real, d_fake)
+    if d_fake > d_real + 0.05:
+        return GameState("g_fools", d_real, d_fake)
+    if abs(d_real - 0.5) < 0.1 and abs(d_fake - 0.5) < 0.1:
+        on_data = spread.coverage is None or (spread.coverage >= COVERED and (spread.on_data or 0) >= ON_DATA)
+        return GameState("equilibrium" if on_data else "not_on_data", d_real, d_fake)
+    return GameState("tug", d_real, d_fake)
+
+
+def reading(history: list, loss: LossPair, window: int = 50, quality=None, status: str = "",
+            stop_reason: str = "") -> str:
+    """One plain-language line about the current state of the game (``quality``: where the fakes are)."""
+    st = assess(history, loss, quality, status, stop_reason, window)
+    real, fake = human_number(st.d_real, 2), human_number(st.d_fake, 2)
+    scores = f"D scores real data {real} and fakes {fake}, where 1 = surely real and 0 = surely fake"
+    weak = " (with the minimax loss they all but vanish)" if loss.name == "minimax" else ""
+    spread = _spread(quality)
+    texts = {
+        "start": "Press Start (or Step) to begin: D and G take turns.",
+        "diverged": f"Training blew up: {st.why}. The steps are far too big, so nothing useful is learned; "
+                    "press Reset and try smaller learning rates.",
+        "collapse": f"Mode collapse: {st.why}. G found a few outputs that fool D and stays on them"
+                    + (f". D is winning: {scores}." if st.d_real > 0.85 and st.d_fake < 0.15 else "."),
+        "critic": f"The critic scores real data {human_number(st.d_real - st.d_fake)} higher than fakes: this gap "
+                  "estimates how far the fakes are from the data, and shrinks as G gets closer.",
+        "d_wins": f"D is winning: {scores}. G gets weak gradients{weak}.",
+        "scores": f"D outputs {real} for real and {fake} for fake data (it aims at 1 and 0; a draw is 0.5).",
+        "g_fools": f"G is fooling D: D scores the fakes {fake}, higher than real data ({real}). "
+                   "D will adapt on its next steps.",
+        "equilibrium": f"Close to equilibrium: D can barely tell real from fake and the fakes sit on the data. "
+                       f"{scores}.",
+        "not_on_data": f"D cannot tell real from fake yet, but the fakes are not on the data: "
+                       f"{_where_words(spread)}. G is still learning where the data lies. {scores}.",
+        "tug": f"Tug of war: D is ahead and G is chasing it. {scores}.",
+    }
+    return texts[st.kind]
+
+
+def _where_words(spread: Spread) -> str:
+    """Where the fakes are, in words: how much of the data they reach and how many land on it."""
+    reach = f"they reach {100 * (spread.coverage or 0):.0f}% of the places where real data lies"
+    if spread.on_data is None:
+        return reach
+    return reach + f" and {'only ' if spread.on_data < ON_DATA else ''}{100 * spread.on_data:.0f}% of them land there"
 
 
 def alarms(history: list, loss: LossPair, status: str = "", stop_reason: str = "",
-           class_shares: np.ndarray | None = None, coverage: float | None = None) -> list[Alarm]:
-    """Alarms: D wins for many steps, divergence, collapse (after COLLAPSE_AFTER steps), no progress."""
+           class_shares: np.ndarray | None = None, coverage: float | None = None,
+           off_map: float | None = None, on_data: float | None = None) -> list[Alarm]:
+    """Alarms, agreeing with ``reading``: a blow-up alone (it explains everything else), else D wins for
+    many steps, no progress, and collapse (after COLLAPSE_AFTER steps, fakes on the picture)."""
+    spread = Spread(coverage, on_data, off_map, class_shares)
+    if why := _blew_up(history, status, stop_reason, spread):
+        return [Alarm("diverged", f"Training blew up: {why}. Press Reset and try smaller learning rates "
+                                  "(typical: 0.0001-0.001).")]
     out: list[Alarm] = []
-    if status == "diverged":
-        out.append(Alarm("diverged", stop_reason or "A loss became NaN/Inf: training stopped."))
     window = 100
     if len(history) >= window:
-        recent = history[-window:]
-        d_loss = np.array([r.d_loss for r in recent])
+        d_loss = np.array([r.d_loss for r in history[-window:]])
         if loss.score == "probability" and loss.name != "hinge" and np.all(d_loss < 0.05):
-            out.append(Alarm("d_wins", f"D loss has been near 0 for {window} steps: D wins outright and G "
+            out.append(Alarm("d_wins", f"D's loss has been near 0 for {window} steps: D wins outright and G "
                                        "learns little. Lower D's learning rate, use fewer D steps (k), or "
                                        "switch to the non-saturating loss."))
         elif loss.name == "hinge" and np.all(d_loss < 0.05):
-            out.append(Alarm("d_wins", "D's hinge loss is ~0: D wins outright. Lower D's learning rate."))
+            out.append(Alarm("d_wins", "D's hinge loss is about 0: D wins outright. Lower D's learning rate."))
     if len(history) >= 400:
         g = np.array([r.g_loss for r in history[-400:]])
         fake = np.array([r.d_fake for r in history[-400:]])
@@ -134,16 +231,29 @@ def alarms(history: list, loss: LossPair, status: str = "", stop_reason: str = "
         if flat and (loss.score != "probability" or fake.mean() < 0.05):
             out.append(Alarm("no_progress", "No progress: G's loss has not moved for 400 steps. "
                                             "Try Reset with other learning rates or another loss."))
-    if len(history) < COLLAPSE_AFTER:
-        class_shares = coverage = None
-    if class_shares is not None and len(class_shares) and float(np.max(class_shares)) > 0.5:
-        top = int(np.argmax(class_shares))
-        out.append(Alarm("collapse", f"Mode collapse: {100 * float(np.max(class_shares)):.0f}% of samples "
-                                     f"look like class {top}. G found one output that fools D and stays there."))
-    if coverage is not None and coverage < 0.5:
-        out.append(Alarm("collapse", f"Mode collapse: generated points cover only {100 * coverage:.0f}% of "
-                                     "the regions where real data lies."))
+    if why := _collapsed(history, spread):
+        out.append(Alarm("collapse", f"Mode collapse: {why}. G found a few outputs that fool D and stays there."))
     return out
+
+
+def where_fakes_are(quality) -> str:
+    """The 2D run's measures in plain words: how much of the data the fakes reach, how many land on it,
+    how much fakes and real data overlap (the exact measures follow in brackets)."""
+    spread = _spread(quality)
+    if spread.coverage is None:
+        return ""
+    text = f"**Where the fakes are:** {_where_words(spread)}"
+    if spread.off_map:
+        text += f"; {100 * spread.off_map:.0f}% are off the picture"
+    js, kl = getattr(quality, "js", None), getattr(quality, "kl", None)
+    if js is not None:
+        words = next(w for limit, w in OVERLAP if js < limit)
+        text += (f". **Fakes and real data overlap:** {words} (Jensen-Shannon divergence {js:.2f} bits: "
+                 f"0 = spread alike, 1 = apart; KL {human_number(kl)} bits)")
+    return text + "."
+
+
+OVERLAP = ((0.15, "a lot"), (0.4, "partly"), (0.75, "a little"), (math.inf, "hardly at all"))  # by JS, bits
 
 
 def coverage_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: int = 12,
@@ -209,7 +319,29 @@ def quality_2d(real: np.ndarray, fake: np.ndarray, extent: float = 2.5, bins: in
     coarse = lambda h: h.reshape(bins, fine, bins, fine).sum(axis=(1, 3))
     coverage, on_data = _coverage(coarse(h_real), coarse(h_fake), len(real), len(fake), min_share)
     kl, js = _divergences(h_real, h_fake, 1.0, DIVERGENCE_EPS)
-    return {"coverage": coverage, "on_data": on_data, "kl": kl, "js": js}
+    off = float(off_map(fake, extent).mean()) if len(fake) else 0.0
+    return {"coverage": coverage, "on_data": on_data, "kl": kl, "js": js, "off_map": off}
+
+
+def off_map(points: np.ndarray, extent: float) -> np.ndarray:
+    """Which of ``points`` (N, 2) lie outside [-extent, extent]² (NaN ones count as outside)."""
+    p = np.asarray(points, np.float64).reshape(-1, 2)
+    with np.errstate(invalid="ignore"):
+        return ~(np.abs(p) <= extent).all(1)
+
+
+def push_lengths(arrows: np.ndarray) -> np.ndarray:
+    """The length of each of G's pushes (N, 2) -> (N,), NaN ones as 0."""
+    a = np.nan_to_num(np.asarray(arrows, np.float64).reshape(-1, 2), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.sqrt((a**2).sum(1))
+
+
+def push_reference(arrows: np.ndarray, floor: float = 1e-6) -> float | None:
+    """An arrow scale: the 95th-percentile push rounded to a power of ten (0.1, 1, 10 ...); None when
+    the pushes are all about 0 (under ``floor``), so a later picture sets it."""
+    lengths = push_lengths(arrows)
+    ref = float(np.percentile(lengths, 95)) if len(lengths) else 0.0
+    return float(10.0 ** round(math.log10(ref))) if ref > floor else None
 
 
 def objective_text(config, last=None) -> str:

@@ -36,6 +36,7 @@ class Quality:
     on_data: float | None = None  # 2D data: share of fakes that land in those regions
     kl: float | None = None  # 2D data: KL(real ‖ fake) on a grid, in bits (diagnostics.divergence_2d)
     js: float | None = None  # 2D data: Jensen-Shannon divergence on a grid, in bits (0 = same, 1 = apart)
+    off_map: float | None = None  # 2D data: share of fakes outside the view (flung off the map)
     class_shares: np.ndarray | None = None  # image data: share of samples read as each class
     asked_hit: float | None = None  # conditional models: share read as the class asked for
     reads: int = 0  # how many times the classifier has read samples (a new reading bumps it)
@@ -45,6 +46,7 @@ class Quality:
         """Plain JSON values."""
         shares = None if self.class_shares is None else [float(v) for v in self.class_shares]
         return {"coverage": self.coverage, "on_data": self.on_data, "kl": self.kl, "js": self.js,
+                "off_map": self.off_map,
                 "class_shares": shares, "asked_hit": self.asked_hit, "scores": self.scores}
 
 
@@ -108,7 +110,13 @@ class Monitor:
             return self.quality
 
     def alarms(self, history: list, quality: Quality | None = None) -> list[diagnostics.Alarm]:
-        """All alarms for this run: the loss-based ones and collapse (coverage, class shares)."""
+        """All alarms for this run: the loss-based ones, blow-ups and collapse (coverage, class shares)."""
         s, q = self.run, quality or self.quality
-        return diagnostics.alarms(history, s.gan.loss, s.status, s.stop_reason,
-                                  class_shares=q.class_shares, coverage=q.coverage)
+        return diagnostics.alarms(history, s.gan.loss, s.status, s.stop_reason, class_shares=q.class_shares,
+                                  coverage=q.coverage, off_map=q.off_map, on_data=q.on_data)
+
+    def reading(self, history: list, quality: Quality | None = None) -> str:
+        """The plain-language reading of this run, agreeing with ``alarms`` (same measures, same status)."""
+        s = self.run
+        return diagnostics.reading(history, s.gan.loss, quality=quality or self.quality, status=s.status,
+                                   stop_reason=s.stop_reason)

@@ -14,7 +14,6 @@ import gradio as gr
 
 from ganlab.config import ConfigError
 from ganlab.server.store import Job, ServerBusy
-from ganlab.train import diagnostics
 from ganlab.ui.request import session_id
 from ganlab.ui.train.form import FormBase, with_form
 
@@ -74,7 +73,7 @@ class CompareControls:
             out.append({"label": label or "A", "step": s.step_count, "status": s.status,
                         "last": history[-1].as_dict() if history else None,
                         "alarms": [a.message for a in monitor.alarms(history, quality)],
-                        "quality": quality.as_dict(), "reading": diagnostics.reading(history, s.gan.loss),
+                        "quality": quality.as_dict(), "reading": monitor.reading(history, quality),
                         "config": {k: getattr(s.config, k) for k in ("loss", "lr_g", "lr_d", "k", "batch_size",
                                                                      "latent_dim", "seed")}})
         return out

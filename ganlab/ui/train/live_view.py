@@ -84,6 +84,7 @@ class RunDisplay:
     layers: tuple[str, ...] = DEFAULT_LAYERS  # the 2D view's layers the student ticked
     trails: deque = field(default_factory=lambda: deque(maxlen=TRAIL_LENGTH))  # the fakes at past refreshes
     divergence: list[tuple[int, float, float]] = field(default_factory=list)  # (step, JS, KL) per refresh
+    arrow_ref: float | None = None  # the arrows' scale, fixed at the run's first view with a push (B shares it)
     slow: Any = None  # the slow-motion step being shown (ui/train/slow_motion.py), or None
     phase: int = 0  # the phase of ``slow`` on the screen
     warmed: bool = False  # its programs were compiled before Start (TrainTab.prepare)
@@ -141,7 +142,7 @@ class RunDisplay:
         out.alarms = "\n".join(f"**ALARM — {who}{a.kind.replace('_', ' ')}:** {a.message}" for who, a in found)
         last = history[-1] if history else None
         out.status = self._status(s, last) + (f"  \n{status_line(b)}" if b is not None else "")
-        out.reading = (diagnostics.reading(history, s.gan.loss) if b is None else
+        out.reading = (watch.reading(history, quality) if b is None else
                        "**A vs B:** " + compare.reading(*sides(s, b, quality, b.monitor.quality), b.setting))
         # a formula re-typeset by the browser: every 2 s is enough
         if force or s.status != "running" or time.time() - self.explain_t >= QUALITY_EVERY_S:
@@ -218,8 +219,10 @@ class RunDisplay:
             trails.append(fakes)
         if quality.js is not None and (not divergence or divergence[-1][0] != s.step_count):
             divergence.append((s.step_count, quality.js, quality.kl))
-        line = text.coverage_reading(quality.coverage, quality.on_data) + " " + text.divergence_reading(
-            quality.js, quality.kl)
+        if push is not None and self.arrow_ref is None:  # fixed from here on: arrows shrink and grow honestly
+            self.arrow_ref = diagnostics.push_reference(push)
+        view["arrow_ref"] = self.arrow_ref
+        line = diagnostics.where_fakes_are(quality)
         return draw_view_2d(view, self.layers, trails=list(trails)), view, line
 
     def _why(self, s: TrainingRun) -> Any:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from html import escape
 
+from ganlab.numbers import human_number
+
 PHASES = ("batch", "d", "g")  # sampling the batch; a D update; the G update
 ON, OFF, EDGE = "#fde68a", "#f3f4f6", "#6b7280"
 _BOXES = {  # name: (x, y, w, h, label, lit in these phases)
@@ -20,7 +22,8 @@ _EDGES = (("z", "G"), ("G", "fake"), ("fake", "D"), ("real", "D"), ("D", "d_loss
 
 
 def _fmt(v: float | None) -> str:
-    return "–" if v is None or v != v else f"{v:.3f}"
+    """A loss or verdict for people: 1.39, 4.0e9, NaN, – (none yet)."""
+    return human_number(v)
 
 
 def model_graph(numbers: dict[str, float | None] | None = None, phase: str | None = None,

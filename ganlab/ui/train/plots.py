@@ -10,8 +10,13 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
+
+from ganlab.numbers import BLOWN_UP, human_number
 
 FAKE, REAL, D_COLOR, G_COLOR = "#7b2cbf", "#2d8f4e", "#d62828", "#1d4ed8"
+ALARM = "#b91c1c"  # the title of a panel whose numbers blew up
+PEOPLE = FuncFormatter(lambda v, _: human_number(v))  # tick labels as people write numbers: 4.0e9, 0.5
 
 
 def _figure(figsize: tuple[float, float], dpi: int) -> Figure:
@@ -87,6 +92,9 @@ class LiveCurves:
             self.fig.suptitle(f"solid: {pair[0]}      dashed: {pair[1]}", fontsize=9)
         self.fig.tight_layout()
         self.background = None
+        self.blown: dict[object, float] = {}  # panels on a log scale since their numbers blew up: the top value
+        for ax in (ax1, ax2):
+            ax.yaxis.set_major_formatter(PEOPLE)
         self.marks: tuple[tuple[int, str], ...] = ()
         self._mark_artists: list = []
 
@@ -122,6 +130,30 @@ class LiveCurves:
             return None
         return lo - 0.1 * span, hi + 0.1 * span
 
+    def _blow_up(self, ax, values: list[np.ndarray]) -> bool:
+        """Put ``ax`` on a log scale with a red title once its numbers pass BLOWN_UP (it stays so: a blow-up
+        is part of the run's story); True when the title or scale changed (redraw the background)."""
+        top = max((float(np.abs(v[np.isfinite(v)]).max()) for v in values if np.isfinite(v).any()), default=0.0)
+        if top <= BLOWN_UP or top <= 10 * self.blown.get(ax, 0.0):  # a new title only for a 10× larger top
+            return False
+        if ax not in self.blown:
+            ax.set_yscale("symlog", linthresh=1.0)
+            ax.yaxis.set_major_formatter(PEOPLE)
+        self.blown[ax] = top
+        ax.set_title(f"they blew up (up to {human_number(top)}): log scale", fontsize=10, color=ALARM)
+        return True
+
+    @staticmethod
+    def _log_limits(current: tuple[float, float], values: list[np.ndarray]) -> tuple[float, float] | None:
+        """Limits on a log scale: new ones only when the data leaves the current ones (3× headroom)."""
+        finite = [v[np.isfinite(v)] for v in values if np.isfinite(v).any()]
+        if not finite:
+            return None
+        lo, hi = min(float(v.min()) for v in finite), max(float(v.max()) for v in finite)
+        if current[0] <= lo and hi <= current[1]:
+            return None
+        return (3 * lo if lo < -1 else min(lo, 0.0) - 0.5), (3 * hi if hi > 1 else 1.5)
+
     def update(self, x: np.ndarray, series: dict[str, np.ndarray], x_b: np.ndarray | None = None,
                series_b: dict[str, np.ndarray] | None = None) -> np.ndarray:
         """New data in (and run B's, in a comparison), RGB array out."""
@@ -147,8 +179,11 @@ class LiveCurves:
         if not self.probability:
             axes.append((self.ax2, verdicts))
         for ax, names in axes:
-            limits = self._y_limits(ax.get_ylim() if self.background is not None else (np.inf, -np.inf),
-                                    [series[n] for n in names if n in series])
+            values = [series[n] for n in names if n in series]
+            if self._blow_up(ax, values):
+                relayout = refit = True
+            current = ax.get_ylim() if self.background is not None else (np.inf, -np.inf)
+            limits = self._log_limits(current, values) if ax in self.blown else self._y_limits(current, values)
             if limits is not None:
                 ax.set_ylim(*limits)
                 relayout = refit = True

@@ -283,7 +283,7 @@ class TrainTab:
         quality = watch.measure()  # Monitor.measure holds the monitor's own lock; alarms() only reads
         return {"status": s.status, "step": s.step_count, "model": s.config.model, "dataset": s.config.dataset,
                 "steps_per_sec": last["steps_per_sec"] if last else 0.0, "last": last,
-                "reading": diagnostics.reading(history, s.gan.loss),
+                "reading": watch.reading(history, quality),
                 "alarms": [a.message for a in watch.alarms(history, quality)],
                 "quality": quality.as_dict(), "device": s.device, "stop_reason": s.stop_reason,
                 "runs": self.compare.runs(job)}  # one entry per run (a comparison: A and B, in step)

@@ -12,9 +12,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from ganlab.images import points_view
+from ganlab.numbers import human_number
+from ganlab.train.diagnostics import off_map, push_lengths, push_reference
 
 # The layers by id, with the label a student reads (the id is what code, the API and lesson links use).
 LAYERS = {"real": "real points", "fakes": "fakes", "heatmap": "D's heatmap", "manifold": "G's manifold",
@@ -23,8 +25,11 @@ LAYERS = {"real": "real points", "fakes": "fakes", "heatmap": "D's heatmap", "ma
 DEFAULT_LAYERS = ("real", "fakes", "heatmap", "manifold", "arrows")
 REAL, FAKE = (30, 140, 60), (110, 40, 170)  # as ganlab.images.points_view draws them
 MESH, ARROW, TRAIL, FADED = (60, 60, 60), (200, 90, 0), (150, 110, 190), (190, 160, 215)
-ARROW_PX = 36  # an arrow of the 95th-percentile length, in pixels (one scale per picture, stated in the legend)
-ARROWS_DRAWN = 128  # arrows on at most about this many fakes (every n-th): more hide the picture
+ARROW_PX = 20  # one bar of the arrows' ruler (log): a push as large as the run's reference is one bar, each
+# 10× stronger push one bar longer. Measured on the ring (seed 0): the healthy run's pushes grow ~100× from
+# step 0 to 1000, so a linear scale fixed at step 0 would cut them all at the picture's edge.
+EDGE = (200, 30, 30)  # the tip of an arrow cut at the picture's edge
+ARROWS_DRAWN = 96  # arrows on at most about this many fakes (every n-th): more hide the picture
 
 
 def layer_ids(chosen: Iterable[str]) -> tuple[str, ...]:
@@ -44,13 +49,20 @@ def _pixels(points: Any, extent: Sequence[float], size: int) -> np.ndarray:
     return np.stack([px, py], -1)
 
 
-def arrow_scale(arrows: Any, extent: Sequence[float], size: int) -> float:
-    """Pixels per unit of gradient: an arrow as long as the 95th percentile of the lengths is ARROW_PX
-    (the few longer ones are cut there, so one outlier does not shrink all others); 0 when all are 0."""
-    a = np.asarray(arrows, np.float32).reshape(-1, 2)
-    lengths = np.sqrt((a**2).sum(1)) if len(a) else np.zeros(0)
-    ref = float(np.percentile(lengths, 95)) if len(lengths) else 0.0
-    return ARROW_PX / ref if ref > 0 else 0.0
+def arrow_pixels(lengths: Any, ref: float | None) -> np.ndarray:
+    """Drawn lengths (px) of pushes on the run's log ruler: a push of ``ref`` is one bar (ARROW_PX), each
+    10× stronger one bar more, and a push 10× weaker than ``ref`` or less is not drawn (length 0)."""
+    n = np.asarray(lengths, np.float64)
+    if not ref:
+        return np.zeros_like(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        bars = 1 + np.log10(np.maximum(n, 1e-300) / ref)
+    return np.maximum(np.nan_to_num(bars, nan=0.0), 0.0) * ARROW_PX
+
+
+def _ref(view: dict) -> float | None:
+    """The arrows' scale: the run's (fixed at its first views), else this picture's own."""
+    return view.get("arrow_ref") or push_reference(view["arrows"])
 
 
 def _mesh(draw: ImageDraw.ImageDraw, manifold: Any, extent: Sequence[float], size: int) -> None:
@@ -63,24 +75,72 @@ def _mesh(draw: ImageDraw.ImageDraw, manifold: Any, extent: Sequence[float], siz
         draw.line([tuple(p) for p in line], fill=MESH, width=1)
 
 
+def _cut(start: np.ndarray, end: np.ndarray, size: int) -> tuple[np.ndarray, bool]:
+    """``end`` pulled back along the arrow to the picture's edge, and whether it was cut."""
+    delta = end - start
+    t = 1.0
+    for axis in (0, 1):
+        if end[axis] < 0:
+            t = min(t, (0 - start[axis]) / delta[axis])
+        elif end[axis] > size - 1:
+            t = min(t, (size - 1 - start[axis]) / delta[axis])
+    return start + t * delta, t < 1.0
+
+
+def _head(draw: ImageDraw.ImageDraw, tip: np.ndarray, unit: np.ndarray, length: float, cut: bool) -> None:
+    """An arrow's head at ``tip``: two strokes, or at the picture's edge a big red triangle (cut there)."""
+    ux, uy = unit
+    if cut:
+        back, side = tip - 11 * unit, np.array([-uy, ux]) * 6
+        draw.polygon([tuple(tip), tuple(back + side), tuple(back - side)], fill=EDGE, outline=(90, 0, 0))
+        return
+    head = min(6.0, length / 2)
+    for sign in (1, -1):
+        draw.line([tuple(tip), (tip[0] - head * (ux + sign * 0.5 * uy), tip[1] - head * (uy - sign * 0.5 * ux))],
+                  fill=ARROW, width=2)
+
+
 def _arrows(draw: ImageDraw.ImageDraw, fakes: Any, arrows: Any, extent: Sequence[float], size: int,
-            scale: float, every: int = 1) -> None:
-    """An arrow on every ``every``-th fake: direction and relative strength of G's push (−∂L_G/∂x)."""
-    start = _pixels(fakes, extent, size)[::every]
-    a = np.asarray(arrows, np.float32).reshape(-1, 2)[::every] * scale
-    length = np.sqrt((a**2).sum(1, keepdims=True))
-    a = np.where(length > ARROW_PX, a * ARROW_PX / np.maximum(length, 1e-9), a)  # cut at ARROW_PX
-    end = start + a * np.array([1, -1])  # pixel y grows downwards
-    for (sx, sy), (ex, ey) in zip(start, end):
-        length = float(np.hypot(ex - sx, ey - sy))
-        if length < 1.5:
+            ref: float | None, every: int = 1) -> None:
+    """An arrow on every ``every``-th fake in the picture: direction and strength of G's push (−∂L_G/∂x)
+    on the log ruler of ``ref``; one longer than the picture is cut at its edge with a red tip."""
+    start = _pixels(fakes, extent, size)[::every].astype(np.float64)
+    a = np.nan_to_num(np.asarray(arrows, np.float64).reshape(-1, 2)[::every])
+    pushes = push_lengths(a)
+    unit = a / np.maximum(pushes, 1e-300)[:, None] * np.array([1, -1])  # pixel y grows downwards
+    px = arrow_pixels(pushes, ref)
+    for s, u, n in zip(start, unit, px):
+        if n < 1.5 or not ((s >= 0).all() and (s <= size - 1).all()):
             continue
-        draw.line([(sx, sy), (ex, ey)], fill=ARROW, width=2)
-        ux, uy = (ex - sx) / length, (ey - sy) / length
-        head = min(6.0, length / 2)
-        for side in (1, -1):  # the two strokes of the head
-            draw.line([(ex, ey), (ex - head * (ux + side * 0.5 * uy), ey - head * (uy - side * 0.5 * ux))],
-                      fill=ARROW, width=2)
+        tip, cut = _cut(s, s + n * u, size)
+        draw.line([tuple(s), tuple(tip)], fill=ARROW, width=2)
+        _head(draw, tip, u, float(np.hypot(*(tip - s))), cut)
+
+
+def _off_picture(draw: ImageDraw.ImageDraw, points: Any, extent: Sequence[float], size: int) -> None:
+    """Each point outside the picture as a small purple triangle on its edge, pointing the way it left."""
+    pix = _pixels(np.asarray(points, np.float32).reshape(-1, 2), extent, size).astype(np.float64)
+    pix = pix[np.isfinite(pix).all(1)]
+    out = pix[((pix < 0) | (pix > size - 1)).any(1)]
+    centre = np.array([size / 2, size / 2])
+    for p in out:
+        u = (p - centre) / max(float(np.hypot(*(p - centre))), 1e-9)
+        tip = np.clip(p, 1, size - 2)
+        back, side = tip - 9 * u, np.array([-u[1], u[0]]) * 5
+        draw.polygon([tuple(tip), tuple(back + side), tuple(back - side)], fill=FAKE, outline=(40, 0, 70))
+
+
+def _ruler(draw: ImageDraw.ImageDraw, ref: float, size: int) -> None:
+    """The arrows' ruler in the bottom-left corner: three bars, marked with the push each one adds up to."""
+    font = ImageFont.load_default(size=11)
+    x0, y = 8, size - 12
+    draw.rectangle([2, size - 34, x0 + 3 * ARROW_PX + 22, size - 2], fill=(255, 255, 255), outline=(180, 180, 180))
+    draw.line([(x0, y), (x0 + 3 * ARROW_PX, y)], fill=ARROW, width=3)
+    for i in range(4):
+        x = x0 + i * ARROW_PX
+        draw.line([(x, y - 4), (x, y + 4)], fill=(60, 60, 60), width=1)
+        if i:
+            draw.text((x, y - 6), human_number(ref * 10 ** (i - 1)), fill=(40, 40, 40), font=font, anchor="md")
 
 
 def _trails(draw: ImageDraw.ImageDraw, trails: Iterable[Any], extent: Sequence[float], size: int) -> None:
@@ -114,12 +174,15 @@ def draw_view_2d(view: dict, layers: Iterable[str] = DEFAULT_LAYERS, size: int =
     out = np.asarray(img).copy()
     if "fakes" in on:
         out = _dots(out, view["fakes"], extent, FAKE, 2)
-    if "arrows" in on and view.get("arrows") is not None:
-        img = Image.fromarray(out)
-        _arrows(ImageDraw.Draw(img), view["fakes"], view["arrows"], extent, size,
-                arrow_scale(view["arrows"], extent, size), every=max(1, len(view["fakes"]) // ARROWS_DRAWN))
-        out = np.asarray(img)
-    return out
+    img = Image.fromarray(out)
+    draw = ImageDraw.Draw(img)
+    if "arrows" in on and view.get("arrows") is not None and (ref := _ref(view)):
+        _arrows(draw, view["fakes"], view["arrows"], extent, size, ref,
+                every=max(1, len(view["fakes"]) // ARROWS_DRAWN))
+        _ruler(draw, ref, size)
+    if "fakes" in on:
+        _off_picture(draw, view["fakes"], extent, size)
+    return np.asarray(img)
 
 
 def _dots(img: np.ndarray, points: Any, extent: Sequence[float], color: tuple[int, int, int], r: int) -> np.ndarray:
@@ -148,13 +211,23 @@ def legend(view: dict, layers: Iterable[str], size: int = 420) -> str:
     if "manifold" in on and view.get("manifold") is not None:
         bits.append("grey mesh: G's image of a square grid of latent space")
     if "arrows" in on and view.get("arrows") is not None:
-        scale = arrow_scale(view["arrows"], view["extent"], size)
-        ref = ARROW_PX / scale if scale else 0.0
-        bits.append(f"orange arrows: where G's next update pushes the fakes ({ARROW_PX} px = a push of {ref:.3g}; "
-                    "longer ones are cut there)")
+        bits.append(_arrow_words(view))
+    if "fakes" in on and (gone := int(off_map(view["fakes"], view["extent"][1]).sum())):
+        bits.append(f"{gone} fake{'s' if gone > 1 else ''} off the picture (purple triangles on the edge)")
     if "trails" in on:
         bits.append("faint lines: where the fakes came from")
     return " · ".join(bits)
+
+
+def _arrow_words(view: dict) -> str:
+    """The arrows' legend: what they are and how to read their ruler (one scale for the whole run)."""
+    ref = _ref(view)
+    if not ref:
+        return "orange arrows: G's push on each fake (all about 0 now: nothing to draw)"
+    return (f"orange arrows: how hard G's next update pushes each fake, on the ruler at the bottom left: one bar "
+            f"= a push of {human_number(ref)}, each extra bar = 10× harder, no arrow = weaker than "
+            f"{human_number(ref / 10)}; a red tip = cut at the edge. The ruler stays the same all run: shrinking "
+            "arrows mean a fading push, growing ones a push that blows up")
 
 
 def _side_by_side(*pictures: np.ndarray, gap: int = 8) -> np.ndarray:
@@ -191,5 +264,5 @@ def draw_phase(phase: dict, extent: Sequence[float], heatmap_kind: str = "probab
     picture = _dots(picture, phase["fakes_after"], extent, FAKE, 2)
     img = Image.fromarray(picture)
     _arrows(ImageDraw.Draw(img), phase["fakes_before"], phase["arrows"], extent, size,
-            arrow_scale(phase["arrows"], extent, size), every=max(1, len(phase["arrows"]) // ARROWS_DRAWN))
+            push_reference(phase["arrows"]), every=max(1, len(phase["arrows"]) // ARROWS_DRAWN))
     return np.asarray(img)
