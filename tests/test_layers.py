@@ -11,7 +11,7 @@ PACKAGE = ROOT / "ganlab"
 
 # Higher numbers may import lower ones (and their own level), never higher ones.
 LAYERS = {
-    "ganlab.config": 0, "ganlab.backend": 0, "ganlab.images": 0, "ganlab.devices": 0,
+    "ganlab.config": 0, "ganlab.backend": 0, "ganlab.images": 0, "ganlab.devices": 0, "ganlab.numbers": 0,
     "ganlab.losses": 1, "ganlab.data": 1, "ganlab.models": 1, "ganlab.checkpoints": 1, "ganlab.sampling": 1,
     "ganlab.export": 1,
     "ganlab.train": 2,
