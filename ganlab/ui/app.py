@@ -91,8 +91,22 @@ def routes_of(demo: gr.Blocks) -> list[BaseRoute]:
 # training on a 2-core laptop. 10 ms / 100 ms wake it a tenth as often, at most 10 ms added to a click.
 QUEUE_POLL_S, PROGRESS_POLL_S = 0.01, 0.1
 # The Train tab sends the sample grid at its own size (a 6×6 MNIST grid is 182 px: fewer bytes to
-# encode, fetch and decode twice a second); the browser scales it up with crisp pixels.
-CSS = "#train-view img { width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated; }"
+# encode, fetch and decode twice a second); the browser scales it up with crisp pixels. The rest keeps
+# the Train tab on one projector screen (1280×720): a tighter page head, the curves at their own
+# aspect, and a comparison's two pictures given the width of the live column.
+CSS = """
+#train-view img { width: 100%; height: 100%; object-fit: contain; image-rendering: pixelated; }
+#train-curves img { width: 100%; height: 100%; object-fit: contain; }
+.gradio-container h1 { margin: 0 0 4px 0; font-size: 1.6rem; }
+.tab-intro p { margin: 0; font-size: 0.92em; }
+#train-limits { font-size: 0.85em; }
+#train-buttons button { white-space: nowrap; padding-left: 6px; padding-right: 6px; }
+#train-view { height: auto !important; aspect-ratio: 1; max-height: calc(100vh - 290px); min-height: 300px; }
+#train-curves { height: auto !important; aspect-ratio: 8 / 3; max-height: 300px; }
+#train-main.train-compare > #train-view-col { flex-grow: 3 !important; }
+#train-main.train-compare > #train-side-col { flex-grow: 2 !important; }
+#train-main.train-compare #train-view { aspect-ratio: 2 / 1; }
+"""
 
 
 # Gradio's launch checks that its own page answers before returning: HEAD / with a 3 s limit, and it

@@ -247,7 +247,7 @@ def _image_column(v: Components) -> None:
                               buttons=["download", "fullscreen"])
         v.dl_btn = gr.Button("Download PNG + latent vector", elem_id="pg-download")
         v.dl_files = gr.File(label="Downloads", file_count="multiple", interactive=False, elem_id="pg-files",
-                             height=120)
+                             height=120, visible=False)  # shown once it holds the files
 
 
 def _sliders_column(v: Components) -> None:
@@ -317,7 +317,8 @@ def _wire(tab: PlaygroundTab, v: Components, first: str | None) -> None:
     v.rand.click(lambda: random.randint(0, 99_999), None, v.seed, api_visibility="private")
     v.reset.click(lambda: [0.0] * (RAW_SLIDERS + N_DIRECTIONS), None, [*v.raw, *v.dirs], api_visibility="private",
                   queue=False).then(tab.render, view, v.image, **fast)
-    v.dl_btn.click(tab.downloads, view, v.dl_files, api_visibility="undocumented")
+    v.dl_btn.click(tab.downloads, view, v.dl_files, api_visibility="undocumented").then(
+        lambda files: gr.File(visible=bool(files)), v.dl_files, v.dl_files, api_visibility="private")
     v.grid_btn.click(tab.class_grid, [v.model, v.n_seeds, v.trunc, v.grid_seed], v.grid_img, api_name="class_grid")
     v.interp_btn.click(tab.interpolate, [v.model, v.seed_a, v.seed_b, v.classes, v.trunc, v.frames],
                        [v.strip_img, v.gif_file], api_name="interpolate")

@@ -7,6 +7,7 @@ ui/train/model_graph.py. The handlers act on the caller's own run only.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -118,14 +119,15 @@ class SlowMotion:
                 gr.Button("Back to the live view" if last else "Next phase ▶", visible=True))
 
 
-
-def build_controls() -> dict[str, Any]:
-    """The slow-motion buttons, the phase sentence, the layers, the legend and the model graph."""
-    with gr.Row():
-        slow = gr.Button("Step in slow motion", size="sm")
-        next_phase = gr.Button("Next phase ▶", visible=False, size="sm", variant="primary")
-    phase = gr.Markdown(elem_id="train-phase")
-    return {"slow": slow, "next": next_phase, "phase": phase}
+def build_controls(picture: Callable[[], Any]) -> tuple[Any, dict[str, Any]]:
+    """The slow-motion buttons right above the picture they change (laid out by ``picture()``) and the
+    phase sentence, for the caller to render beside the picture; returns the picture and the controls."""
+    with gr.Row(elem_id="train-slow-row"):
+        slow = gr.Button("Step in slow motion", size="sm", min_width=120)
+        next_phase = gr.Button("Next phase ▶", visible=False, size="sm", variant="primary", min_width=120)
+    shown = picture()
+    phase = gr.Markdown(elem_id="train-phase", render=False)
+    return shown, {"slow": slow, "next": next_phase, "phase": phase}
 
 
 def wire(handlers: SlowMotion, form: dict[str, Any], form_cls: type, controls: dict[str, Any], graph: Any,

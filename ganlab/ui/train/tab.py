@@ -18,11 +18,9 @@ import gradio as gr
 from ganlab.checkpoints import CheckpointError, write_history
 from ganlab.config import ConfigError, TrainConfig
 from ganlab.data import DataError
-from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
 from ganlab.evaluate.quality import classifier_for, load_classifier
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
-from ganlab.server.limits import MB
 from ganlab.server.store import Job, ServerBusy, SessionStore
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
@@ -31,9 +29,8 @@ from ganlab.ui.context import TabContext
 from ganlab.ui.gradio_fixes.page import current_blocks
 from ganlab.ui.request import session_id, yield_cpu_to_training
 from ganlab.ui.train import compare as train_compare
-from ganlab.ui.train import layers, lesson_link, live_settings, slow_motion
+from ganlab.ui.train import layers, live_settings, slow_motion
 from ganlab.ui.train import layout as train_layout
-from ganlab.ui.train import replay as replay_panel
 from ganlab.ui.train.compare import zip_folders
 from ganlab.ui.train.compare_view import Partner
 from ganlab.ui.train.form import TrainForm, form_class, with_form
@@ -385,16 +382,8 @@ def lay_out(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) ->
     returns its handlers and its settings boxes by name (the Class tab fills them)."""
     tab = TrainTab(store)
     form_cls = TrainForm if config_cls is TrainConfig else form_class(config_cls)
-    with gr.Row():
-        with gr.Column(scale=1, min_width=320):
-            preset, preset_note, form = train_layout.settings_column(store, form_cls)
-            share = lesson_link.ShareSettings(preset, preset_note, form, form_cls)
-        with gr.Column(scale=3):
-            buttons = train_layout.buttons()
-            panels, extra = train_layout.live_panels(form, form_cls)
-            save_which = train_layout.downloads(tab, buttons["save"])
-            replay_panel.build(store)  # open a recorded run: its curves and a step slider
-    panels.pause = buttons["pause"]
+    p = train_layout.page(tab, form_cls)
+    form, buttons, panels, extra = p.form, p.buttons, p.panels, p.extra
     live = list(panels.outputs())
     watch = dict(fn=tab.watch, inputs=None, outputs=live, show_progress="hidden", api_visibility="private",
                  concurrency_limit=None)
@@ -403,38 +392,37 @@ def lay_out(store: SessionStore, config_cls: type[TrainConfig] = TrainConfig) ->
         """Fill the controls from a preset and show what to watch for."""
         return train_layout.apply_preset(name, form_cls)
 
+    def view_kind(request: gr.Request):
+        """The view's parts for this session's run (2D or images, one run or two)."""
+        return train_layout.view_kind(tab, request)
+
     prepare = dict(fn=with_form(tab.prepare, form_cls), inputs_kwargs=form, outputs=None, show_progress="hidden",
                    api_visibility="private", trigger_mode="always_last")
-    preset.input(preset_values, preset, [*form.values(), preset_note], api_name="preset").then(**prepare)
+    kind = dict(fn=view_kind, inputs=None, outputs=[extra["layers"], extra["main"]], show_progress="hidden",
+                api_visibility="private")
+    p.preset.input(preset_values, p.preset, [*form.values(), p.preset_note], api_name="preset").then(
+        **prepare).then(**kind)
     demo = current_blocks()
     if demo is not None:
-        share.on_open(demo).then(**prepare)  # a lesson link fills the form before the run is prepared
-    buttons["start"].click(with_form(tab.start, form_cls), inputs_kwargs=form,
-                           outputs=[panels.status, buttons["pause"]], api_name="start").then(**watch)
+        p.share.on_open(demo).then(**prepare).then(**kind)  # a lesson link fills the form before the run is prepared
+    started = buttons["start"].click(with_form(tab.start, form_cls), inputs_kwargs=form,
+                                     outputs=[panels.status, buttons["pause"]], api_name="start")
+    started.then(**watch)
+    started.then(**kind)
     buttons["pause"].click(tab.pause, None, buttons["pause"], api_name="pause").then(**watch)
     for name in ("step", "d_step", "g_step"):
         buttons[name].click(with_form(getattr(tab, name), form_cls), inputs_kwargs=form, outputs=live,
                             api_name=name)
     buttons["reset"].click(tab.reset, None, live, api_name="reset")
-    train_compare.wire(tab.compare, form, form_cls, buttons["fork"], save_which, panels.status)
+    train_compare.wire(tab.compare, form, form_cls, buttons["fork"], p.save_which, panels.status)
     slow_motion.wire(slow_motion.SlowMotion(tab), form, form_cls, extra, extra["graph"], panels.picture)
     layers.wire(layers.Layers(tab), extra, panels.picture)
     live_settings.wire(live_settings.LiveSettings(tab), form, form_cls, panels.status)
     gr.api(tab.metrics, api_name="metrics")
     return tab, form
 
-def limits_text(store: SessionStore) -> str:
-    """The per-session limits of this server, in one line for the Train tab."""
-    folders = ("server folders under the data root the operator set" if store.data_root is not None
-               else "no server folders")
-    return (f"**Limits on this server:** {store.max_runs} trainings at once · at most {store.max_steps:,} steps and "
-            f"{store.max_train_s / 60:g} minutes of training per run · uploads up to {MAX_UPLOAD_BYTES // MB} MB "
-            f"and {MAX_UPLOAD_FILES:,} images ({MAX_IMAGE_PIXELS / 1e6:g} megapixels each), "
-            f"{store.uploads.session_bytes // MB} MB once decoded · {folders} · your run and uploads are deleted "
-            f"when you close the tab or after {store.idle_timeout_s / 60:g} idle minutes.")
-
 
 def build(ctx: TabContext) -> None:
-    """The Train tab in the app: this server's limits, then the tab; the Class tab reads its handlers and form."""
-    gr.Markdown(limits_text(ctx.store), elem_id="train-limits")
+    """The Train tab in the app (this server's limits under its settings); the Class tab reads its handlers
+    and form."""
     ctx.shared["train"] = lay_out(ctx.store)
