@@ -41,8 +41,8 @@ REFRESH_S = 0.5  # the live view updates twice a second
 
 # The tab: its title, its id (a lesson link's tab=), its docs page and what to try first (see ui/context.py)
 LABEL, ID, DOCS = "Train", "train", "docs/train.md"
-INTRO = ("Pick the preset **Healthy: ring of 8 Gaussians** and press **▶ Start**: in a few seconds the purple "
-         "fakes spread over the eight green modes.\nThen try a preset that breaks on purpose (*mode collapse*, "
+INTRO = ("Pick the preset **Healthy: ring of 8 Gaussians** and press **▶ Start**: within about 20 seconds the "
+         "purple fakes spread over the eight green modes.\nThen try a preset that breaks on purpose (*mode collapse*, "
          "*learning rate too high*) and read the alarms; **What the pictures mean** (below) explains every view.")
 
 
