@@ -1,4 +1,6 @@
-"""Live pictures as small PNG files that the browser fetches, written fast and cleaned up.
+"""Works around Gradio 6.31's slow PNG encoding (zlib level 6) and ever-growing cache for streamed
+pictures; remove when the live views are drawn in the browser from numbers (issue 38) or Gradio lets an
+output choose its encoding and forget old frames. Live pictures as small PNG files, written fast, cleaned up.
 
 Handing Gradio a numpy array makes it encode a PNG at zlib level 6 (slow for a live figure) and
 keep every frame in its cache for the server's lifetime (the cache grows for as long as a run

@@ -1,4 +1,5 @@
-"""Gradio inputs that leave the checking of uploaded images to ganlab's own code."""
+"""Works around Gradio 6.31's gr.Image decoding an upload before the handler can check its size and kind;
+remove when Gradio can hand a handler the uploaded file unopened (so ganlab's own checks run first)."""
 
 from __future__ import annotations
 

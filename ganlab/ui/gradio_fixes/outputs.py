@@ -1,4 +1,5 @@
-"""Image outputs that a busy page can fetch safely while another event makes the same picture.
+"""Works around Gradio 6.31's gr.Image rewriting an existing cached PNG while a browser downloads it;
+remove when Gradio writes its cache files atomically (or skips a file that is already there).
 
 gr.Image (Gradio 6.31) saves an array as ``<cache>/<hash of the PNG>/image.png`` with a plain
 ``write_bytes`` every time, even when that file is already there. When two events make the same

@@ -1,4 +1,5 @@
-"""A fix for the served page: stop an orphaned 60-frames-a-second loop in Gradio's front end.
+"""Works around Gradio 6.31's orphaned 60-frames-a-second StatusTracker loop in the page; remove when
+Gradio stops the tracker's ``requestAnimationFrame`` loop once the app has loaded.
 
 Gradio 6.31 shows a StatusTracker while the page loads and removes it once the app is ready, but
 the tracker's elapsed-time loop (``requestAnimationFrame`` calling itself while its ``_timer`` flag
