@@ -120,3 +120,13 @@ def test_a_closed_runs_frames_stay_fetchable_for_a_while(tmp_path):
         frames.write("view", np.zeros((4, 4), np.uint8))
     wait_for(lambda: not frames.folder.exists(), timeout=10, what="the lingering frames folder to go")
     assert not frames.folder.exists() and frames.folder not in frames_module._lingering
+
+
+def test_status_speed_only_after_trained_steps():
+    """A D-only or G-only step has no steps/s to show (it used to read '7.4 steps/s' after one D-only step)."""
+    from ganlab.train.history import StepMetrics
+    from ganlab.ui.train.text import speed_text
+
+    trained = StepMetrics(3, 1.0, 1.0, 0.5, 0.5, time=1.0, steps_per_sec=250.0, kind="train")
+    d_only = StepMetrics(4, 1.0, 1.0, 0.5, 0.5, time=1.1, steps_per_sec=7.4, kind="d")
+    assert speed_text(trained) == "250.0" and speed_text(d_only) == "–" and speed_text(None) == "–"

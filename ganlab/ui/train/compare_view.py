@@ -16,6 +16,7 @@ from ganlab.train import compare
 from ganlab.train.diagnostics import HistoryColumns
 from ganlab.train.monitor import Monitor
 from ganlab.train.run import TrainingRun
+from ganlab.ui.train import text
 
 LABEL_H = 16  # the least height of the label strip above each picture
 TRAILS = 6
@@ -75,6 +76,6 @@ def status_line(partner: Partner) -> str:
     """B's step and state, for the status line under A's."""
     b = partner.run
     last = b.history[-1] if b.history else None
-    speed = f"{last.steps_per_sec:.1f}" if last else "–"
+    speed = text.speed_text(last)
     forked = f" · forked from A at step {partner.fork_step}" if partner.fork_step is not None else ""
     return f"**{partner.labels[1]}:** step {b.step_count} · {speed} steps/s · *{b.status}*{forked}"

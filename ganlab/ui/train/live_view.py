@@ -268,7 +268,7 @@ class RunDisplay:
     def _status(s: TrainingRun, last: StepMetrics | None) -> str:
         """Step, speed, time, what the run is doing and on which device."""
         elapsed = time.strftime("%M:%S", time.gmtime(last.time)) if last else "00:00"
-        speed = f"{last.steps_per_sec:.1f}" if last else "–"
+        speed = text.speed_text(last)
         done = last.step if last else 0  # one snapshot: the step and its timing come from the same record
         doing = text.COMPILING if s.compiling else s.status
         return f"**Step {done} / {s.config.steps}** · **{speed} steps/s** · {elapsed} elapsed · *{doing}* · {s.device}"

@@ -89,3 +89,8 @@ def pictures_help() -> str:
     """Every view of the Train tab explained, for its "What the pictures mean" panel."""
     return "\n\n".join((STATUS_HELP, CURVES_HELP, TWO_D_HELP, LAYERS_HELP, SAMPLES_HELP,
                         "**Quality meter.** " + QUALITY_HELP, WHY_HELP))
+
+
+def speed_text(last) -> str:
+    """The steps/s of the status line: only after trained steps (a D-only or G-only step has no speed)."""
+    return f"{last.steps_per_sec:.1f}" if last is not None and last.kind == "train" else "–"
