@@ -78,7 +78,7 @@ def project(page, out: Path) -> None:
     draw_a_four(page)
     before = page.locator("#pg-image img").get_attribute("src")
     page.locator("#pg-project-go").click()
-    page.wait_for_function("() => document.querySelector('#pg-project-report').innerText.includes('closest')",
+    page.wait_for_function("() => document.querySelector('#pg-project-report').innerText.includes('Details')",
                            timeout=120_000)
     page.wait_for_function("(s) => document.querySelector('#pg-image img').src !== s", arg=before, timeout=60_000)
     page.wait_for_function(DECODED, arg="#pg-image img", timeout=30_000)

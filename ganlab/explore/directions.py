@@ -41,9 +41,9 @@ class Directions:
     layer: str  # the layer whose activations were analysed
 
     def label(self, i: int) -> str:
-        """Slider label, e.g. 'direction 1 · 9% of variance · 3.1× a raw entry'."""
+        """Slider label in plain words, e.g. 'direction 1 · changes the picture 3.1× as much as one z slider'."""
         ratio = self.effect[i] / max(self.raw_effect, 1e-6)
-        return f"direction {i + 1} · {100 * self.explained[i]:.0f}% of variance · {ratio:.1f}× a raw entry"
+        return f"direction {i + 1} · changes the picture {ratio:.1f}× as much as one z slider"
 
 
 def pca_directions(features: np.ndarray, z: np.ndarray, k: int = N_DIRECTIONS,

@@ -66,23 +66,25 @@ def _int(value: Any) -> int | None:
 
 
 def report(p: Projection, nearest: dict[str, tuple[float, float]] | None = None) -> str:
-    """The closeness report (markdown): distances, against real pictures, the verdict."""
-    found = f"; class **{p.label_name}**" if p.label_name else ("" if p.label is None else f"; category {p.label}")
-    feature = "" if p.feature_distance is None else f", feature distance **{p.feature_distance:.2f}**"
-    lines = [f"**G's closest picture** ({p.seconds:.1f} s: {p.restarts} restarts, {p.steps} Adam steps{found}): "
-             f"pixel distance **{p.pixel_distance:.3f}** (RMS on 0..1){feature}; its z is "
-             f"{p.z_length:.2f}× the length of a typical random z."]
+    """The closeness report (markdown): the verdict in plain words first, the measures behind a details fold."""
+    found = (f"; G's class input {p.label_name}" if p.label_name else
+             ("" if p.label is None else f"; category {p.label}"))
+    feature = "" if p.feature_distance is None else f", feature distance {p.feature_distance:.2f}"
+    details = [f"G's closest picture: pixel distance {p.pixel_distance:.3f} (RMS on 0..1){feature}; its z is "
+               f"{p.z_length:.2f}× the length of a typical random z ({p.seconds:.1f} s: {p.restarts} restarts, "
+               f"{p.steps} Adam steps{found})."]
     ref = p.reference
     if ref.projected_pixel:
         extra = "" if not ref.projected_feature else (f"; features {ref.projected_feature[0]:.2f}, 9 in 10 below "
                                                       f"{ref.projected_feature[1]:.2f}")
-        lines.append(f"Real test pictures ({ref.projected_images} never trained on) projected the same way reach "
-                     f"pixel {ref.projected_pixel[0]:.3f} (median; 9 in 10 below {ref.projected_pixel[1]:.3f}){extra}.")
+        details.append(f"Real test pictures ({ref.projected_images} never trained on) projected the same way reach "
+                       f"pixel {ref.projected_pixel[0]:.3f} (median; 9 in 10 below {ref.projected_pixel[1]:.3f})"
+                       f"{extra}.")
     if nearest:
         bits = [f"{k} {v[0]:.3f}" for k, v in nearest.items()]
-        lines.append(f"A real test picture's nearest *training* image is at {', '.join(bits)} (median).")
-    return "\n\n".join([*lines, f"> {p.verdict()}"])
-
+        details.append(f"A real test picture's nearest *training* image is at {', '.join(bits)} (median).")
+    fold = "\n\n".join(details)
+    return f"> {p.verdict()}\n\n<details><summary>Details: the measures</summary>\n\n{fold}\n\n</details>"
 
 class ProjectPanel:
     """Handlers of the panel; projectors and dataset indexes are built once per server, bounded."""

@@ -52,7 +52,7 @@ TRUNCATION_HELP = (
 SLIDERS_HELP = (
     "**z[i]** adds to one entry of the random vector z. **Directions** move z along the directions "
     "that change the generator's first layer most (PCA over 1,000 random z, the GANSpace idea): they "
-    "change visible properties — thickness, slant, width — several times more than one raw entry. "
+    "change visible properties — thickness, slant, width — several times more than one z slider. "
     "The image updates when you let go of a slider."
 )
 
