@@ -130,3 +130,14 @@ def test_status_speed_only_after_trained_steps():
     trained = StepMetrics(3, 1.0, 1.0, 0.5, 0.5, time=1.0, steps_per_sec=250.0, kind="train")
     d_only = StepMetrics(4, 1.0, 1.0, 0.5, 0.5, time=1.1, steps_per_sec=7.4, kind="d")
     assert speed_text(trained) == "250.0" and speed_text(d_only) == "–" and speed_text(None) == "–"
+
+
+def test_quality_axis_ends_at_the_runs_last_step():
+    """A 3,000-step run's quality meter ends at 3,000, not at the next round number (5,000)."""
+    from ganlab.ui.train.plots import LiveSeries
+
+    plot = LiveSeries(("JS",), "real vs fake")
+    plot.update([100, 2900], {"JS": [0.5, 0.1]}, last=3000)
+    assert plot.ax.get_xlim()[1] == 3000
+    plot.update([100, 2900], {"JS": [0.5, 0.1]})
+    assert plot.ax.get_xlim()[1] == 3000  # unchanged: the axis grows only when the steps pass it

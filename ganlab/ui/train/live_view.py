@@ -202,7 +202,7 @@ class RunDisplay:
                 self.js_plot = plots.LiveSeries(tuple(series), "real vs fake, on the heatmap's grid (JS, bits)")
             values = {k: [js for _, js, _ in v] for k, v in series.items()}
             steps = {k: [step for step, _, _ in v] for k, v in series.items()}
-            picture = self.js_plot.update(steps[next(iter(steps))], values, steps)
+            picture = self.js_plot.update(steps[next(iter(steps))], values, steps, last=s.config.steps)
             self._show_quality(out, self.frames.write("divergence", picture, palette=True))
 
     def _view_2d(self, s: TrainingRun, watch: Monitor, force: bool, trails: deque,

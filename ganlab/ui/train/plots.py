@@ -250,12 +250,14 @@ class LiveSeries:
         self.background = None
 
     def update(self, steps: list[int], series: dict[str, list[float]],
-               steps_by: dict[str, list[int]] | None = None) -> np.ndarray:
-        """New data in (``steps_by``: a series' own steps, else ``steps``), RGB array out."""
+               steps_by: dict[str, list[int]] | None = None, last: int | None = None) -> np.ndarray:
+        """New data in (``steps_by``: a series' own steps, else ``steps``), RGB array out; the step axis
+        never runs past ``last`` (the run's final step) when given."""
         steps_by = steps_by or {}
         top = max((max(v, default=1) for v in (steps, *steps_by.values())), default=1)
         if self.background is None or top > self.ax.get_xlim()[1]:
-            self.ax.set_xlim(0, _nice_ceiling(max(top * 1.1, 10.0)))
+            end = _nice_ceiling(max(top * 1.1, 10.0))
+            self.ax.set_xlim(0, min(end, last) if last and last >= top else end)
             self.fig.tight_layout()
             self.fig.canvas.draw()
             self.background = self.fig.canvas.copy_from_bbox(self.fig.bbox)
