@@ -257,3 +257,19 @@ def test_a_link_without_a_preset_starts_from_the_page_a_student_would_see(share,
     # a link naming a preset still bases on it, and the form's own link of the page's values says only what changed
     assert read(links, "?preset=Broken:%20learning%20rate%20too%20high").values["lr_g"] == 0.3
     assert links.encode({**page, "steps": 5000}) == "?tab=train&steps=5000"
+
+
+@pytest.mark.parametrize("name", [n for n in PRESETS if n.startswith(("Compare:", "Broken:", "Healthy: ring"))])
+def test_a_lesson_link_starts_the_same_runs_as_the_dropdown(links, name):
+    """A link naming a preset gives the form the dropdown gives (so /start builds the same configs, and a
+    seed repeats its numbers: benchmarks/lesson_seeds.py --check), the pace included."""
+    from urllib.parse import quote
+
+    from ganlab.config import TrainConfig
+
+    got = read(links, f"?tab=train&preset={quote(name)}")
+    dropdown = PRESETS[name].form_values()
+    assert same(links, got.values, dropdown)
+    made = TrainConfig(**{k: v for k, v in got.values.items() if not _blank(v)}).run_configs()
+    assert made == TrainConfig(**{k: v for k, v in dropdown.items() if not _blank(v)}).run_configs()
+    assert made[0].speed == PRESETS[name].settings["speed"] > 0
