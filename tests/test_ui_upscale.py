@@ -35,7 +35,7 @@ def checkpoint(tmp_path_factory):
 def app_url(checkpoint):
     from ganlab.ui.tools import upscale as upscale_tab
 
-    with single_tab_app(partial(upscale_tab.build, checkpoint=checkpoint), "Upscale") as url:
+    with single_tab_app(partial(upscale_tab.lay_out, checkpoint=checkpoint), "Upscale") as url:
         yield url
 
 

@@ -25,7 +25,7 @@ DECODED = "() => { const i = document.querySelector('#pg-image img'); return i &
 def app_url():
     from ganlab.ui.playground import tab as playground_tab
 
-    with single_tab_app(playground_tab.build, "Playground") as url:
+    with single_tab_app(playground_tab.lay_out, "Playground") as url:
         yield url
 
 

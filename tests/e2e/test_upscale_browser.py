@@ -26,7 +26,7 @@ def app_url(tmp_path_factory):
     from tests.test_ui_upscale import upscale_checkpoint
 
     checkpoint = upscale_checkpoint(tmp_path_factory.mktemp("srgan"))
-    with single_tab_app(partial(upscale_tab.build, checkpoint=checkpoint), "Upscale") as url:
+    with single_tab_app(partial(upscale_tab.lay_out, checkpoint=checkpoint), "Upscale") as url:
         yield url
 
 
