@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ganlab.config import TrainConfig
-from ganlab.server.engine import Ticket, shape_key
+from ganlab.server.engine import Ticket, eligible, shape_key
 from ganlab.server.store import SessionStore
 from ganlab.train.run import TrainingRun
 
@@ -107,18 +107,44 @@ def test_fork_inside_the_engine(store):
 
 
 def test_a_diverging_run_stops_alone(store):
-    store.create("bad", config(**{**JOBS[0], "lr_d": 1e30, "lr_g": 1e30}, steps=100_000))
+    bad = store.create("bad", config(**JOBS[0], steps=100_000))
+    weights = bad.run.gan.discriminator.trainable_variables[0]
+    weights.assign(np.full(weights.shape, np.nan, np.float32))  # its first step's losses are NaN
     store.create("good", config(**JOBS[1]))
     bad, good = store.start("bad"), store.start("good")
     wait(lambda: not bad.active)
-    assert bad.run.status == "diverged"
+    assert bad.run.status == "diverged" and bad.run.step_count == 1
     wait(lambda: not good.active)
     assert good.run.status == "finished"
     assert_same(good.run, alone(store, config(**JOBS[1])))
 
 
-def test_off_by_default_and_images_keep_their_thread(tmp_path, monkeypatch):
+def test_steps_taken_outside_the_engine_are_put_back(store):
+    cfg = config(**JOBS[1], steps=80)
+    store.create("s", cfg)
+    job = store.start("s")
+    wait(lambda: job.run.step_count >= 10)
+    job.pause()
+    wait(lambda: job.run.status == "paused")
+    at = job.run.step_count
+    job.run.step("d")  # Step's D-only and a single step, while the engine holds its slot
+    job.run.step()
+    job.resume()
+    wait(lambda: not job.active)
+    ref = TrainingRun(cfg, dataset=store.dataset(cfg))
+    ref.steps(at)
+    ref.step("d")
+    ref.step()
+    ref.steps(80 - ref.step_count)
+    assert_same(job.run, ref)
+
+
+def test_off_by_default_and_only_2d_runs(tmp_path, monkeypatch):
     monkeypatch.delenv("GANLAB_ENGINE", raising=False)
     assert not SessionStore(root=tmp_path).use_engine
     monkeypatch.setenv("GANLAB_ENGINE", "1")
     assert SessionStore(root=tmp_path).use_engine
+    ring = TrainingRun(config(), dataset=SessionStore(root=tmp_path).dataset(config()))
+    assert eligible([ring])
+    ring.dataset.kind = "image"
+    assert not eligible([ring])
