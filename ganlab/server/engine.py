@@ -34,7 +34,7 @@ ENV = "GANLAB_ENGINE"
 CAPACITIES = (1, 4, 16)  # a key's first group, its second, then every later one
 K_TIERS = (5, 50)  # a group runs up to this many D updates per step (50: TrainConfig's most)
 MAX_STEPS = 64  # most steps of one call
-CALL_S = 0.05  # an unpaced group's calls take about this long
+ROUND_S = 0.1  # a round (one call per group) takes about this long: every unpaced job gets the same steps
 
 
 def enabled() -> bool:
@@ -88,6 +88,7 @@ class Group:
         self.key, self.capacity = key, capacity
         self.slots: list[TrainingRun | None] = [None] * capacity
         self.synced: dict[int, int] = {}  # slot -> the run's step count when its slot last matched it
+        self._loaders: dict[int, Callable] = {}  # id(run) -> its compiled copy from a slot
         self.source = {k: np.repeat(v[None], capacity, axis=0) for k, v in run._arrays.items()}
         self._tensors: dict[str, Any] | None = None
         self.step_s = 1e-3  # smoothed seconds per step of a call
@@ -132,6 +133,7 @@ class Group:
         slot = self.slots.index(run)
         self.slots[slot] = None
         self.synced.pop(slot, None)
+        self._loaders.pop(id(run), None)
 
     def _sync(self) -> None:
         """Put every run whose state changed outside the engine (or is new) into its slot, in one upload."""
@@ -174,10 +176,22 @@ class Group:
         self.step_s = 0.7 * self.step_s + 0.3 * seconds / n
         return self._distribute(rows, metrics, seconds)
 
+    def _loader(self, run: TrainingRun) -> Callable:
+        """A compiled copy of one slot of the stacked state into ``run``'s variables (one call, no host trip)."""
+        loader = self._loaders.get(id(run))
+        if loader is None:
+            variables = state_variables(run.gan, run.g_opt, run.d_opt)
+
+            def load(state: list, slot: Any) -> None:
+                for var, value in zip(variables, state, strict=True):
+                    var.assign(ops.take(value, slot, axis=0))
+
+            loader = self._loaders[id(run)] = backend.compile_step(load, variables)
+        return loader
+
     def _distribute(self, rows: dict[int, np.ndarray], metrics: dict, seconds: float) -> list[TrainingRun]:
         """Copy each trained slot into its run's variables and record its steps (unless a Step landed
         meanwhile: then that step wins and the slot is put again); the runs recorded."""
-        state = list(backend.fetch({str(i): a for i, a in enumerate(self.steps.state)}).values())
         out = []
         for slot, r in rows.items():
             run = self.slots[slot]
@@ -185,8 +199,7 @@ class Group:
                 if self.synced.get(slot) != run.step_count:
                     self.synced.pop(slot, None)
                     continue
-                for var, value in zip(state_variables(run.gan, run.g_opt, run.d_opt), state, strict=True):
-                    var.assign(value[slot])
+                self._loader(run)(self.steps.state, ops.convert_to_tensor(slot, "int32"))
                 run.record({k: v[: len(r), slot] for k, v in metrics.items()}, seconds)
                 self.synced[slot] = run.step_count
             out.append(run)
@@ -204,6 +217,7 @@ class Engine:
         self._wake = threading.Event()
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
+        self._free_n = 1  # an unpaced job's steps this round
 
     def add(self, runs: Callable[[], list[TrainingRun]], after: Callable[[], None]) -> Ticket:
         """Train ``runs()`` (read every round) in lockstep until each finishes, stops or diverges;
@@ -302,7 +316,7 @@ class Engine:
             return {}
         n = min(MAX_STEPS, *(s.config.steps - s.step_count for s in alive),
                 *(s.snapshots.until_next(s.step_count) for s in alive),
-                *(max(1, int(CALL_S / g.step_s)) for g in groups))
+                self._free_n)
         speed = alive[0].config.speed
         if speed > 0:
             n = min(n, max(1, round(speed * PACE_CALL_S)))
@@ -330,6 +344,9 @@ class Engine:
             if any(r in plan for r in group.slots if r is not None):
                 group.call(plan)
         end = time.perf_counter()
+        if self._free_n in plan.values():  # unpaced jobs trained: steer their steps to a round of ROUND_S
+            scale = min(2.0, max(0.5, ROUND_S / max(end - now, 1e-6)))
+            self._free_n = max(1, min(MAX_STEPS, round(self._free_n * scale)))
         for m in members:
             if plans[id(m)]:
                 for s in plans[id(m)]:
