@@ -31,10 +31,10 @@ from ganlab.train.grouped import GroupedSteps, state_variables
 from ganlab.train.run import _BUILD_LOCK, TrainingRun
 
 ENV = "GANLAB_ENGINE"
-CAPACITIES = (1, 4, 16)  # a key's first group, its second, then every later one
+CAPACITIES = (1, 2, 4, 8)  # a key's first group, its second, third, then every later one
 K_TIERS = (5, 50)  # a group runs up to this many D updates per step (50: TrainConfig's most)
 MAX_STEPS = 64  # most steps of one call
-ROUND_S = 0.1  # a round (one call per group) takes about this long: every unpaced job gets the same steps
+ROUND_S = 0.25  # a round (one call per group) takes about this long: every unpaced job gets the same steps
 
 
 def enabled() -> bool:
