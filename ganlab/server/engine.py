@@ -13,11 +13,13 @@ by its step count and the run's state is put back into its slot before the next 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
 import traceback
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,6 +36,7 @@ ENV = "GANLAB_ENGINE"
 CAPACITIES = (1, 2, 4, 8)  # a key's first group, its second, third, then every later one
 K_TIERS = (5, 50)  # a group runs up to this many D updates per step (50: TrainConfig's most)
 MAX_STEPS = 64  # most steps of one call
+WORKERS = 2  # groups called at once (TensorFlow releases the GIL while a call runs)
 ROUND_S = 0.25  # a round (one call per group) takes about this long: every unpaced job gets the same steps
 
 
@@ -89,6 +92,7 @@ class Group:
         self.slots: list[TrainingRun | None] = [None] * capacity
         self.synced: dict[int, int] = {}  # slot -> the run's step count when its slot last matched it
         self._loaders: dict[int, Callable] = {}  # id(run) -> its compiled copy from a slot
+        self._all: Callable | None = None  # the compiled copy of every slot (rebuilt when one changes hands)
         self.source = {k: np.repeat(v[None], capacity, axis=0) for k, v in run._arrays.items()}
         self._tensors: dict[str, Any] | None = None
         self.step_s = 1e-3  # smoothed seconds per step of a call
@@ -125,7 +129,7 @@ class Group:
         self.slots[slot] = run
         for k, v in run._arrays.items():
             self.source[k][slot] = v
-        self._tensors = None
+        self._tensors = self._all = None
         self.synced.pop(slot, None)
 
     def leave(self, run: TrainingRun) -> None:
@@ -134,6 +138,7 @@ class Group:
         self.slots[slot] = None
         self.synced.pop(slot, None)
         self._loaders.pop(id(run), None)
+        self._all = None
 
     def _sync(self) -> None:
         """Put every run whose state changed outside the engine (or is new) into its slot, in one upload."""
@@ -189,9 +194,32 @@ class Group:
             loader = self._loaders[id(run)] = backend.compile_step(load, variables)
         return loader
 
+    def _load_all(self) -> Callable:
+        """A compiled copy of every slot into its run's variables, in one call (one per membership)."""
+        if self._all is None:
+            members = [(slot, state_variables(r.gan, r.g_opt, r.d_opt)) for slot, r in enumerate(self.slots) if r]
+
+            def load(state: list) -> None:
+                for slot, variables in members:
+                    for var, value in zip(variables, state, strict=True):
+                        var.assign(value[slot])
+
+            self._all = backend.compile_step(load, [v for _, vs in members for v in vs])
+        return self._all
+
     def _distribute(self, rows: dict[int, np.ndarray], metrics: dict, seconds: float) -> list[TrainingRun]:
         """Copy each trained slot into its run's variables and record its steps (unless a Step landed
         meanwhile: then that step wins and the slot is put again); the runs recorded."""
+        members = [(s, r) for s, r in enumerate(self.slots) if r is not None]
+        with contextlib.ExitStack() as held:
+            for _, r in members:
+                held.enter_context(r._lock)
+            if all(self.synced.get(s) == r.step_count for s, r in members):  # every slot holds its run's state
+                self._load_all()(self.steps.state)  # one call (an untrained slot's copy changes nothing)
+                for slot, r in rows.items():
+                    self.slots[slot].record({k: v[: len(r), slot] for k, v in metrics.items()}, seconds)
+                    self.synced[slot] = self.slots[slot].step_count
+                return [self.slots[slot] for slot in rows]
         out = []
         for slot, r in rows.items():
             run = self.slots[slot]
@@ -218,6 +246,7 @@ class Engine:
         self._closed = threading.Event()
         self._thread: threading.Thread | None = None
         self._free_n = 1  # an unpaced job's steps this round
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ganlab-engine-call")
 
     def add(self, runs: Callable[[], list[TrainingRun]], after: Callable[[], None]) -> Ticket:
         """Train ``runs()`` (read every round) in lockstep until each finishes, stops or diverges;
@@ -239,6 +268,7 @@ class Engine:
         self._wake.set()
         if self._thread is not None:
             self._thread.join(10)
+        self._pool.shutdown(wait=False)
 
     def groups(self) -> list[Group]:
         """Every group now (for tests and benchmarks)."""
@@ -340,9 +370,8 @@ class Engine:
         plan = {run: n for p in plans.values() for run, n in p.items()}
         if not plan:
             return False
-        for group in self.groups():
-            if any(r in plan for r in group.slots if r is not None):
-                group.call(plan)
+        busy = [g for g in self.groups() if any(r in plan for r in g.slots if r is not None)]
+        list(self._pool.map(lambda g: g.call(plan), busy))  # groups share no run: two at once use both cores
         end = time.perf_counter()
         if self._free_n in plan.values():  # unpaced jobs trained: steer their steps to a round of ROUND_S
             scale = min(2.0, max(0.5, ROUND_S / max(end - now, 1e-6)))
