@@ -148,3 +148,21 @@ def test_off_by_default_and_only_2d_runs(tmp_path, monkeypatch):
     assert eligible([ring])
     ring.dataset.kind = "image"
     assert not eligible([ring])
+
+
+def test_a_k_past_its_tier_moves_the_run_to_another_group(store):
+    cfg = config(**JOBS[0], steps=40)
+    store.create("s", cfg)
+    job = store.start("s")
+    wait(lambda: job.run.step_count >= 10)
+    job.pause()
+    wait(lambda: job.run.status == "paused")
+    at = job.run.step_count
+    job.run.change_settings(k=7)  # past the k <= 5 tier
+    job.resume()
+    wait(lambda: not job.active)
+    ref = TrainingRun(cfg, dataset=store.dataset(cfg))
+    ref.steps(at)
+    ref.change_settings(k=7)
+    ref.steps(40 - at)
+    assert_same(job.run, ref)

@@ -338,6 +338,9 @@ class Engine:
                 member.ended.pop(id(s), None)  # a pause is not training time
             member.began = None
             return {}
+        for s in alive:
+            if id(s) in self._where and self._where[id(s)].key != shape_key(s):
+                self._drop(s)  # k passed its group's tier: it moves to a group of its new key
         groups = [self._place(s) for s in alive]
         for g, s in zip(groups, alive):
             if g.error is not None:
@@ -360,6 +363,17 @@ class Engine:
         member.began = now
         return {s: n for s in alive}
 
+    @staticmethod
+    def _call(group: Group, plan: dict[TrainingRun, int]) -> None:
+        """One group's call; if it fails, its runs stop with the reason (the other groups go on)."""
+        try:
+            group.call(plan)
+        except Exception as e:
+            traceback.print_exc()
+            for run in group.slots:
+                if run is not None:
+                    run.stop(f"the training engine failed: {e}")
+
     def _round(self) -> bool:
         """One round: plan every job, one call per group with work, then each job's ``after``; True when
         anything trained."""
@@ -371,7 +385,7 @@ class Engine:
         if not plan:
             return False
         busy = [g for g in self.groups() if any(r in plan for r in g.slots if r is not None)]
-        list(self._pool.map(lambda g: g.call(plan), busy))  # groups share no run: two at once use both cores
+        list(self._pool.map(lambda g: self._call(g, plan), busy))  # groups share no run: both cores work
         end = time.perf_counter()
         if self._free_n in plan.values():  # unpaced jobs trained: steer their steps to a round of ROUND_S
             scale = min(2.0, max(0.5, ROUND_S / max(end - now, 1e-6)))
