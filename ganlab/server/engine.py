@@ -2,10 +2,11 @@
 
 Without it each job trains in its own thread (compare.lockstep), one compiled call per run per round. With
 it, runs of one shape (shape_key) share a GroupedSteps (ganlab/train/grouped.py): one compiled call trains
-every run of a group. Groups are never resized: a key's first group holds 1 run (a lone student pays for
-one slot), its second 4, then 16 each; a group is built and compiled in a helper thread while its runs
-wait, and dropped when its last run leaves. One engine thread trains every group in turn, a round at a
-time, and keeps each job's runs in lockstep (the same steps per round, A's pace, a pause pauses both).
+every run of a group. Groups are never resized (a slot costs compute, used or not): a key's first group
+holds 1 run (a lone student pays for one slot), its second 2, its third 4, then 8 each; a group is built
+and compiled in a helper thread while its runs wait, and dropped when its last run leaves. One engine
+thread plans rounds (each group called once per round, two groups at a time) and keeps each job's runs in
+lockstep (the same steps per round, A's pace, a pause pauses both).
 After a call each run's slot is copied back into its own variables (samples, saves and forks read fresh
 weights) and its records appended; a step taken outside the engine (Step, D-only, slow motion) is seen
 by its step count and the run's state is put back into its slot before the next call.
