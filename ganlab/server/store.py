@@ -25,6 +25,8 @@ from typing import Any
 from ganlab.config import TrainConfig
 from ganlab.data import DataError, Dataset
 from ganlab.data.cache import DatasetCache
+from ganlab.server.engine import Engine, eligible
+from ganlab.server.engine import enabled as engine_enabled
 from ganlab.server.limits import (
     DATASET_CACHE_BYTES,
     IDLE_TIMEOUT_S,
@@ -99,8 +101,11 @@ class SessionStore:
     def __init__(self, max_runs: int = MAX_RUNS, root: str | Path = "runs/app", data_root: str | Path | None = None,
                  max_steps: int = MAX_STEPS, max_train_s: float = MAX_TRAIN_S,
                  idle_timeout_s: float = IDLE_TIMEOUT_S, session_upload_bytes: int = SESSION_UPLOAD_BYTES,
-                 server_upload_bytes: int = SERVER_UPLOAD_BYTES, cache_bytes: int = DATASET_CACHE_BYTES):
+                 server_upload_bytes: int = SERVER_UPLOAD_BYTES, cache_bytes: int = DATASET_CACHE_BYTES,
+                 engine: bool | None = None):
         self.max_runs = max_runs
+        self.use_engine = engine_enabled() if engine is None else engine  # 2D runs in shared groups
+        self._engine: Engine | None = None
         self.root = Path(root)
         self.data_root = Path(data_root).expanduser().resolve() if data_root else None
         self.max_steps, self.max_train_s, self.idle_timeout_s = max_steps, max_train_s, idle_timeout_s
@@ -181,6 +186,8 @@ class SessionStore:
         self._closed.set()
         for sid in self.session_ids() | set(self._seen):
             self.close_session(sid)
+        if self._engine is not None:
+            self._engine.close()
         self.uploads.close()
 
     def choice(self, sid: str, key: str, default: object = None) -> object:
@@ -299,6 +306,10 @@ class SessionStore:
     def _start_thread(self, sid: str, job: Job) -> None:
         """Train ``run`` in a daemon thread until it finishes, stops, or reaches the time limit."""
         limit = self.max_train_s
+        if self.use_engine and eligible(job.runs):
+            self._engine = self._engine or Engine()
+            job.thread = self._engine.add(lambda: job.runs, lambda: self._after_call(job))
+            return
 
         def work() -> None:
             for record in lockstep(lambda: job.runs, paced=True):  # a fork joins at the next call
@@ -312,6 +323,15 @@ class SessionStore:
 
         job.thread = threading.Thread(target=work, name=f"train-{sid[:8]}", daemon=True)
         job.thread.start()
+
+    def _after_call(self, job: Job) -> None:
+        """After an engine call: the job's TensorBoard logs, and its time limit."""
+        board = job.board
+        if board is not None:
+            board.update()
+        if any(s.clock.elapsed > self.max_train_s for s in job.runs):
+            for s in job.runs:
+                s.stop(f"time limit: this server allows {self.max_train_s / 60:g} minutes of training per run")
 
     def release(self, sid: str, keep_saved: bool = False) -> None:
         """Stop and forget this session's run (tab closed, Reset, or a new run); frees its models."""

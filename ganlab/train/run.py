@@ -255,6 +255,10 @@ class TrainingRun(Checkpointed):
             self._stop.set()
         return records
 
+    def record(self, values: dict[str, np.ndarray], seconds: float) -> list[StepMetrics]:
+        """Record n train steps trained elsewhere (ganlab/server/engine.py); as ``_append``."""
+        return self._append(values, "train", seconds)
+
     def _advance(self, n: int, kind: str = "train", fused: bool = False) -> list[StepMetrics]:
         """n steps in one compiled call (the fused program when n > 1 or ``fused``); the records, up to a
         divergence. run() always calls the fused program, so a run compiles one program, not two."""

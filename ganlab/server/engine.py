@@ -1,0 +1,399 @@
+"""The training engine (opt-in: ``GANLAB_ENGINE=1``): every eligible job's runs trained in shared groups.
+
+Without it each job trains in its own thread (compare.lockstep), one compiled call per run per round. With
+it, runs of one shape (shape_key) share a GroupedSteps (ganlab/train/grouped.py): one compiled call trains
+every run of a group. Groups are never resized (a slot costs compute, used or not): a key's first group
+holds 1 run (a lone student pays for one slot), its second 2, its third 4, then 8 each; a group is built
+and compiled in a helper thread while its runs wait, and dropped when its last run leaves. One engine
+thread plans rounds (each group called once per round, two groups at a time) and keeps each job's runs in
+lockstep (the same steps per round, A's pace, a pause pauses both).
+After a call each run's slot is copied back into its own variables (samples, saves and forks read fresh
+weights) and its records appended; a step taken outside the engine (Step, D-only, slow motion) is seen
+by its step count and the run's state is put back into its slot before the next call.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from keras import ops
+
+from ganlab import backend
+from ganlab.models import get_model_class
+from ganlab.train.compare import PACE_CALL_S
+from ganlab.train.grouped import GroupedSteps, state_variables
+from ganlab.train.run import _BUILD_LOCK, TrainingRun
+
+ENV = "GANLAB_ENGINE"
+CAPACITIES = (1, 2, 4, 8)  # a key's first group, its second, third, then every later one
+K_TIERS = (5, 50)  # a group runs up to this many D updates per step (50: TrainConfig's most)
+MAX_STEPS = 64  # most steps of one call
+WORKERS = 2  # groups called at once (TensorFlow releases the GIL while a call runs)
+ROUND_S = 0.25  # a round (one call per group) takes about this long: every unpaced job gets the same steps
+
+
+def enabled() -> bool:
+    """True when ``GANLAB_ENGINE`` asks for the engine (1, yes, true, on)."""
+    return os.environ.get(ENV, "").strip().lower() in ("1", "yes", "true", "on")
+
+
+def shape_key(run: TrainingRun) -> tuple:
+    """What runs must share to train in one group: model, spec, batch, betas, data length, k tier."""
+    c, s = run.config, run.spec
+    tier = next(t for t in K_TIERS if c.k <= t)
+    return (c.model, s.data_shape, s.latent_dim, s.num_classes, s.precision, tuple(sorted(s.options.items())),
+            c.batch_size, c.beta1, c.beta2, len(run.dataset.x), tuple(sorted(run._arrays)), tier)
+
+
+def eligible(runs: list[TrainingRun]) -> bool:
+    """2D runs on one device with constant learning rates (others train in their own thread)."""
+    return all(r.dataset.kind == "points" and r.parallel is None and r.config.lr_decay_start is None for r in runs)
+
+
+class Ticket:
+    """Stands for a job's thread while the engine trains it: ``is_alive`` / ``join`` as a Thread's."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+    def is_alive(self) -> bool:
+        """True until the engine lets the job go (finished, stopped or reset)."""
+        return not self.done.is_set()
+
+    def join(self, timeout: float | None = None) -> None:
+        """Wait until the engine lets the job go (at most ``timeout`` seconds)."""
+        self.done.wait(timeout)
+
+
+@dataclass
+class Member:
+    """A job the engine trains: its runs (read each round: a fork joins), what to do after each call."""
+
+    runs: Callable[[], list[TrainingRun]]
+    after: Callable[[], None]
+    ticket: Ticket = field(default_factory=Ticket)
+    ended: dict[int, float] = field(default_factory=dict)  # id(run) -> when its last call ended
+    began: float | None = None  # when its last call began (a paced job's pace)
+
+
+class Group:
+    """One GroupedSteps, its slots' runs and their data stacked; built and compiled in a helper thread."""
+
+    def __init__(self, key: tuple, run: TrainingRun, capacity: int):
+        self.key, self.capacity = key, capacity
+        self.slots: list[TrainingRun | None] = [None] * capacity
+        self.synced: dict[int, int] = {}  # slot -> the run's step count when its slot last matched it
+        self._loaders: dict[int, Callable] = {}  # id(run) -> its compiled copy from a slot
+        self._all: Callable | None = None  # the compiled copy of every slot (rebuilt when one changes hands)
+        self.source = {k: np.repeat(v[None], capacity, axis=0) for k, v in run._arrays.items()}
+        self._tensors: dict[str, Any] | None = None
+        self.step_s = 1e-3  # smoothed seconds per step of a call
+        self.steps: GroupedSteps | None = None
+        self.ready = threading.Event()
+        self.error: BaseException | None = None
+        threading.Thread(target=self._build, args=(run,), name="engine-build", daemon=True).start()
+
+    def _build(self, run: TrainingRun) -> None:
+        """Build and compile the group's program (a call with every slot inactive changes nothing)."""
+        try:
+            c = run.config
+            with _BUILD_LOCK:  # building draws from Keras's global random numbers
+                gan = get_model_class(c.model)(run.spec, c.loss, seed=0)
+            steps = GroupedSteps(gan, self.capacity, self.key[-1], MAX_STEPS, c.beta1, c.beta2, c.xla)
+            rows = {0: np.zeros((1, 1, c.batch_size), np.int32)}
+            off = [False] * self.capacity
+            steps.train(self.tensors(), rows, 1, steps.settings([1e-3] * self.capacity, [1e-3] * self.capacity,
+                                                                [0] * self.capacity, [1] * self.capacity, off))
+            self.steps = steps
+        except Exception as e:  # its runs are stopped with the reason
+            self.error = e
+        self.ready.set()
+
+    def tensors(self) -> dict[str, Any]:
+        """The slots' data stacked, on the device (rebuilt when a slot changes hands)."""
+        if self._tensors is None:
+            self._tensors = {k: ops.convert_to_tensor(v) for k, v in self.source.items()}
+        return self._tensors
+
+    def join(self, run: TrainingRun) -> None:
+        """Give ``run`` a free slot (its state is put at the next call)."""
+        slot = self.slots.index(None)
+        self.slots[slot] = run
+        for k, v in run._arrays.items():
+            self.source[k][slot] = v
+        self._tensors = self._all = None
+        self.synced.pop(slot, None)
+
+    def leave(self, run: TrainingRun) -> None:
+        """Free ``run``'s slot."""
+        slot = self.slots.index(run)
+        self.slots[slot] = None
+        self.synced.pop(slot, None)
+        self._loaders.pop(id(run), None)
+        self._all = None
+
+    def _sync(self) -> None:
+        """Put every run whose state changed outside the engine (or is new) into its slot, in one upload."""
+        stale = [s for s, r in enumerate(self.slots) if r is not None and self.synced.get(s) != r.step_count]
+        if not stale:
+            return
+        state = [np.array(v) for v in backend.fetch({str(i): a for i, a in enumerate(self.steps.state)}).values()]
+        for slot in stale:
+            run = self.slots[slot]
+            with run._lock:
+                values = GroupedSteps.values_of(run.gan, run.g_opt, run.d_opt)
+                self.synced[slot] = run.step_count
+            for s, v, var in zip(state, values, self.steps.variables, strict=True):
+                s[slot] = np.asarray(v, dtype=s.dtype).reshape(var.shape)
+        self.steps.state = [ops.convert_to_tensor(s) for s in state]
+
+    def call(self, plan: dict[TrainingRun, int]) -> list[TrainingRun]:
+        """One call: each planned run of this group trains its n steps and records them; those runs."""
+        self._sync()
+        cap, steps = self.capacity, self.steps
+        cols = {name: [0] * cap for name in ("lr_g", "lr_d", "loss", "k", "active", "steps")}
+        rows = {}
+        for slot, run in enumerate(self.slots):
+            n = plan.get(run, 0) if run is not None else 0
+            if n <= 0:
+                continue
+            c = run.config
+            names = [p.name for p in run.gan.loss.choices]
+            for name, value in (("lr_g", c.lr_g), ("lr_d", c.lr_d), ("loss", names.index(run.gan.loss.name)),
+                                ("k", c.k), ("active", True), ("steps", n)):
+                cols[name][slot] = value
+            rows[slot] = run._rows(n * c.k).reshape(n, c.k, -1)
+        if not rows:
+            return []
+        cols["k"] = [k or 1 for k in cols["k"]]
+        n = max(cols["steps"])
+        t0 = time.perf_counter()
+        metrics = steps.train(self.tensors(), rows, n, steps.settings(**cols))
+        seconds = time.perf_counter() - t0
+        self.step_s = 0.7 * self.step_s + 0.3 * seconds / n
+        return self._distribute(rows, metrics, seconds)
+
+    def _loader(self, run: TrainingRun) -> Callable:
+        """A compiled copy of one slot of the stacked state into ``run``'s variables (one call, no host trip)."""
+        loader = self._loaders.get(id(run))
+        if loader is None:
+            variables = state_variables(run.gan, run.g_opt, run.d_opt)
+
+            def load(state: list, slot: Any) -> None:
+                for var, value in zip(variables, state, strict=True):
+                    var.assign(ops.take(value, slot, axis=0))
+
+            loader = self._loaders[id(run)] = backend.compile_step(load, variables)
+        return loader
+
+    def _load_all(self) -> Callable:
+        """A compiled copy of every slot into its run's variables, in one call (one per membership)."""
+        if self._all is None:
+            members = [(slot, state_variables(r.gan, r.g_opt, r.d_opt)) for slot, r in enumerate(self.slots) if r]
+
+            def load(state: list) -> None:
+                for slot, variables in members:
+                    for var, value in zip(variables, state, strict=True):
+                        var.assign(value[slot])
+
+            self._all = backend.compile_step(load, [v for _, vs in members for v in vs])
+        return self._all
+
+    def _distribute(self, rows: dict[int, np.ndarray], metrics: dict, seconds: float) -> list[TrainingRun]:
+        """Copy each trained slot into its run's variables and record its steps (unless a Step landed
+        meanwhile: then that step wins and the slot is put again); the runs recorded."""
+        members = [(s, r) for s, r in enumerate(self.slots) if r is not None]
+        with contextlib.ExitStack() as held:
+            for _, r in members:
+                held.enter_context(r._lock)
+            if all(self.synced.get(s) == r.step_count for s, r in members):  # every slot holds its run's state
+                self._load_all()(self.steps.state)  # one call (an untrained slot's copy changes nothing)
+                for slot, r in rows.items():
+                    self.slots[slot].record({k: v[: len(r), slot] for k, v in metrics.items()}, seconds)
+                    self.synced[slot] = self.slots[slot].step_count
+                return [self.slots[slot] for slot in rows]
+        out = []
+        for slot, r in rows.items():
+            run = self.slots[slot]
+            with run._lock:
+                if self.synced.get(slot) != run.step_count:
+                    self.synced.pop(slot, None)
+                    continue
+                self._loader(run)(self.steps.state, ops.convert_to_tensor(slot, "int32"))
+                run.record({k: v[: len(r), slot] for k, v in metrics.items()}, seconds)
+                self.synced[slot] = run.step_count
+            out.append(run)
+        return out
+
+
+class Engine:
+    """Trains every job added to it in shared groups, from one thread (see the module)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._members: list[Member] = []
+        self._groups: dict[tuple, list[Group]] = {}
+        self._where: dict[int, Group] = {}  # id(run) -> its group
+        self._wake = threading.Event()
+        self._closed = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._free_n = 1  # an unpaced job's steps this round
+        self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ganlab-engine-call")
+
+    def add(self, runs: Callable[[], list[TrainingRun]], after: Callable[[], None]) -> Ticket:
+        """Train ``runs()`` (read every round) in lockstep until each finishes, stops or diverges;
+        ``after()`` runs after every round it trained in. Returns the job's stand-in for a thread."""
+        member = Member(runs, after)
+        for s in runs():
+            s.status = "paused" if s.pause_requested else "running"
+        with self._lock:
+            self._members.append(member)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="ganlab-engine", daemon=True)
+                self._thread.start()
+        self._wake.set()
+        return member.ticket
+
+    def close(self) -> None:
+        """Stop the engine's thread (its jobs stop training; tests and shutdown)."""
+        self._closed.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(10)
+        self._pool.shutdown(wait=False)
+
+    def groups(self) -> list[Group]:
+        """Every group now (for tests and benchmarks)."""
+        return [g for gs in self._groups.values() for g in gs]
+
+    def _loop(self) -> None:
+        while not self._closed.is_set():
+            try:
+                trained = self._round()
+            except Exception:  # never let the engine die: say why and go on
+                traceback.print_exc()
+                trained = False
+            if not trained:
+                self._wake.wait(0.01 if self._members else 0.5)
+                self._wake.clear()
+        for member in list(self._members):
+            self._finish(member)
+
+    def _place(self, run: TrainingRun) -> Group:
+        """``run``'s group: where it is, else a group of its key with room, else a new one."""
+        group = self._where.get(id(run))
+        if group is not None:
+            return group
+        key = shape_key(run)
+        groups = self._groups.setdefault(key, [])
+        group = next((g for g in groups if None in g.slots), None)
+        if group is None:
+            group = Group(key, run, CAPACITIES[min(len(groups), len(CAPACITIES) - 1)])
+            groups.append(group)
+        group.join(run)
+        self._where[id(run)] = group
+        return group
+
+    def _drop(self, run: TrainingRun) -> None:
+        """Free ``run``'s slot; a group left empty goes."""
+        group = self._where.pop(id(run), None)
+        if group is None:
+            return
+        group.leave(run)
+        if all(r is None for r in group.slots):
+            self._groups[group.key].remove(group)
+
+    def _finish(self, member: Member) -> None:
+        """The job leaves the engine: its runs' statuses as lockstep leaves them, slots freed."""
+        for s in member.runs():
+            self._drop(s)
+            if not s.stopped:
+                s.status = "finished" if s.step_count >= s.config.steps else "paused"
+        with self._lock:
+            if member in self._members:
+                self._members.remove(member)
+        member.ticket.done.set()
+
+    def _plan(self, member: Member, now: float) -> dict[TrainingRun, int]:
+        """How many steps each of a job's runs takes this round (0: paused, pacing or compiling)."""
+        runs = member.runs()
+        for s in runs:
+            if s.stopped:
+                self._drop(s)
+        alive = [s for s in runs if not s.stopped and s.step_count < s.config.steps]
+        if not alive:
+            self._finish(member)
+            return {}
+        if any(s.pause_requested for s in alive):
+            for s in alive:
+                s.status = "paused"
+                member.ended.pop(id(s), None)  # a pause is not training time
+            member.began = None
+            return {}
+        for s in alive:
+            if id(s) in self._where and self._where[id(s)].key != shape_key(s):
+                self._drop(s)  # k passed its group's tier: it moves to a group of its new key
+        groups = [self._place(s) for s in alive]
+        for g, s in zip(groups, alive):
+            if g.error is not None:
+                s.stop(f"the training engine failed: {g.error}")
+        if not all(g.ready.is_set() and g.steps is not None for g in groups):
+            return {}
+        n = min(MAX_STEPS, *(s.config.steps - s.step_count for s in alive),
+                *(s.snapshots.until_next(s.step_count) for s in alive),
+                self._free_n)
+        speed = alive[0].config.speed
+        if speed > 0:
+            n = min(n, max(1, round(speed * PACE_CALL_S)))
+            if member.began is not None and now - member.began < n / speed:
+                return {}  # not due yet: a paced job's calls begin n / speed apart
+        for s in alive:
+            s.status = "running"
+            if speed > 0 and id(s) in member.ended:
+                s.clock.elapsed += min(now - member.ended[id(s)], n / speed)  # a paced run's wait counts
+            s.snapshots.take(s)  # the state before this call, when a snapshot is due
+        member.began = now
+        return {s: n for s in alive}
+
+    @staticmethod
+    def _call(group: Group, plan: dict[TrainingRun, int]) -> None:
+        """One group's call; if it fails, its runs stop with the reason (the other groups go on)."""
+        try:
+            group.call(plan)
+        except Exception as e:
+            traceback.print_exc()
+            for run in group.slots:
+                if run is not None:
+                    run.stop(f"the training engine failed: {e}")
+
+    def _round(self) -> bool:
+        """One round: plan every job, one call per group with work, then each job's ``after``; True when
+        anything trained."""
+        now = time.perf_counter()
+        with self._lock:
+            members = list(self._members)
+        plans = {id(m): self._plan(m, now) for m in members}
+        plan = {run: n for p in plans.values() for run, n in p.items()}
+        if not plan:
+            return False
+        busy = [g for g in self.groups() if any(r in plan for r in g.slots if r is not None)]
+        list(self._pool.map(lambda g: self._call(g, plan), busy))  # groups share no run: both cores work
+        end = time.perf_counter()
+        if self._free_n in plan.values():  # unpaced jobs trained: steer their steps to a round of ROUND_S
+            scale = min(2.0, max(0.5, ROUND_S / max(end - now, 1e-6)))
+            self._free_n = max(1, min(MAX_STEPS, round(self._free_n * scale)))
+        for m in members:
+            if plans[id(m)]:
+                for s in plans[id(m)]:
+                    m.ended[id(s)] = end
+                m.after()
+        return True
