@@ -119,14 +119,19 @@ def test_a_diverging_run_stops_alone(store):
     assert_same(good.run, alone(store, config(**JOBS[1])))
 
 
-def test_steps_taken_outside_the_engine_are_put_back(store):
-    cfg = config(**JOBS[1], steps=80)
+def paused_job(store, cfg):
+    """A job started in the engine and paused after at least 10 steps, and the step it paused at."""
     store.create("s", cfg)
     job = store.start("s")
     wait(lambda: job.run.step_count >= 10)
     job.pause()
     wait(lambda: job.run.status == "paused")
-    at = job.run.step_count
+    return job, job.run.step_count
+
+
+def test_steps_taken_outside_the_engine_are_put_back(store):
+    cfg = config(**JOBS[1], steps=80)
+    job, at = paused_job(store, cfg)
     job.run.step("d")  # Step's D-only and a single step, while the engine holds its slot
     job.run.step()
     job.resume()
@@ -152,12 +157,7 @@ def test_off_by_default_and_only_2d_runs(tmp_path, monkeypatch):
 
 def test_a_k_past_its_tier_moves_the_run_to_another_group(store):
     cfg = config(**JOBS[0], steps=40)
-    store.create("s", cfg)
-    job = store.start("s")
-    wait(lambda: job.run.step_count >= 10)
-    job.pause()
-    wait(lambda: job.run.status == "paused")
-    at = job.run.step_count
+    job, at = paused_job(store, cfg)
     job.run.change_settings(k=7)  # past the k <= 5 tier
     job.resume()
     wait(lambda: not job.active)
