@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> None:
 
     from ganlab.ui.train.tab import warm_process
 
-    threading.Thread(target=warm_process, name="ganlab-warm-up", daemon=True).start()
+    threading.Thread(target=warm_process, args=(store,), name="ganlab-warm-up", daemon=True).start()
     try:
         launch(demo.queue(default_concurrency_limit=8), auth=auth, **where)
     finally:

@@ -85,38 +85,60 @@ class Member:
     began: float | None = None  # when its last call began (a paced job's pace)
 
 
-class Group:
-    """One GroupedSteps, its slots' runs and their data stacked; built and compiled in a helper thread."""
+class Program:
+    """One compiled GroupedSteps for a (shape key, capacity), built and compiled in a helper thread; every
+    group of that key and capacity trains with a sibling of it (its own state, the same program)."""
 
     def __init__(self, key: tuple, run: TrainingRun, capacity: int):
         self.key, self.capacity = key, capacity
-        self.slots: list[TrainingRun | None] = [None] * capacity
-        self.synced: dict[int, int] = {}  # slot -> the run's step count when its slot last matched it
-        self._loaders: dict[int, Callable] = {}  # id(run) -> its compiled copy from a slot
-        self._all: Callable | None = None  # the compiled copy of every slot (rebuilt when one changes hands)
-        self.source = {k: np.repeat(v[None], capacity, axis=0) for k, v in run._arrays.items()}
-        self._tensors: dict[str, Any] | None = None
-        self.step_s = 1e-3  # smoothed seconds per step of a call
         self.steps: GroupedSteps | None = None
         self.ready = threading.Event()
         self.error: BaseException | None = None
         threading.Thread(target=self._build, args=(run,), name="engine-build", daemon=True).start()
 
     def _build(self, run: TrainingRun) -> None:
-        """Build and compile the group's program (a call with every slot inactive changes nothing)."""
+        """Build and compile the program (a call with every slot inactive changes nothing)."""
         try:
             c = run.config
             with _BUILD_LOCK:  # building draws from Keras's global random numbers
                 gan = get_model_class(c.model)(run.spec, c.loss, seed=0)
             steps = GroupedSteps(gan, self.capacity, self.key[-1], MAX_STEPS, c.beta1, c.beta2, c.xla)
+            source = {k: ops.convert_to_tensor(np.repeat(v[None], self.capacity, axis=0))
+                      for k, v in run._arrays.items()}
             rows = {0: np.zeros((1, 1, c.batch_size), np.int32)}
             off = [False] * self.capacity
-            steps.train(self.tensors(), rows, 1, steps.settings([1e-3] * self.capacity, [1e-3] * self.capacity,
-                                                                [0] * self.capacity, [1] * self.capacity, off))
+            steps.train(source, rows, 1, steps.settings([1e-3] * self.capacity, [1e-3] * self.capacity,
+                                                        [0] * self.capacity, [1] * self.capacity, off))
             self.steps = steps
-        except Exception as e:  # its runs are stopped with the reason
+        except Exception as e:  # its groups' runs are stopped with the reason
             self.error = e
         self.ready.set()
+
+
+class Group:
+    """A sibling of its Program's GroupedSteps, its slots' runs and their data stacked."""
+
+    def __init__(self, program: Program):
+        self.program, self.key, self.capacity = program, program.key, program.capacity
+        self.slots: list[TrainingRun | None] = [None] * self.capacity
+        self.synced: dict[int, int] = {}  # slot -> the run's step count when its slot last matched it
+        self.copied: dict[int, int] = {}  # slot -> the run's step count when its variables last matched the slot
+        self.published: list | None = None  # the stacked state of the last recorded call
+        self.source: dict[str, np.ndarray] = {}
+        self._tensors: dict[str, Any] | None = None
+        self.step_s = 1e-3  # smoothed seconds per step of a call
+        self.steps: GroupedSteps | None = None
+
+    @property
+    def error(self) -> BaseException | None:
+        """Why the group's program could not be built, if it could not."""
+        return self.program.error
+
+    def ready(self) -> bool:
+        """True once the program is compiled (the group's own state is made then, at no cost)."""
+        if self.steps is None and self.program.steps is not None:
+            self.steps = self.program.steps.sibling()
+        return self.steps is not None
 
     def tensors(self) -> dict[str, Any]:
         """The slots' data stacked, on the device (rebuilt when a slot changes hands)."""
@@ -129,17 +151,22 @@ class Group:
         slot = self.slots.index(None)
         self.slots[slot] = run
         for k, v in run._arrays.items():
+            if k not in self.source:
+                self.source[k] = np.repeat(v[None], self.capacity, axis=0)
             self.source[k][slot] = v
-        self._tensors = self._all = None
+        self._tensors = None
         self.synced.pop(slot, None)
+        self.copied[slot] = run.step_count  # its variables are the truth until its first call
+        run.remote = self.pull
 
     def leave(self, run: TrainingRun) -> None:
         """Free ``run``'s slot."""
+        self.pull(run)  # its variables take its latest state with it
+        run.remote = None
         slot = self.slots.index(run)
         self.slots[slot] = None
         self.synced.pop(slot, None)
-        self._loaders.pop(id(run), None)
-        self._all = None
+        self.copied.pop(slot, None)
 
     def _sync(self) -> None:
         """Put every run whose state changed outside the engine (or is new) into its slot, in one upload."""
@@ -150,8 +177,8 @@ class Group:
         for slot in stale:
             run = self.slots[slot]
             with run._lock:
-                values = GroupedSteps.values_of(run.gan, run.g_opt, run.d_opt)
-                self.synced[slot] = run.step_count
+                values = GroupedSteps.values_of(run._gan, run._g_opt, run._d_opt)
+                self.synced[slot] = self.copied[slot] = run.step_count
             for s, v, var in zip(state, values, self.steps.variables, strict=True):
                 s[slot] = np.asarray(v, dtype=s.dtype).reshape(var.shape)
         self.steps.state = [ops.convert_to_tensor(s) for s in state]
@@ -167,8 +194,8 @@ class Group:
             if n <= 0:
                 continue
             c = run.config
-            names = [p.name for p in run.gan.loss.choices]
-            for name, value in (("lr_g", c.lr_g), ("lr_d", c.lr_d), ("loss", names.index(run.gan.loss.name)),
+            names = [p.name for p in run._gan.loss.choices]
+            for name, value in (("lr_g", c.lr_g), ("lr_d", c.lr_d), ("loss", names.index(run._gan.loss.name)),
                                 ("k", c.k), ("active", True), ("steps", n)):
                 cols[name][slot] = value
             rows[slot] = run._rows(n * c.k).reshape(n, c.k, -1)
@@ -182,57 +209,38 @@ class Group:
         self.step_s = 0.7 * self.step_s + 0.3 * seconds / n
         return self._distribute(rows, metrics, seconds)
 
-    def _loader(self, run: TrainingRun) -> Callable:
-        """A compiled copy of one slot of the stacked state into ``run``'s variables (one call, no host trip)."""
-        loader = self._loaders.get(id(run))
-        if loader is None:
-            variables = state_variables(run.gan, run.g_opt, run.d_opt)
-
-            def load(state: list, slot: Any) -> None:
-                for var, value in zip(variables, state, strict=True):
-                    var.assign(ops.take(value, slot, axis=0))
-
-            loader = self._loaders[id(run)] = backend.compile_step(load, variables)
-        return loader
-
-    def _load_all(self) -> Callable:
-        """A compiled copy of every slot into its run's variables, in one call (one per membership)."""
-        if self._all is None:
-            members = [(slot, state_variables(r.gan, r.g_opt, r.d_opt)) for slot, r in enumerate(self.slots) if r]
-
-            def load(state: list) -> None:
-                for slot, variables in members:
-                    for var, value in zip(variables, state, strict=True):
-                        var.assign(value[slot])
-
-            self._all = backend.compile_step(load, [v for _, vs in members for v in vs])
-        return self._all
+    def pull(self, run: TrainingRun) -> None:
+        """Copy ``run``'s slot of the last recorded call into its own variables if they are behind (its
+        ``remote``: called when a view, a save, a snapshot or a Step reads them; training never waits for it)."""
+        with run._lock:
+            slot = next((i for i, r in enumerate(self.slots) if r is run), None)
+            if (slot is None or self.published is None or self.synced.get(slot) != run.step_count
+                    or self.copied.get(slot) == run.step_count):
+                return  # not here, already copied, or a step outside the engine made its variables the truth
+            state = backend.fetch({str(i): a for i, a in enumerate(self.published)}).values()
+            for var, value in zip(state_variables(run._gan, run._g_opt, run._d_opt), state, strict=True):
+                var.assign(value[slot])
+            self.copied[slot] = run.step_count
 
     def _distribute(self, rows: dict[int, np.ndarray], metrics: dict, seconds: float) -> list[TrainingRun]:
-        """Copy each trained slot into its run's variables and record its steps (unless a Step landed
-        meanwhile: then that step wins and the slot is put again); the runs recorded."""
+        """Record each trained slot's steps (unless a Step landed meanwhile: then that step wins and the slot
+        is put again); the runs recorded. Their variables are copied only when something reads them."""
         members = [(s, r) for s, r in enumerate(self.slots) if r is not None]
+        done = []
         with contextlib.ExitStack() as held:
             for _, r in members:
                 held.enter_context(r._lock)
-            if all(self.synced.get(s) == r.step_count for s, r in members):  # every slot holds its run's state
-                self._load_all()(self.steps.state)  # one call (an untrained slot's copy changes nothing)
-                for slot, r in rows.items():
-                    self.slots[slot].record({k: v[: len(r), slot] for k, v in metrics.items()}, seconds)
-                    self.synced[slot] = self.slots[slot].step_count
-                return [self.slots[slot] for slot in rows]
-        out = []
-        for slot, r in rows.items():
-            run = self.slots[slot]
-            with run._lock:
-                if self.synced.get(slot) != run.step_count:
+            self.published = self.steps.state
+            for slot in rows:
+                run = self.slots[slot]
+                if self.synced.get(slot) != run.step_count:  # its variables are the truth: put again
                     self.synced.pop(slot, None)
+                    self.copied[slot] = run.step_count
                     continue
-                self._loader(run)(self.steps.state, ops.convert_to_tensor(slot, "int32"))
-                run.record({k: v[: len(r), slot] for k, v in metrics.items()}, seconds)
+                run.record({k: v[: len(rows[slot]), slot] for k, v in metrics.items()}, seconds)
                 self.synced[slot] = run.step_count
-            out.append(run)
-        return out
+                done.append(run)
+        return done
 
 
 class Engine:
@@ -248,6 +256,7 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._free_n = 1  # an unpaced job's steps this round
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ganlab-engine-call")
+        self._programs: dict[tuple, Program] = {}  # (shape key, capacity) -> its program, kept for the server's life
 
     def add(self, runs: Callable[[], list[TrainingRun]], after: Callable[[], None]) -> Ticket:
         """Train ``runs()`` (read every round) in lockstep until each finishes, stops or diverges;
@@ -270,6 +279,27 @@ class Engine:
         if self._thread is not None:
             self._thread.join(10)
         self._pool.shutdown(wait=False)
+
+    def _program(self, key: tuple, run: TrainingRun, capacity: int) -> Program:
+        """The program of ``key`` and ``capacity``: compiled once (in a helper thread), then shared."""
+        with self._lock:
+            program = self._programs.get((key, capacity))
+            if program is None or program.error is not None:
+                program = self._programs[(key, capacity)] = Program(key, run, capacity)
+            return program
+
+    def warm(self, run: TrainingRun) -> threading.Thread:
+        """Compile the programs of ``run``'s shape at every capacity, one after another in a background
+        thread (the server does this at launch for its default preset, so Start need not compile)."""
+        def build() -> None:
+            key = shape_key(run)
+            for capacity in CAPACITIES:
+                if not self._closed.is_set():
+                    self._program(key, run, capacity).ready.wait()
+
+        thread = threading.Thread(target=build, name="engine-warm", daemon=True)
+        thread.start()
+        return thread
 
     def groups(self) -> list[Group]:
         """Every group now (for tests and benchmarks)."""
@@ -297,7 +327,7 @@ class Engine:
         groups = self._groups.setdefault(key, [])
         group = next((g for g in groups if None in g.slots), None)
         if group is None:
-            group = Group(key, run, CAPACITIES[min(len(groups), len(CAPACITIES) - 1)])
+            group = Group(self._program(key, run, CAPACITIES[min(len(groups), len(CAPACITIES) - 1)]))
             groups.append(group)
         group.join(run)
         self._where[id(run)] = group
@@ -346,7 +376,7 @@ class Engine:
         for g, s in zip(groups, alive):
             if g.error is not None:
                 s.stop(f"the training engine failed: {g.error}")
-        if not all(g.ready.is_set() and g.steps is not None for g in groups):
+        if not all(g.ready() for g in groups):
             return {}
         n = min(MAX_STEPS, *(s.config.steps - s.step_count for s in alive),
                 *(s.snapshots.until_next(s.step_count) for s in alive),

@@ -303,12 +303,23 @@ class SessionStore:
                 job.resume()
         return job
 
+    def _engine_now(self) -> Engine:
+        """The server's training engine, made on first use."""
+        with self._lock:
+            self._engine = self._engine or Engine()
+            return self._engine
+
+    def warm_engine(self, run: TrainingRun) -> None:
+        """With the engine on, compile its programs for ``run``'s shape in the background (the server does
+        this at launch for its default preset, so a student's Start finds them compiled)."""
+        if self.use_engine and eligible([run]):
+            self._engine_now().warm(run)
+
     def _start_thread(self, sid: str, job: Job) -> None:
         """Train ``run`` in a daemon thread until it finishes, stops, or reaches the time limit."""
         limit = self.max_train_s
         if self.use_engine and eligible(job.runs):
-            self._engine = self._engine or Engine()
-            job.thread = self._engine.add(lambda: job.runs, lambda: self._after_call(job))
+            job.thread = self._engine_now().add(lambda: job.runs, lambda: self._after_call(job))
             return
 
         def work() -> None:

@@ -20,6 +20,7 @@ writes its slot. Runs never mix: a NaN in one slot leaves the others' numbers al
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -106,7 +107,15 @@ class GroupedSteps:
         self.metric_names = ("d_loss", "g_loss", *gan.metric_names)
         template = self.values_of(gan, self.g_opt, self.d_opt)
         self.state = [ops.convert_to_tensor(np.repeat(np.asarray(v)[None], capacity, axis=0)) for v in template]
+        self._empty = list(self.state)  # every slot as the template run: a sibling's first state
         self.program = backend.compile_pure(self._program, xla)
+
+    def sibling(self) -> GroupedSteps:
+        """Another group of this shape and capacity with its own state (every slot as this group's first
+        state) that shares this group's compiled program: the program is pure, so nothing compiles."""
+        twin = copy.copy(self)
+        twin.state = list(self._empty)
+        return twin
 
     # -- slots ---------------------------------------------------------------------------
     @staticmethod

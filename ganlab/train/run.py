@@ -39,6 +39,7 @@ from ganlab.train.history import (
     StepMetrics,
     learning_rate,
 )
+from ganlab.train.remote import RemoteState
 from ganlab.train.saving import Checkpointed
 from ganlab.train.snapshots import Snapshots
 from ganlab.train.steps import StepFunctions
@@ -62,7 +63,7 @@ CALL_S = 0.05  # fused calls of 25-50 ms: pause and the live view stay prompt
 MAX_CHUNK = 256  # most steps in one fused call
 
 
-class TrainingRun(Checkpointed):
+class TrainingRun(Checkpointed, RemoteState):
     """A GAN, its optimizers, its data and its history; drive it with step() or run()."""
 
     def __init__(self, config: TrainConfig, dataset: Dataset | None = None,
@@ -264,6 +265,7 @@ class TrainingRun(Checkpointed):
         divergence. run() always calls the fused program, so a run compiles one program, not two."""
         if self._stop.is_set():
             raise TrainingStopped(self.stop_reason or "this session was stopped")
+        self.fresh()  # a step outside the engine starts from the engine's latest state
         self.snapshots.take(self)  # the state before this call, when a snapshot is due
         per_step = self.config.k if kind == "train" else 1
         source, rows = self._inputs(n, per_step)
@@ -339,6 +341,7 @@ class TrainingRun(Checkpointed):
         if self.parallel is not None:
             raise ValueError("A step in slow motion runs on one device; this run is data-parallel.")
         source, rows = self._inputs(1, self.config.k)
+        self.fresh()
         with self._lock:
             t0 = time.perf_counter()
             values = self.fns.run_phases(source, rows[0], observe)

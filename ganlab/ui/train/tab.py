@@ -341,14 +341,17 @@ class TrainTab:
             return display.redraw(job.run, watch, force)  # while the old may still draw)
 
 
-def warm_process() -> None:
+def warm_process(store: SessionStore | None = None) -> None:
     """Build, compile and look at a run of the first preset once, then drop it: the process's first
     run pays for loading TensorFlow's and Keras' machinery, so the server pays it at launch (in the
-    background), not the first student who presses Start."""
+    background), not the first student who presses Start. With ``store``'s engine on, its programs for
+    that preset's shape are compiled too."""
     first = next(iter(PRESETS.values()))
     session = TrainingRun(TrainForm(**first.form_values()).config())
     session.warm_up()
     views.view_2d(session)
+    if store is not None:
+        store.warm_engine(session)
 
 
 def safe_name(text: str) -> str:
