@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 PRECISIONS = ("auto", "float32", "mixed_bfloat16", "mixed_float16")
+OPTIMIZERS = ("adam", "sgd")  # GAN Lab's two; sgd is plain gradient descent (no momentum)
 MAX_SEED = 2**31 - 1
 TENSORBOARD_IMAGE_EVERY = 100  # steps between sample grids in TensorBoard logs (train --tensorboard-images)
 _LR_RANGE = "Learning rate {name} must be > 0 and at most 1 (typical: 0.0001-0.001); got {value:g}."
@@ -137,6 +138,9 @@ class TrainConfig:
     speed: float = setting(0.0, "Pace (steps per second)", "in the app, at most this many steps per second so a "
                            "class can watch it happen (0: as fast as the machine goes; the command line and "
                            "benchmarks always train at full speed)", lo=0, hi=100_000, form=True)
+    optimizer: str = setting("adam", "Optimizer", "adam: each step divided by the size of recent gradients (so a "
+                             "small gradient still makes a full-size step); sgd: plain gradient descent, a step is "
+                             "the learning rate times the gradient (no momentum)", choices=OPTIMIZERS, form=True)
     beta1: float | None = setting(None, "Adam beta1", "Adam's beta1 (default: the model's)", lo=0, hi=1,
                                   hi_open=True, range_message="Adam {name} must be in [0, 1); got {value:g}.",
                                   model_default=True)

@@ -273,3 +273,20 @@ def test_a_lesson_link_starts_the_same_runs_as_the_dropdown(links, name):
     made = TrainConfig(**{k: v for k, v in got.values.items() if not _blank(v)}).run_configs()
     assert made == TrainConfig(**{k: v for k, v in dropdown.items() if not _blank(v)}).run_configs()
     assert made[0].speed == PRESETS[name].settings["speed"] > 0
+
+
+def test_a_link_naming_the_optimizer_gives_the_same_config(links):
+    """optimizer=sgd in a link gives the form (and so the config) of the same settings chosen in the form; a
+    link without it keeps the preset's (the minimax lesson trains with sgd, the ring with adam)."""
+    from ganlab.config import TrainConfig
+
+    def config(values: dict) -> TrainConfig:
+        return TrainConfig(**{k: v for k, v in values.items() if not _blank(v)})
+
+    lesson = read(links, "?tab=train&optimizer=sgd&lr_g=0.05")
+    assert lesson.problems == () and lesson.given == {"optimizer": "sgd", "lr_g": 0.05}
+    assert config(lesson.values) == config({**links.base(None), "optimizer": "sgd", "lr_g": 0.05})
+    assert config(lesson.values).optimizer == "sgd" and config(links.base(None)).optimizer == "adam"
+    minimax = read(links, "?tab=train&preset=Compare:%20minimax%20vs%20non-saturating%20loss")
+    assert config(minimax.values).run_configs()[1].optimizer == "sgd"
+    assert read(links, "?tab=train&optimizer=rmsprop").problems  # not one of adam, sgd: a message, the default

@@ -22,7 +22,7 @@ def test_every_setting_has_a_label_help_and_flag():
         assert s.label and s.help and s.flag.startswith("--"), s
     names = [s.name for s in form_settings()]
     assert names == ["model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim", "seed", "steps",
-                     "compare", "compare_value", "speed"]  # the API's parameters: new ones only at the end
+                     "compare", "compare_value", "speed", "optimizer"]  # the API's parameters: new ones only at the end
 
 
 def test_a_new_setting_is_validated_and_reaches_the_form():

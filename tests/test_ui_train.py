@@ -31,7 +31,7 @@ def test_form_blank_boxes_leave_the_config_defaults():
     from ganlab.ui.train.tab import TrainForm
 
     assert TrainForm.names() == ("model", "dataset", "loss", "lr_g", "lr_d", "k", "batch_size", "latent_dim",
-                                 "seed", "steps", "compare", "compare_value", "speed")
+                                 "seed", "steps", "compare", "compare_value", "speed", "optimizer")
     assert TrainForm().config() == TrainConfig()
     c = TrainForm("vanilla", "ring", " ", None, 2e-4, None, None, 8, "", 500).config()
     assert (c.model, c.dataset, c.loss, c.lr_g, c.lr_d, c.latent_dim, c.steps) == ("vanilla", "ring", None, None,

@@ -55,8 +55,10 @@ def shape_key(run: TrainingRun) -> tuple:
 
 
 def eligible(runs: list[TrainingRun]) -> bool:
-    """2D runs on one device with constant learning rates (others train in their own thread)."""
-    return all(r.dataset.kind == "points" and r.parallel is None and r.config.lr_decay_start is None for r in runs)
+    """2D Adam runs on one device with constant learning rates (others, SGD runs included, train in their own
+    thread: a group's optimizers are StatelessAdam)."""
+    return all(r.dataset.kind == "points" and r.parallel is None and r.config.lr_decay_start is None
+               and r.config.optimizer == "adam" for r in runs)
 
 
 class Ticket:

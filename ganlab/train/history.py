@@ -1,5 +1,6 @@
 """What a run records: one StepMetrics per step, the settings changed while it trained, the rows of
-history.csv, and the learning-rate schedule (kept with the optimizers in a checkpoint)."""
+history.csv, the learning-rate schedule (kept with the optimizers in a checkpoint) and the optimizers
+(Adam or SGD) made from it."""
 
 from __future__ import annotations
 
@@ -93,6 +94,15 @@ def learning_rate(rate: float, config: TrainConfig, updates_per_step: int = 1) -
     if config.lr_decay_start is None:
         return rate
     return LinearDecay(rate, config.lr_decay_start * updates_per_step, config.steps * updates_per_step)
+
+
+def make_optimizer(config: TrainConfig, rate: float, updates_per_step: int = 1) -> keras.Optimizer:
+    """G's or D's optimizer as ``config.optimizer`` asks: Adam (with the config's betas) or plain SGD (no
+    momentum: each update is −rate × gradient), at ``learning_rate(rate, config, updates_per_step)``."""
+    schedule = learning_rate(rate, config, updates_per_step)
+    if config.optimizer == "sgd":
+        return keras.optimizers.SGD(schedule)
+    return keras.optimizers.Adam(schedule, beta_1=config.beta1, beta_2=config.beta2)
 
 
 def history_rows(history: list[StepMetrics], changes: list[SettingChange], config: Any) -> list[dict[str, Any]]:

@@ -38,6 +38,7 @@ from ganlab.train.history import (
     StepClock,
     StepMetrics,
     learning_rate,
+    make_optimizer,
 )
 from ganlab.train.remote import RemoteState
 from ganlab.train.saving import Checkpointed
@@ -89,8 +90,8 @@ class TrainingRun(Checkpointed, RemoteState):
                 keras.utils.set_random_seed(c.seed)
                 self.gan: GAN = cls(self.spec, c.loss, seed=c.seed)
             self.gan.loss = LossSwitch(cls.losses, c.loss)  # a loss may change while it trains
-            self.g_opt = keras.optimizers.Adam(learning_rate(c.lr_g, c), beta_1=c.beta1, beta_2=c.beta2)
-            self.d_opt = keras.optimizers.Adam(learning_rate(c.lr_d, c, c.k), beta_1=c.beta1, beta_2=c.beta2)
+            self.g_opt = make_optimizer(c, c.lr_g)
+            self.d_opt = make_optimizer(c, c.lr_d, c.k)
             self.fns = StepFunctions(self.gan, self.g_opt, self.d_opt, c.xla, MAX_CHUNK)
         self._rows = self.dataset.index_sampler(c.batch_size, c.seed)
         self._place = None  # data-parallel: puts each step's inputs on the devices

@@ -104,7 +104,9 @@ def settings_column(store: SessionStore, form_cls: type[FormBase]) -> tuple[gr.D
     extra = {"dataset": {"allow_custom_value": True, "info": DATASET_INFO[store.data_root is not None]},
              "compare": {"info": "a second run B beside this one: same seed, same batches, one setting changed; "
                                  "or, while a run trains, Fork here splits it at this step"},
-             "compare_value": {"allow_custom_value": True, "info": "type a value or pick one"}}
+             "compare_value": {"allow_custom_value": True, "info": "type a value or pick one"},
+             "optimizer": {"info": "adam scales each step by the recent gradient size; sgd steps by learning "
+                                   "rate × gradient, so a vanishing gradient shows (give it larger rates, ~0.05)"}}
     after = {"dataset": lambda box: upload_panel.build(store, box, list(DATASETS))}
     form = build_form(PRESETS[first].form_values(form_cls.config_cls), choices, extra, after, form_cls)
     form["compare"].input(compare_values, form["compare"], form["compare_value"], show_progress="hidden",
