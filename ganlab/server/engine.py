@@ -107,10 +107,12 @@ class Program:
             steps = GroupedSteps(gan, self.capacity, self.key[-1], MAX_STEPS, c.beta1, c.beta2, c.xla)
             source = {k: ops.convert_to_tensor(np.repeat(v[None], self.capacity, axis=0))
                       for k, v in run._arrays.items()}
-            rows = {0: np.zeros((1, 1, c.batch_size), np.int32)}
-            off = [False] * self.capacity
-            steps.train(source, rows, 1, steps.settings([1e-3] * self.capacity, [1e-3] * self.capacity,
-                                                        [0] * self.capacity, [1] * self.capacity, off))
+            rows = {0: np.zeros((2, 1, c.batch_size), np.int32)}
+            on = [True] + [False] * (self.capacity - 1)  # the template's own state trains: siblings start afresh
+            settings = steps.settings([1e-3] * self.capacity, [1e-3] * self.capacity, [0] * self.capacity,
+                                      [1] * self.capacity, on)
+            for _ in range(2):  # the second call too: TensorFlow finishes preparing the program there
+                steps.train(source, rows, 2, settings)
             self.steps = steps
         except Exception as e:  # its groups' runs are stopped with the reason
             self.error = e
@@ -258,6 +260,8 @@ class Engine:
         self._thread: threading.Thread | None = None
         self._free_n = 1  # an unpaced job's steps this round
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="ganlab-engine-call")
+        self._snaps = ThreadPoolExecutor(1, thread_name_prefix="ganlab-engine-snapshot")
+        self._snapping: set[int] = set()  # id(run) of the runs whose snapshot is being taken
         self._programs: dict[tuple, Program] = {}  # (shape key, capacity) -> its program, kept for the server's life
 
     def add(self, runs: Callable[[], list[TrainingRun]], after: Callable[[], None]) -> Ticket:
@@ -281,6 +285,7 @@ class Engine:
         if self._thread is not None:
             self._thread.join(10)
         self._pool.shutdown(wait=False)
+        self._snaps.shutdown(wait=False)
 
     def _program(self, key: tuple, run: TrainingRun, capacity: int) -> Program:
         """The program of ``key`` and ``capacity``: compiled once (in a helper thread), then shared."""
@@ -392,9 +397,28 @@ class Engine:
             s.status = "running"
             if speed > 0 and id(s) in member.ended:
                 s.clock.elapsed += min(now - member.ended[id(s)], n / speed)  # a paced run's wait counts
-            s.snapshots.take(s)  # the state before this call, when a snapshot is due
+            self._snapshot_soon(s)
         member.began = now
         return {s: n for s in alive}
+
+    def _snapshot_soon(self, run: TrainingRun) -> None:
+        """Take ``run``'s due snapshot in the snapshot thread, not the engine's: its first one compiles the
+        run's view functions (a second per run), which would hold up every group. It lands a few steps after
+        the interval's multiple, with the weights of the step it names (the run's variables are copied then)."""
+        if not run.snapshots.due(run.step_count) or id(run) in self._snapping:
+            return
+        self._snapping.add(id(run))
+
+        def take() -> None:
+            try:
+                run.fresh()
+                run.snapshots.take(run)
+            except Exception:  # a replay frame less; training goes on
+                traceback.print_exc()
+            finally:
+                self._snapping.discard(id(run))
+
+        self._snaps.submit(take)
 
     @staticmethod
     def _call(group: Group, plan: dict[TrainingRun, int]) -> None:
