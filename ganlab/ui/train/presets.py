@@ -84,10 +84,10 @@ PRESETS: dict[str, Preset] = {
         'never settle on the blobs (sometimes a number becomes NaN and training stops).'),
     'Broken: mode collapse on the ring': Preset(
         dict(RING, lr_g=0.01, lr_d=0.0002, batch_size=64, latent_dim=2, speed=12),
-        'G learns 50× faster than D: it squeezes all its points into one tight clump, on a blob or between '
-        'blobs, where it fools D best. D slowly learns to call that spot fake, so the clump hops to another blob (or '
-        'between blobs) every few hundred steps. The coverage alarm fires from step 200 (seeds 0-5: at '
-        'most 1 blob of 8 covered after 3,000 steps).'),
+        'G learns 50× faster than D: it squeezes all its points into one small spot (a tight clump or a thin '
+        'streak), on a blob or between blobs, where it fools D best. D slowly learns to call that spot fake, '
+        'so the clump hops to another blob (or between blobs) every few hundred steps. The coverage alarm '
+        'fires from step 200 (seeds 0-5: at most 1 blob of 8 covered after 3,000 steps).'),
     'Compare: minimax vs non-saturating loss': Preset(
         dict(RING, lr_d=0.003, compare='loss', compare_value='minimax', speed=20),
         'Run A (non-saturating) and run B (minimax) start from the same weights and batches, with D learning '
