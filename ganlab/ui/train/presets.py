@@ -110,9 +110,9 @@ PRESETS: dict[str, Preset] = {
         dict(RING, compare='batch_size', compare_value='16', speed=10),
         "B sees 16 points per step instead of 256: its dashed loss curves are far noisier (each step's loss "
         "is measured on 16 points: D's loss jumps several times more from step to step, the reading says how "
-        "many) and its fakes sit less neatly on the blobs (5 of seeds 0-5); but each of its steps is cheaper: "
-        "set the pace to 0 (full speed) and compare the steps/s on the status lines (at the preset's pace both "
-        'run at about 10 steps/s).'),
+        "many), and a few hundred steps later its fakes sit less neatly on the blobs (5 of seeds 0-5); but each "
+        "of its steps is cheaper: set the pace to 0 (full speed) and compare the steps/s on the status lines (at "
+        "the preset's pace both run at about 10 steps/s)."),
 }
 
 
