@@ -50,7 +50,8 @@ PRESETS: dict[str, Preset] = {
         "classifier's hit rate for the asked digit climbs toward 99%."),
     'Healthy: Fashion-MNIST (DCGAN, TF tutorial model)': Preset(
         images('dcgan', 'fashion', (0.0002, 0.0002), batch_size=64, latent_dim=100, steps=4000),
-        "The TensorFlow tutorial's DCGAN: shirts, shoes and bags appear after a few hundred steps."),
+        "The TensorFlow tutorial's DCGAN: blurry, checkered shirt and dress shapes after a few hundred steps; "
+        'shoes and bags take a few thousand.'),
     'Healthy: sketch → emoji (pix2pix)': Preset(
         images('pix2pix', 'openmoji', (0.0002, 0.0002), batch_size=16, latent_dim=1, steps=3000),
         "Rows: held-out sketches, their true emojis, G's pictures. Flat colour blobs appear within a few "
