@@ -240,6 +240,15 @@ def test_opening_a_link_fills_the_form_hides_controls_and_picks_the_tab(share):
     assert all(o == gr.skip() for o in share.open(_request("")))  # no link: the page as it was
 
 
+def test_a_link_opens_the_more_settings_fold_it_shows_and_hides_it_with_all_its_boxes(share):
+    (fold, names), = share.folds
+    assert fold.label == "More settings" and fold.open is False and names == ["latent_dim", "seed"]
+    at = share.outputs().index(fold)
+    assert share.open(_request("?show=loss,seed"))[at] == gr.update(visible=True, open=True)
+    assert share.open(_request("?hide=latent_dim,seed"))[at] == gr.update(visible=False, open=False)
+    assert share.open(_request("?seed=3"))[at] == gr.update(visible=True, open=False)  # nothing hidden: as it was
+
+
 def test_a_link_without_a_preset_starts_from_the_page_a_student_would_see(share, links):
     page = {name: box.value for name, box in share.form.items()}  # the form as the page opens, no link
     first = next(iter(PRESETS))

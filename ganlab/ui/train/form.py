@@ -7,7 +7,7 @@ here. A handler receives the whole form as one TrainForm value.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, fields, make_dataclass
 from typing import Any
 
@@ -74,11 +74,24 @@ def _box(s: Setting, value: Any, choices: Mapping[str, list], extra: Mapping[str
 
 def build_form(values: Mapping[str, Any], choices: Mapping[str, list], extra: Mapping[str, dict] | None = None,
                after: Mapping[str, Callable[[gr.components.Component], None]] | None = None,
-               form: type[FormBase] = TrainForm) -> dict[str, gr.components.Component]:
+               form: type[FormBase] = TrainForm, fold: Collection[str] = ()) -> dict[str, gr.components.Component]:
     """Lay out the form's boxes (dropdowns one per line, numbers two per row) with ``values``;
-    ``extra`` adds widget arguments per setting, ``after`` lays out more under a box."""
+    ``extra`` adds widget arguments per setting, ``after`` lays out more under a box, and the settings
+    named in ``fold`` go last, in a "More settings" fold that starts closed."""
     extra, after = extra or {}, after or {}
     boxes: dict[str, gr.components.Component] = {}
+    everything = form_settings(form.config_cls)
+    _lay_out([s for s in everything if s.name not in fold], boxes, values, choices, extra, after)
+    if folded := [s for s in everything if s.name in fold]:
+        with gr.Accordion("More settings", open=False, elem_id="train-more-settings"):
+            _lay_out(folded, boxes, values, choices, extra, after)
+    return {name: boxes[name] for name in form.names()}  # by name, in the API's parameter order
+
+
+def _lay_out(settings: list[Setting], boxes: dict[str, gr.components.Component], values: Mapping[str, Any],
+             choices: Mapping[str, list], extra: Mapping[str, dict],
+             after: Mapping[str, Callable[[gr.components.Component], None]]) -> None:
+    """Lay out ``settings``' boxes in order into ``boxes``: numbers two per row, the others one per line."""
     pending: list[Setting] = []
 
     def flush() -> None:
@@ -87,7 +100,7 @@ def build_form(values: Mapping[str, Any], choices: Mapping[str, list], extra: Ma
                 boxes[p.name] = _box(p, values.get(p.name), choices, extra)
         pending.clear()
 
-    for s in form_settings(form.config_cls):
+    for s in settings:
         if s.type in (int, float):
             pending.append(s)
             if len(pending) == 2:
@@ -100,4 +113,15 @@ def build_form(values: Mapping[str, Any], choices: Mapping[str, list], extra: Ma
             after[s.name](boxes[s.name])
     if pending:
         flush()
-    return {name: boxes[name] for name in form.names()}  # by name, in the API's parameter order
+
+
+def folds_of(form: Mapping[str, Any]) -> list[tuple[gr.Accordion, list[str]]]:
+    """The folds (accordions) that hold form boxes, each with the names of its boxes, in form order."""
+    out: dict[int, tuple[gr.Accordion, list[str]]] = {}
+    for name, box in form.items():
+        block = box.parent
+        while block is not None and not isinstance(block, gr.Accordion):
+            block = block.parent
+        if block is not None:
+            out.setdefault(id(block), (block, []))[1].append(name)
+    return list(out.values())

@@ -31,6 +31,8 @@ PICTURE = dict(type="filepath", interactive=False, buttons=[], format="png")
 # Heights that follow the window: at 1280×720 the buttons, the 2D view and the curves fit on one screen.
 VIEW_HEIGHT = "clamp(300px, calc(100vh - 290px), 640px)"
 CURVES_HEIGHT = "clamp(150px, 28vh, 300px)"
+# The form's less used settings, in a "More settings" fold that starts closed (a projector shows less form).
+MORE_SETTINGS = ("latent_dim", "seed")
 DATASET_INFO = {False: "or your own data: upload or draw it below",
                 True: "or your own data below, or type a folder under the server's data root"}
 
@@ -108,7 +110,8 @@ def settings_column(store: SessionStore, form_cls: type[FormBase]) -> tuple[gr.D
              "optimizer": {"info": "adam scales each step by the recent gradient size; sgd steps by learning "
                                    "rate × gradient, so a vanishing gradient shows (give it larger rates, ~0.05)"}}
     after = {"dataset": lambda box: upload_panel.build(store, box, list(DATASETS))}
-    form = build_form(PRESETS[first].form_values(form_cls.config_cls), choices, extra, after, form_cls)
+    form = build_form(PRESETS[first].form_values(form_cls.config_cls), choices, extra, after, form_cls,
+                      fold=MORE_SETTINGS)
     form["compare"].input(compare_values, form["compare"], form["compare_value"], show_progress="hidden",
                           api_visibility="private")
     return preset, preset_note, form

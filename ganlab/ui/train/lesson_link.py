@@ -25,7 +25,7 @@ import gradio as gr
 
 from ganlab.config import ConfigError, Setting, form_settings
 from ganlab.ui.gradio_fixes.page import current_blocks
-from ganlab.ui.train.form import FormBase, TrainForm
+from ganlab.ui.train.form import FormBase, TrainForm, folds_of
 from ganlab.ui.train.presets import PRESETS, Preset
 
 MAX_QUERY_CHARS = 2000  # a longer query is ignored whole (a lesson link is a few hundred characters)
@@ -356,6 +356,7 @@ class ShareSettings:
         self.links = LessonLinks(form_cls, form_choices(form), tab=str(tab.id) if self.tabs else "train",
                                  default=preset.value if isinstance(preset.value, str) else None)
         self.under = {name: under for name, under in panels_under(form).items() if under}
+        self.folds = folds_of(form)  # "More settings": opened by a link that shows a box of it, hidden with all
         labels = self.links.labels
         with gr.Accordion("Share these settings (a lesson link)", open=False, elem_id="lesson-link"):
             gr.Markdown("A link that opens this app with the settings above, for a class. Tick the controls "
@@ -394,7 +395,8 @@ class ShareSettings:
     def outputs(self) -> list[Any]:
         """What opening a link changes: the tabs, the preset picker and its note, the hide ticks, the form."""
         return [*([self.tabs] if self.tabs is not None else []), self.preset, self.preset_note, self.hide,
-                *self.form.values(), *(b for under in self.under.values() for b in under)]
+                *self.form.values(), *(b for under in self.under.values() for b in under),
+                *(fold for fold, _ in self.folds)]
 
     def open(self, request: gr.Request) -> tuple:
         """Apply the page's lesson link (if it has one): tab, preset and note, the form, hidden controls."""
@@ -417,6 +419,8 @@ class ShareSettings:
         out += [gr.update(value=lesson.values[n], visible=shown[n]) if fill else gr.update(visible=shown[n])
                 for n in self.form]
         out += [gr.update(visible=shown[n]) for n, under in self.under.items() for _ in under]
+        out += [gr.update(visible=any(shown[n] for n in names), open=bool(lesson.hidden) and
+                          any(shown[n] for n in names)) for _, names in self.folds]
         return tuple(out)
 
     def on_open(self, demo: gr.Blocks | None = None) -> Any:

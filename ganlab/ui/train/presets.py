@@ -50,7 +50,8 @@ PRESETS: dict[str, Preset] = {
         "classifier's hit rate for the asked digit climbs toward 99%."),
     'Healthy: Fashion-MNIST (DCGAN, TF tutorial model)': Preset(
         images('dcgan', 'fashion', (0.0002, 0.0002), batch_size=64, latent_dim=100, steps=4000),
-        "The TensorFlow tutorial's DCGAN: shirts, shoes and bags appear after a few hundred steps."),
+        "The TensorFlow tutorial's DCGAN: blurry, checkered shirt and dress shapes after a few hundred steps; "
+        'shoes and bags take a few thousand.'),
     'Healthy: sketch → emoji (pix2pix)': Preset(
         images('pix2pix', 'openmoji', (0.0002, 0.0002), batch_size=16, latent_dim=1, steps=3000),
         "Rows: held-out sketches, their true emojis, G's pictures. Flat colour blobs appear within a few "
@@ -72,20 +73,22 @@ PRESETS: dict[str, Preset] = {
     'Broken: discriminator far too strong': Preset(
         dict(RING, loss='minimax', lr_g=0.0001, lr_d=0.005, k=5, steps=1200, speed=5),
         'D trains 5 times per G step with a 50× larger learning rate. Within the first hundred steps the '
-        'fakes jump onto one to four blobs, and there they stay stuck: D keeps winning (D(x) ≈ 0.8-0.9, '
-        'D(G(z)) ≈ 0.1-0.2) and the rest of the ring stays empty to the end (seeds 0-5: 1-4 blobs of 8). '
+        'fakes crowd into a streak over one to four blobs, and there they stay stuck: D keeps winning (D(x) ≈ '
+        '0.8-0.95, D(G(z)) ≈ 0.05-0.2) and the rest of the ring stays empty to the end (seeds 0-5: 1-4 blobs '
+        'of 8). '
         'The non-saturating loss gets stuck the same way here.'),
     'Broken: learning rate too high': Preset(
         dict(RING, lr_g=0.3, lr_d=0.3, steps=120, speed=1),
-        'Steps 300× too large: within a few steps the loss curves shoot up to huge numbers (billions and '
-        'more) and jump about, and the fakes are flung off the ring, most of them right out of the picture; '
-        'they never settle on the blobs (sometimes a number becomes NaN and training stops).'),
+        'Steps 300× too large: within a few steps the loss curves shoot up to huge numbers (millions and '
+        'more: the curves switch to a log scale) and jump about, and the fakes are flung off the ring, most of '
+        'them right out of the picture (triangles on its edge); some may fall back as a loose cloud, but they '
+        'never settle on the blobs (sometimes a number becomes NaN and training stops).'),
     'Broken: mode collapse on the ring': Preset(
         dict(RING, lr_g=0.01, lr_d=0.0002, batch_size=64, latent_dim=2, speed=12),
-        'G learns 50× faster than D: it squeezes all its points into one tight clump on the blob that '
-        'fools D best. D slowly learns to call that spot fake, so the clump hops to another blob (or '
-        'between blobs) every few hundred steps. The coverage alarm fires from step 200 (seeds 0-5: at '
-        'most 1 blob of 8 covered after 3,000 steps).'),
+        'G learns 50× faster than D: it squeezes all its points into one small spot (a tight clump or a thin '
+        'streak), on a blob or between blobs, where it fools D best. D slowly learns to call that spot fake, '
+        'so the clump hops to another blob (or between blobs) every few hundred steps. The coverage alarm '
+        'fires from step 200 (seeds 0-5: at most 1 blob of 8 covered after 3,000 steps).'),
     'Compare: minimax vs non-saturating loss': Preset(
         dict(RING, optimizer='sgd', lr_g=0.001, lr_d=0.2, k=3, steps=600, compare='loss', compare_value='minimax',
              speed=5),
@@ -109,9 +112,10 @@ PRESETS: dict[str, Preset] = {
     'Compare: batch 256 vs 16': Preset(
         dict(RING, compare='batch_size', compare_value='16', speed=10),
         "B sees 16 points per step instead of 256: its dashed loss curves are far noisier (each step's loss "
-        "is measured on 16 points: D's loss jumps 4-6× more from step to step) and its fakes sit less neatly "
-        'on the blobs (5 of seeds 0-5); but each of its steps is cheaper: compare the steps/s on the status '
-        'lines.'),
+        "is measured on 16 points: D's loss jumps several times more from step to step, the reading says how "
+        "many), and a few hundred steps later its fakes sit less neatly on the blobs (5 of seeds 0-5); but each "
+        "of its steps is cheaper: set the pace to 0 (full speed) and compare the steps/s on the status lines (at "
+        "the preset's pace both run at about 10 steps/s)."),
 }
 
 

@@ -38,20 +38,6 @@ covers the data; it stays high in a collapse even when the losses look calm.
 trains; each change is marked on the curves (dashed line) and kept in the CSV and the saved card.
 """
 
-def coverage_reading(coverage: float, on_data: float) -> str:
-    """The 2D run's two collapse measures in a sentence (Markdown)."""
-    return (f"**Coverage:** fakes reach {100 * coverage:.0f}% of the regions where real data lies, and "
-            f"{100 * on_data:.0f}% of the fakes land in them (the rest fall where there is no real data).")
-
-
-def divergence_reading(js: float | None, kl: float | None) -> str:
-    """KL and JS between the real and the fake points in a sentence (Markdown)."""
-    if js is None or kl is None:
-        return ""
-    return (f"**Divergence** on the heatmap's grid: JS = {js:.2f} bits (0: the fakes are spread like the data, "
-            f"1: no overlap at all), KL(real‖fake) = {kl:.2f} bits.")
-
-
 SAMPLES_HELP = ("**Samples** from a fixed set of latent vectors z, so you see the *same* fakes "
                 "change as G learns. Conditional models: one row per class. pix2pix: held-out sketches, "
                 "their true images, and G's pictures for them (rows); SRGAN: held-out low-res images, "
