@@ -39,7 +39,7 @@ LESSONS: dict[str, Lesson] = {
     "d_too_strong": Lesson("Broken: discriminator far too strong", 150),  # stuck on 1-4 blobs from 75
     "lr_too_high": Lesson("Broken: learning rate too high", 20),  # a loss passes 10⁶ at step 7
     "collapse": Lesson("Broken: mode collapse on the ring", 300),  # the coverage alarm from step 200
-    "minimax": Lesson("Compare: minimax vs non-saturating loss", 500),  # A on all 8 blobs at 200
+    "minimax": Lesson("Compare: minimax vs non-saturating loss", 150),  # A leaves the middle by step 75-100
     "k": Lesson("Compare: k = 1 vs k = 5 (D steps per G step)", 500),  # the gap stays from 425
     "lr_d": Lesson("Compare: D learning rate 0.001 vs 0.01", 600),  # the gap stays from 475
     "batch": Lesson("Compare: batch 256 vs 16", 250),  # 100 steps of curves tell the noise apart
