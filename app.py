@@ -4,7 +4,8 @@ Address and port: ``--host`` / ``--port``, else Gradio's own ``GRADIO_SERVER_NAM
 ``GRADIO_SERVER_PORT`` (how Docker images and Hugging Face Spaces configure Gradio apps), else
 127.0.0.1:7860. A password: ``--auth user:pass`` or ``GANLAB_AUTH=user:pass``. Server folders are
 open to students only under ``--data-root DIR`` (or ``GANLAB_DATA_ROOT``). ``--max-runs`` (or
-``GANLAB_MAX_RUNS``) limits concurrent trainings. ``--teacher-password`` (or ``GANLAB_TEACHER_PASSWORD``,
+``GANLAB_MAX_RUNS``) limits concurrent trainings; ``--engine`` (or ``GANLAB_ENGINE=1``) trains every 2D run
+in one shared engine, for a class. ``--teacher-password`` (or ``GANLAB_TEACHER_PASSWORD``,
 which stays out of the process list) adds the Class tab: teacher mode. On a Hugging Face Space, where no flags can be
 given, the environment variables do it all.
 """
@@ -17,7 +18,8 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from ganlab.server.limits import MAX_RUNS
+from ganlab.server.engine import enabled as engine_enabled
+from ganlab.server.limits import ENGINE_MAX_RUNS, MAX_RUNS, SOLO_RUNS
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -29,8 +31,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=None,
                         help="port (default: $GRADIO_SERVER_PORT, else 7860 or the next free one)")
     parser.add_argument("--data-dir", default=None, help="folder with mnist/ (else $GANLAB_DATA_DIR)")
-    parser.add_argument("--max-runs", type=int, default=int(os.environ.get("GANLAB_MAX_RUNS", MAX_RUNS)),
-                        help=f"concurrent trainings allowed (default: $GANLAB_MAX_RUNS, else {MAX_RUNS})")
+    parser.add_argument("--engine", action="store_true", default=engine_enabled(),
+                        help="train every 2D run in the server's shared engine: a class of 30 on one server "
+                             "(default: $GANLAB_ENGINE=1)")
+    parser.add_argument("--max-runs", type=int, default=int(os.environ.get("GANLAB_MAX_RUNS", 0)) or None,
+                        help=f"concurrent trainings allowed (default: $GANLAB_MAX_RUNS, else {MAX_RUNS}, or "
+                             f"{ENGINE_MAX_RUNS} with --engine, of which {SOLO_RUNS} outside the engine)")
     parser.add_argument("--data-root", default=os.environ.get("GANLAB_DATA_ROOT") or None,
                         help="let students train on server folders under DIR (refused everywhere else; "
                              "without it only named datasets and uploads; else $GANLAB_DATA_ROOT)")
@@ -54,7 +60,8 @@ def main(argv: list[str] | None = None) -> None:
     from ganlab.ui.app import AUTH_ENV, build_app, launch, parse_auth
 
     auth = parse_auth(args.auth or os.environ.get(AUTH_ENV))
-    store = SessionStore(max_runs=args.max_runs, data_root=args.data_root)
+    max_runs = args.max_runs or (ENGINE_MAX_RUNS if args.engine else MAX_RUNS)
+    store = SessionStore(max_runs=max_runs, data_root=args.data_root, engine=args.engine)
     from ganlab.server.classroom import PASSWORD_ENV, Classroom
 
     password = args.teacher_password or os.environ.get(PASSWORD_ENV)

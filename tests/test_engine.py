@@ -9,7 +9,7 @@ import pytest
 
 from ganlab.config import TrainConfig
 from ganlab.server.engine import Ticket, eligible, shape_key
-from ganlab.server.store import SessionStore
+from ganlab.server.store import ServerBusy, SessionStore
 from ganlab.train.run import TrainingRun
 
 STEPS = 24
@@ -166,3 +166,31 @@ def test_a_k_past_its_tier_moves_the_run_to_another_group(store):
     ref.change_settings(k=7)
     ref.steps(40 - at)
     assert_same(job.run, ref)
+
+
+def test_groups_of_one_shape_share_one_compiled_program(store, monkeypatch):
+    monkeypatch.setattr("ganlab.server.engine.CAPACITIES", (1, 2))  # two programs to compile, not four
+    warm = TrainingRun(config(), dataset=store.dataset(config()))
+    store.warm_engine(warm)  # what the server does at launch: every capacity compiled once, in the background
+    wait(lambda: len(store._engine._programs) == 2 and all(p.ready.is_set() for p in store._engine._programs.values()))
+    programs = list(store._engine._programs.values())
+    assert all(p.error is None and p.steps.compiles() == 1 for p in programs)
+    jobs = [store.create(f"s{i}", config(**JOBS[i % 2], steps=6)) for i in range(4)]
+    for i in range(4):
+        store.start(f"s{i}")
+    wait(lambda: not any(j.active for j in jobs))
+    # groups of 1, 2 and 2 (two groups share the capacity-2 program) compiled nothing more
+    assert len(store._engine._programs) == 2 and all(p.steps.compiles() == 1 for p in programs)
+    assert all(j.run.step_count == 6 and j.run.remote is None for j in jobs)  # left the engine, state copied home
+
+
+def test_runs_outside_the_engine_have_their_own_cap(store, monkeypatch):
+    monkeypatch.setattr("ganlab.server.store.SOLO_RUNS", 1)
+    store.create("sgd", config(steps=100_000, optimizer="sgd"))  # SGD trains in its own thread
+    store.create("sgd2", config(steps=100_000, optimizer="sgd"))
+    store.create("ring", config(steps=20))
+    assert not isinstance(store.start("sgd").thread, Ticket)
+    with pytest.raises(ServerBusy, match="besides the 2D runs"):
+        store.start("sgd2")
+    assert isinstance(store.start("ring").thread, Ticket)  # a 2D Adam run still joins the engine
+    store.get("sgd").run.stop()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 MB = 2**20
 MAX_RUNS = 4  # trainings at once (--max-runs / GANLAB_MAX_RUNS; a comparison counts two)
+ENGINE_MAX_RUNS = 40  # the same with the engine on (--engine): 2D runs share its programs; a class of 30 with room
+SOLO_RUNS = MAX_RUNS  # with the engine on, the trainings outside it (image runs, SGD, decay) at once
 # Documented in the README ("Sharing the app with a class") and docs/deployment.md.
 IDLE_TIMEOUT_S = 30 * 60  # a session with no request for this long is reclaimed (run stopped, uploads deleted)
 REAP_EVERY_S = 60  # how often the reaper looks for idle sessions

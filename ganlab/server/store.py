@@ -36,6 +36,7 @@ from ganlab.server.limits import (
     REAP_EVERY_S,
     SERVER_UPLOAD_BYTES,
     SESSION_UPLOAD_BYTES,
+    SOLO_RUNS,
     UPLOAD_PREFIX,
 )
 from ganlab.server.uploads import Uploads, folder_name
@@ -264,13 +265,24 @@ class SessionStore:
             if job.active:
                 job.resume()
                 return job
-            self._check_room(job.places)
+            self._check_room(job.places, job)
             job.resume()
             self._start_thread(sid, job)
         return job
 
-    def _check_room(self, places: int) -> None:
-        """ServerBusy when ``places`` more trainings would pass max_runs."""
+    def _solo(self, job: Job) -> bool:
+        """Whether ``job`` trains outside the engine (in its own thread), where each run costs a thread."""
+        return not (self.use_engine and eligible(job.runs))
+
+    def _check_room(self, places: int, job: Job | None = None) -> None:
+        """ServerBusy when ``places`` more trainings would pass max_runs (with the engine on: or, for a job
+        outside it, SOLO_RUNS trainings outside it)."""
+        if self.use_engine and job is not None and self._solo(job):
+            with self._lock:
+                solo = sum(j.places for j in self._runs.values() if j.active and self._solo(j))
+            if solo + places > SOLO_RUNS:
+                raise ServerBusy(f"The server is busy: {solo} image (or other) trainings are already running, the "
+                                 f"most it trains at once besides the 2D runs. Try again when one finishes.")
         if self.active_count() + places > self.max_runs:
             two = " (a comparison counts as two)" if places > 1 else ""
             raise ServerBusy(f"The server is busy: {self.active_count()} of {self.max_runs} trainings are already "

@@ -14,7 +14,7 @@ from ganlab.data import DATASETS
 from ganlab.data.uploads import MAX_IMAGE_PIXELS, MAX_UPLOAD_BYTES, MAX_UPLOAD_FILES
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
-from ganlab.server.limits import MB
+from ganlab.server.limits import MB, SOLO_RUNS
 from ganlab.server.store import SessionStore
 from ganlab.train import diagnostics
 from ganlab.ui.request import session_id
@@ -72,8 +72,10 @@ def limits_text(store: SessionStore) -> str:
     """The per-session limits of this server, in one paragraph for the Train tab."""
     folders = ("server folders under the data root the operator set" if store.data_root is not None
                else "no server folders")
-    return (f"**Limits on this server:** {store.max_runs} trainings at once · at most {store.max_steps:,} steps and "
-            f"{store.max_train_s / 60:g} minutes of training per run · uploads up to {MAX_UPLOAD_BYTES // MB} MB "
+    engine = f" (2D runs train together in its engine; {SOLO_RUNS} others at once)" if store.use_engine else ""
+    return (f"**Limits on this server:** {store.max_runs} trainings at once{engine} · at most "
+            f"{store.max_steps:,} steps and {store.max_train_s / 60:g} minutes of training per run · uploads up to "
+            f"{MAX_UPLOAD_BYTES // MB} MB "
             f"and {MAX_UPLOAD_FILES:,} images ({MAX_IMAGE_PIXELS / 1e6:g} megapixels each), "
             f"{store.uploads.session_bytes // MB} MB once decoded · {folders} · your run and uploads are deleted "
             f"when you close the tab or after {store.idle_timeout_s / 60:g} idle minutes.")
