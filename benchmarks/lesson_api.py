@@ -5,7 +5,8 @@
 
 Starts ``python app.py`` on a free 127.0.0.1 port and, per seed, opens a gradio_client session: ``/preset``,
 the seed (and ``--speed``, default 0: as fast as the machine goes, which changes how steps are grouped into
-calls, not the run), ``/start``, then polls ``/metrics`` until both runs finished. Prints each run's JS (bits)
+calls, not the run), ``/start``, then polls ``/metrics`` until both runs finished (and the monitor has measured
+the last step). Prints each run's JS (bits)
 and coverage from ``metrics.runs`` (the app's own measures, the ones its reading compares) and whether A ended
 closer: JS(A) < JS(B) - 0.05. ``--repeat S`` trains seed S a second time and prints whether the numbers repeat.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ganlab.config import form_settings
+from ganlab.ui.train.live_view import QUALITY_EVERY_S
 from tests.ui_helpers import app_process
 
 GAP = 0.05  # bits: A's JS must be this much below B's
@@ -39,6 +41,8 @@ def train(url: str, preset: str, seed: int, speed: float, limit_s: float = 900) 
     while time.monotonic() < end:
         runs = client.predict(api_name="/metrics")["runs"]
         if runs and all(r["status"] in ("finished", "stopped", "diverged") for r in runs):
+            time.sleep(QUALITY_EVERY_S + 0.5)  # the monitor measures every QUALITY_EVERY_S: one of the last step
+            runs = client.predict(api_name="/metrics")["runs"]
             client.predict(api_name="/reset")
             return runs
         time.sleep(1.0)
