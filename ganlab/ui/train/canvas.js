@@ -187,8 +187,9 @@ function limits(values, extra, probability) {
   return [lo - 0.1 * span, hi + 0.1 * span, blown];
 }
 function panel(ctx, box, series, opts) {
-  const [left, top, width, height] = box, steps = run.cols.step || [];
-  const [lo, hi, blown] = limits(series.map((s) => run.cols[s[0]] || []), opts.line, opts.probability);
+  const cols = opts.cols || run.cols, [left, top, width, height] = box, steps = cols.step || [];
+  const [lo, hi, blown] = opts.range ? [...opts.range, false]
+    : limits(series.map((s) => cols[s[0]] || []), opts.line, opts.probability);
   const f = blown ? (v) => Math.sign(v) * Math.log10(1 + Math.abs(v)) : (v) => v;  // symlog, linear within ±1
   const flo = f(lo), fhi = f(hi), last = Math.max(steps.length ? steps[steps.length - 1] : 1, 1);
   const X = (s) => left + s / last * width, Y = (v) => top + (1 - (f(v) - flo) / ((fhi - flo) || 1)) * height;
@@ -210,7 +211,7 @@ function panel(ctx, box, series, opts) {
     if (label) { ctx.fillStyle = MARK; ctx.textAlign = 'left'; ctx.textBaseline = 'top'; ctx.fillText(label, X(step) + 2, top + 2); }
   }
   ctx.save(); ctx.beginPath(); ctx.rect(left, top, width, height); ctx.clip();
-  for (const [key, , color, , dash] of series) lineOf(ctx, steps, run.cols[key] || [], X, Y, color, dash, width);
+  for (const [key, , color, , dash] of series) lineOf(ctx, steps, cols[key] || [], X, Y, color, dash, width);
   ctx.restore();
   let x = left;
   ctx.font = '11px sans-serif'; ctx.textAlign = 'left'; ctx.textBaseline = 'top';
@@ -257,6 +258,15 @@ function drawCurves() {
     line: c.probability ? 0.5 : null, lineColor: '#888', marks: marks.map((m) => [m[0], '']), probability: c.probability});
   hoverBox(ctx, a, box1, box2, W);
 }
+function drawDivergence() {  // the 2D quality meter: JS between real and fake on the heatmap's grid, per refresh
+  const canvas = document.getElementById('train-js-canvas'), d = run.frame && run.frame.divergence;
+  if (!canvas || !d) return;
+  const [ctx, w, h, r] = sized(canvas), W = w / r, H = h / r;
+  ctx.scale(r, r); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, W, H);
+  panel(ctx, [48, 22, W - 70, H - 62], [['js', 'JS (bits, 0 = same, 1 = apart)', G_COLOR, 0]],
+    {title: "real vs fake, on the heatmap's grid (JS, bits)", line: null, marks: [], range: [0, 1],
+     cols: {step: d.step, js: d.js}});
+}
 function hoverBox(ctx, a, box1, box2, W) {  // hovering a curve: the step under the mouse and its values
   const steps = run.cols.step || [];
   if (hover === null || !steps.length) return;
@@ -300,6 +310,7 @@ function paint() {
   if (!browser) return;
   drawView();
   drawCurves();
+  drawDivergence();
 }
 new ResizeObserver(() => paint()).observe(element);
 (async () => {

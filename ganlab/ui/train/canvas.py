@@ -18,10 +18,14 @@ CURVES = ('<canvas id="train-curves-canvas" role="img" '
 VIEW_CSS = ("canvas { width: min(100%, max(300px, calc(100vh - 290px))); aspect-ratio: 1; display: block; "
             "margin: 0 auto; }")
 CURVES_CSS = "canvas { width: 100%; height: clamp(150px, 28vh, 300px); display: block; }"
+DIVERGENCE = ('<canvas id="train-js-canvas" role="img" '
+              'aria-label="JS divergence between real and fake (drawn in the browser)"></canvas>')
+DIVERGENCE_CSS = "canvas { width: 100%; height: 200px; display: block; }"
 # The page's CSS (ganlab.ui.app.CSS): which of the two is shown follows the script's data-drawn on #train-main.
-SERVER_DRAWN = ("#train-main[data-drawn=browser] #train-view", "#train-main[data-drawn=browser] #train-curves")
-BROWSER_DRAWN = ("#train-main:not([data-drawn=browser]) #train-canvas",
-                 "#train-main:not([data-drawn=browser]) #train-curves-box")
+SERVER_DRAWN = tuple(f"#train-main[data-drawn=browser] #{box}" for box in ("train-view", "train-curves",
+                                                                           "train-quality"))
+BROWSER_DRAWN = tuple(f"#train-main:not([data-drawn=browser]) #{box}" for box in ("train-canvas", "train-curves-box",
+                                                                                "train-js-box"))
 PAGE_CSS = "".join(f"{rule} {{ display: none !important; }}\n" for rule in (*SERVER_DRAWN, *BROWSER_DRAWN))
 
 
@@ -35,3 +39,9 @@ def curves_canvas() -> gr.HTML:
     """The curves' canvas (drawn by the view's script)."""
     return gr.HTML("", html_template=CURVES, css_template=CURVES_CSS, js_on_load=None, elem_id="train-curves-box",
                    padding=False)
+
+
+def divergence_canvas() -> gr.HTML:
+    """The 2D quality meter's canvas: the JS divergence per refresh (drawn by the view's script)."""
+    return gr.HTML("", html_template=DIVERGENCE, css_template=DIVERGENCE_CSS, js_on_load=None,
+                   elem_id="train-js-box", padding=False)

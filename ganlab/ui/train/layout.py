@@ -148,6 +148,7 @@ def live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> tuple[LiveVie
             alarms = gr.Markdown(elem_id="train-alarms", **PLAIN)
             side = layers.build_side()
             quality = gr.Image(label="Quality meter", elem_id="train-quality", height=220, **PICTURE)
+            canvas.divergence_canvas()
             quality_md = gr.Markdown(elem_id="train-quality-text", **PLAIN)
     why, explain = explanations(form, form_cls)
     live = LiveView(curves=curves, picture=view, quality=quality, status=status, reading=reading, alarms=alarms,

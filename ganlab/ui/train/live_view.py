@@ -35,6 +35,7 @@ from ganlab.ui.train.view_2d import DEFAULT_LAYERS, draw_view_2d, legend
 QUALITY_EVERY_S = 2.0  # the classifier's verdict, the formula panel, the graph's numbers, the gradient maps
 TRAIL_LENGTH = 6  # refreshes of the fakes' past positions drawn as trails
 JS_LABEL = "JS (bits, 0 = same, 1 = apart)"
+DIVERGENCE_POINTS = 300  # the divergence curve's points a frame carries at most (every n-th refresh's)
 
 
 @dataclass
@@ -132,7 +133,7 @@ class RunDisplay:
         if not browser:
             self.show_pictures()
         if watch.points_2d:
-            self._points(out, s, watch, force, slow_due, browser, here)
+            self._points(out, s, watch, force, slow_due, history, browser, here)
         else:
             samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
             quality = watch.measure(samples, force=force)  # the classifier: every QUALITY_EVERY_S only
@@ -198,17 +199,17 @@ class RunDisplay:
         return self.frames.write("curves", self.curves.update(x, series, x_b, series_b), palette=True)
 
     def _points(self, out: LiveView, s: TrainingRun, watch: Monitor, force: bool, slow_due: bool,
-                browser: bool = False, here: bool = True) -> None:
+                history: list[StepMetrics], browser: bool = False, here: bool = True) -> None:
         """The 2D view with the ticked layers (A beside B in a comparison), its legend, coverage and the
         divergence curve; ``browser``: its numbers published for the page, ``here``: drawn on the server."""
         view, text_a = self._numbers_2d(s, watch, force, self.trails, self.divergence)
         out.quality_text = text_a
         out.legend = legend(view, self.layers)
         if browser:
-            self._publish(s, watch, view)
+            self._publish(s, watch, view, history)
         if here:
             self._draw_2d(out, view, force)
-        if slow_due and self.divergence:
+        if slow_due and self.divergence and here:
             self._divergence(out, s)
 
     def _draw_2d(self, out: LiveView, view: dict, force: bool) -> None:
@@ -255,15 +256,18 @@ class RunDisplay:
         view["arrow_ref"] = self.arrow_ref
         return view, diagnostics.where_fakes_are(quality)
 
-    def _publish(self, s: TrainingRun, watch: Monitor, view: dict) -> None:
-        """The numbers the page draws, on the board: the 2D layers, the curves' settings and columns, and
-        the real points with the first frame."""
-        loss, columns = s.gan.loss, self.columns.update(list(s.history))
+    def _publish(self, s: TrainingRun, watch: Monitor, view: dict, history: list[StepMetrics]) -> None:
+        """The numbers the page draws, on the board: the 2D layers, the curves' settings and columns, the
+        divergence per refresh (at most DIVERGENCE_POINTS), and the real points with the first frame."""
+        loss, columns = s.gan.loss, self.columns.update(history)
+        kept = self.divergence[::max(1, -(-len(self.divergence) // DIVERGENCE_POINTS))]
+        kept = kept + self.divergence[-1:] if self.divergence and kept[-1] is not self.divergence[-1] else kept
         extras = [k for k in columns if k not in diagnostics.CORE_COLUMNS][:3]  # as the server's curves
         marks = [[c.step, f"{c.name} → {c.new:g}" if isinstance(c.new, float) else f"{c.name} → {c.new}"]
                  for c in s.changes]
         frame = {"mode": "canvas", "step": s.step_count, "status": s.status, "layers": list(self.layers),
                  "trail_length": TRAIL_LENGTH, "view": layers_2d.browser_frame(view, self.arrow_ref),
+                 "divergence": {"step": [int(n) for n, _, _ in kept], "js": [round(float(v), 4) for _, v, _ in kept]},
                  "ruler": [human_number(self.arrow_ref * 10**i) for i in range(3)] if self.arrow_ref else None,
                  "curves": {"probability": loss.score == "probability", "marks": marks, "extras": extras,
                             "equilibrium": loss.equilibrium_d_loss
