@@ -174,6 +174,8 @@ function drawView() {
     ruler(ctx, frame.ruler, size, k);
   }
   if (on.has('fakes')) offPicture(ctx, view.fakes, px, size, k);
+  canvas.dataset.step = String(frame.step);  // what the canvas shows (tests and scripts read these)
+  canvas.dataset.frames = String(Number(canvas.dataset.frames || 0) + 1);
 }
 
 // -- the curves --------------------------------------------------------------------------------------
