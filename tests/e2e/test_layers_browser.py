@@ -148,7 +148,8 @@ def test_layer_checkboxes_change_the_picture_and_legend(paused_ring):
     _tick(page, False)
     plain_src, plain = _step_and_picture(page, full_src)
     assert not np.array_equal(plain, full), "the picture did not change"
-    assert _arrow_pixels(plain) == 0 and _mesh_pixels(plain) == 0, "arrows or mesh still drawn"
+    # a few blended pixels where dots overlap may look orange or grey; a drawn layer has hundreds
+    assert _arrow_pixels(plain) < 10 and _mesh_pixels(plain) < 20, "arrows or mesh still drawn"
     wait_for(lambda: "arrow" not in legend.inner_text() and "mesh" not in legend.inner_text(), timeout=15,
              what="the legend to drop the arrows and the mesh")
 
