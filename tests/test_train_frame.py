@@ -37,7 +37,6 @@ def ring():
     board = TrainFrames()
     display = RunDisplay(board=board, token=board.open())
     monitor = Monitor(s, None, (), extent=layers_2d.EXTENT)
-    display.board.watched(display.token)
     with TestClient(Starlette(routes=board.routes())) as client:
         yield s, display, monitor, client
 
