@@ -106,7 +106,8 @@ def test_the_live_view_publishes_numbers_the_page_reads(ring):
     data = answer.json()
     frame, curves = data["frame"], data["curves"]
     assert frame["mode"] == "canvas" and frame["step"] == s.step_count and frame["status"] == s.status
-    assert set(frame["view"]) >= {"extent", "fakes", "heatmap", "manifold", "arrows", "arrow_ref"}
+    assert len(frame["views"]) == 1 and frame["labels"] is None and "curves_b" not in data
+    assert set(frame["views"][0]) >= {"extent", "fakes", "heatmap", "manifold", "arrows", "arrow_ref"}
     assert frame["layers"] == list(display.layers) and frame["curves"]["probability"] is True
     assert curves["start"] == 0 and curves["total"] == len(s.history) == len(curves["step"]) == 60
     assert curves["step"] == [r.step for r in s.history]
@@ -138,3 +139,27 @@ def test_a_long_poll_returns_at_a_new_version(ring):
     assert 0.25 <= waited < 10, waited
     display.close()
     assert client.get("/train/frame", params={"token": display.token}).status_code == 404
+
+
+def test_a_comparison_publishes_both_runs(ring):
+    from ganlab.ui.train.compare_view import Partner
+
+    s, *_ = ring
+    b = TrainingRun(TrainConfig(model="vanilla", dataset="ring", batch_size=16, latent_dim=2, seed=3, steps=3000,
+                                precision="float32", lr_d=0.01), dataset=RING)
+    for _ in b.run(20):
+        pass
+    board = TrainFrames()
+    display = RunDisplay(board=board, token=board.open())
+    display.partner = Partner(b, Monitor(b, None, (), extent=layers_2d.EXTENT), ("A (lr_d = 2e-4)", "B (lr_d = 0.01)"),
+                              "lr_d")
+    display.redraw(s, Monitor(s, None, (), extent=layers_2d.EXTENT), force=True)
+    with TestClient(Starlette(routes=board.routes())) as client:
+        data = client.get("/train/frame", params={"token": display.token, "points_b": 5}).json()
+    frame = data["frame"]
+    assert frame["mode"] == "canvas" and frame["labels"] == ["A (lr_d = 2e-4)", "B (lr_d = 0.01)"]
+    assert len(frame["views"]) == 2 and frame["views"][0]["fakes"] != frame["views"][1]["fakes"]
+    assert len(frame["divergence"]) == 2
+    assert data["curves"]["total"] == len(s.history) and data["curves_b"]["total"] == 20
+    assert data["curves_b"]["start"] == 5 and data["curves_b"]["step"] == [r.step for r in b.history][5:]
+    display.close()

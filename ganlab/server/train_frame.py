@@ -42,6 +42,7 @@ class _Slot:
     version: int = 0
     frame: bytes = b'{"mode":"none"}'  # the frame's JSON, made once per version
     curves: dict[str, np.ndarray] = field(default_factory=dict)  # the history's columns ("step" first)
+    curves_b: dict[str, np.ndarray] | None = None  # run B's, in a comparison (its own steps)
     real: bytes = b"null"  # the real points' JSON (sent once per page)
     waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = field(default_factory=list)
     waiting: int = 0
@@ -71,9 +72,10 @@ class TrainFrames:
             _wake(slot.waiters)
 
     def publish(self, token: str | None, frame: dict[str, Any], curves: dict[str, np.ndarray] | None = None,
-                real: np.ndarray | None = None) -> int:
-        """A run's new frame (plain JSON values), its curves' columns (float arrays, "step" first) and, if
-        given, its real points; wakes the waiting requests. Returns the new version (0: no such slot)."""
+                real: np.ndarray | None = None, curves_b: dict[str, np.ndarray] | None = None) -> int:
+        """A run's new frame (plain JSON values), its curves' columns (float arrays, "step" first; a
+        comparison's run B's in ``curves_b``) and, if given, its real points; wakes the waiting requests.
+        Returns the new version (0: no such slot)."""
         raw = json.dumps(frame, separators=(",", ":"), allow_nan=False).encode()
         with self._lock:
             slot = self._slots.get(token) if token else None
@@ -82,7 +84,7 @@ class TrainFrames:
             slot.version += 1
             slot.frame = raw
             if curves is not None:
-                slot.curves = curves
+                slot.curves, slot.curves_b = curves, curves_b
             if real is not None:
                 slot.real = json.dumps(np.round(np.asarray(real, np.float64), 3).tolist()).encode()
             waiters, slot.waiters = slot.waiters, []
@@ -113,22 +115,25 @@ class TrainFrames:
             return JSONResponse({"error": "no such run (closed, or another page's)"}, status_code=404)
         try:
             after, points = int(q.get("after", "-1")), max(0, int(q.get("points", "0")))
+            points_b = max(0, int(q.get("points_b", "0")))
             wait = float(q.get("wait", self.max_wait_s))
         except ValueError:
             return JSONResponse({"error": "after and points must be integers, wait seconds"}, status_code=400)
         wait = min(max(wait, 0.0), self.max_wait_s) if math.isfinite(wait) else self.max_wait_s
         await self._wait(slot, after, wait)
-        data, gz = self.answer(slot, points, q.get("real") == "1", "gzip" in request.headers.get("accept-encoding", ""))
+        data, gz = self.answer(slot, points, q.get("real") == "1", "gzip" in request.headers.get("accept-encoding", ""),
+                               points_b)
         return Response(data, media_type="application/json", headers={
             "Cache-Control": "no-store", "Vary": "Accept-Encoding", "Content-Encoding": "gzip" if gz else "identity"})
 
-    def answer(self, slot: _Slot | str, points: int = 0, real: bool = False, gz: bool = True) -> tuple[bytes, bool]:
+    def answer(self, slot: _Slot | str, points: int = 0, real: bool = False, gz: bool = True,
+               points_b: int = 0) -> tuple[bytes, bool]:
         """What a request gets from a slot (or its token), and whether it is gzipped (only when asked for and
         over 512 bytes): the server's work per answer, as the route does it (the benchmark times it)."""
         if isinstance(slot, str):
             slot = self._slots[slot]
         slot.polled = time.monotonic()
-        raw = self.body(slot, points, real)
+        raw = self.body(slot, points, real, points_b)
         gz = gz and len(raw) > 512
         return (gzip.compress(raw, 1, mtime=0) if gz else raw), gz  # level 1: a third of level 6's CPU, 1.1× the bytes
 
@@ -148,14 +153,17 @@ class TrainFrames:
             slot.waiting -= 1
             slot.polled = time.monotonic()
 
-    def body(self, slot: _Slot, points: int, real: bool) -> bytes:
-        """The answer's JSON: the frame (as published), the curves' points from ``points`` on and the real
-        points if asked."""
+    def body(self, slot: _Slot, points: int, real: bool, points_b: int = 0) -> bytes:
+        """The answer's JSON: the frame (as published), the curves' points from ``points`` on (run B's from
+        ``points_b`` on) and the real points if asked."""
         with self._lock:
-            version, frame, columns, real_json = slot.version, slot.frame, slot.curves, slot.real
+            version, frame, columns, columns_b, real_json = (slot.version, slot.frame, slot.curves, slot.curves_b,
+                                                             slot.real)
         curves = new_points(columns, points)
         parts = [b'{"version":', str(version).encode(), b',"frame":', frame, b',"curves":',
                  json.dumps(curves, separators=(",", ":")).encode()]
+        if columns_b is not None:
+            parts += [b',"curves_b":', json.dumps(new_points(columns_b, points_b), separators=(",", ":")).encode()]
         if real:
             parts += [b',"real":', real_json]
         return b"".join(parts) + b"}"

@@ -71,3 +71,27 @@ def test_the_browser_draws_the_ring_from_numbers(tmp_path, monkeypatch):
         browser.close()
     assert frames and all(status == 200 for status in frames), frames
     assert hosts <= {"127.0.0.1"}, f"requests left 127.0.0.1: {hosts}"
+
+
+def test_a_comparison_is_drawn_side_by_side(tmp_path):
+    with running_app(tmp_path) as (url, store), playwright.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(url)
+        page.get_by_role("button", name="▶ Start").wait_for()
+        page.get_by_label("Preset").click()
+        page.get_by_role("option", name=RING).click()
+        page.get_by_label("Compare with… (run B differs in)").click()
+        page.get_by_role("option", name="D learning rate").click()
+        page.get_by_label("B's value").fill("0.01")
+        page.get_by_label("Stop after (steps)").fill("1000000")
+        page.get_by_role("button", name="▶ Start").click()
+        drawn = page.locator("#train-canvas-view")
+        wait_for(lambda: drawn.is_visible() and int(drawn.get_attribute("data-frames") or 0) > 3, timeout=180,
+                 what="A | B drawn by the browser")
+        box = drawn.bounding_box()
+        assert 1.8 < box["width"] / box["height"] < 2.2, box  # two square views side by side
+        assert page.evaluate(INK, "train-canvas-view") > 0.4
+        job = next(iter(store._runs.values()))
+        assert job.other is not None and job.display.board.watched(job.display.token)
+        browser.close()

@@ -19,7 +19,8 @@ let run = fresh(null);
 let hover = null;  // the curves' step under the mouse
 
 function fresh(token) {
-  return {token, version: -1, cols: {}, real: null, trails: [], frame: null, heat: null, heatKey: null};
+  return {token, version: -1, cols: {}, colsB: null, real: null, trails: [[], []], frame: null, heat: null,
+          heatKey: null};
 }
 function fmt(v) {
   if (v === null || v === undefined || Number.isNaN(v)) return 'NaN';
@@ -141,11 +142,8 @@ function offPicture(ctx, fakes, px, size, k) {  // fakes outside: purple triangl
   ctx.fillStyle = 'rgba(255,255,255,0.85)'; ctx.fillRect(size - w - 10 * k, 4 * k, w + 8 * k, 17 * k);
   ctx.fillStyle = FAKE; ctx.fillText(text, size - 6 * k, 6 * k);
 }
-function drawView() {
-  const canvas = element.querySelector('canvas');
-  const frame = run.frame;
-  if (!canvas || !frame || !frame.view) return;
-  const [ctx, cw, ch] = sized(canvas), w = Math.min(cw, ch), size = w - 1, k = w / BASE, view = frame.view, on = new Set(frame.layers);
+function drawOne(ctx, frame, view, trails, w) {  // one run's view in a w × w square at the context's origin
+  const size = w - 1, k = w / BASE, on = new Set(frame.layers);
   const [x0, x1, y0, y1] = view.extent;
   const px = (p) => [(p[0] - x0) / (x1 - x0) * size, (1 - (p[1] - y0) / (y1 - y0)) * size];
   ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, w, w);
@@ -160,11 +158,11 @@ function drawView() {
     for (const row of m) polyline(ctx, row, px);
     for (let j = 0; j < (m[0] || []).length && m.length > 1; j++) polyline(ctx, m.map((row) => row[j]), px);
   }
-  if (on.has('trails') && run.trails.length > 1) {
+  if (on.has('trails') && trails.length > 1) {
     ctx.strokeStyle = TRAIL; ctx.lineWidth = Math.max(1, k * 0.8);
-    const every = Math.max(1, Math.floor(run.trails[0].length / 96));
-    for (let i = 0; i < run.trails[0].length; i += every) {
-      const path = run.trails.map((t) => t[i]).filter((p) => p && p[0] !== null && p[1] !== null);
+    const every = Math.max(1, Math.floor(trails[0].length / 96));
+    for (let i = 0; i < trails[0].length; i += every) {
+      const path = trails.map((t) => t[i]).filter((p) => p && p[0] !== null && p[1] !== null);
       if (path.length > 1) polyline(ctx, path, px);
     }
   }
@@ -174,6 +172,24 @@ function drawView() {
     ruler(ctx, frame.ruler, size, k);
   }
   if (on.has('fakes')) offPicture(ctx, view.fakes, px, size, k);
+}
+function drawView() {  // one view, or a comparison's A | B side by side with their labels
+  const canvas = element.querySelector('canvas'), frame = run.frame;
+  if (!canvas || !frame || !frame.views) return;
+  const two = frame.views.length > 1;
+  canvas.style.width = two ? '100%' : ''; canvas.style.aspectRatio = two ? '2 / 1' : '';
+  const [ctx, cw, ch, r] = sized(canvas), gap = two ? Math.round(8 * r) : 0, top = two ? Math.round(18 * r) : 0;
+  const w = two ? Math.min((cw - gap) / 2, ch - top) : Math.min(cw, ch);
+  ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, cw, ch);
+  frame.views.forEach((view, i) => {
+    ctx.save(); ctx.translate(i * (w + gap), top);
+    drawOne(ctx, frame, view, run.trails[i] || [], w);
+    ctx.restore();
+    if (two) {
+      ctx.fillStyle = '#222'; ctx.font = `${Math.round(13 * r)}px sans-serif`; ctx.textAlign = 'center';
+      ctx.textBaseline = 'top'; ctx.fillText(frame.labels[i], i * (w + gap) + w / 2, 2 * r);
+    }
+  });
   canvas.dataset.step = String(frame.step);  // what the canvas shows (tests and scripts read these)
   canvas.dataset.frames = String(Number(canvas.dataset.frames || 0) + 1);
 }
@@ -189,11 +205,13 @@ function limits(values, extra, probability) {
   return [lo - 0.1 * span, hi + 0.1 * span, blown];
 }
 function panel(ctx, box, series, opts) {
-  const cols = opts.cols || run.cols, [left, top, width, height] = box, steps = cols.step || [];
+  // a series: [column, label, colour, panel, dash, its columns (default: run A's)]
+  const cols = opts.cols || run.cols, [left, top, width, height] = box, of = (s) => s[5] || cols;
   const [lo, hi, blown] = opts.range ? [...opts.range, false]
-    : limits(series.map((s) => cols[s[0]] || []), opts.line, opts.probability);
+    : limits(series.map((s) => of(s)[s[0]] || []), opts.line, opts.probability);
   const f = blown ? (v) => Math.sign(v) * Math.log10(1 + Math.abs(v)) : (v) => v;  // symlog, linear within ±1
-  const flo = f(lo), fhi = f(hi), last = Math.max(steps.length ? steps[steps.length - 1] : 1, 1);
+  const ends = series.map((s) => (of(s).step || []).slice(-1)[0] || 1), flo = f(lo), fhi = f(hi);
+  const last = Math.max(1, ...ends);
   const X = (s) => left + s / last * width, Y = (v) => top + (1 - (f(v) - flo) / ((fhi - flo) || 1)) * height;
   ctx.strokeStyle = '#ccc'; ctx.lineWidth = 1; ctx.strokeRect(left, top, width, height);
   ctx.fillStyle = '#444'; ctx.font = '11px sans-serif'; ctx.textAlign = 'right'; ctx.textBaseline = 'middle';
@@ -202,7 +220,8 @@ function panel(ctx, box, series, opts) {
   ctx.textAlign = 'center'; ctx.textBaseline = 'top';
   for (const s of [0, last / 2, last]) ctx.fillText(fmt(Math.round(s)), X(s), top + height + 2);
   ctx.fillStyle = blown ? ALARM : '#222'; ctx.textBaseline = 'bottom'; ctx.font = '12px sans-serif';
-  ctx.fillText(blown ? `${opts.title}: they blew up, log scale` : opts.title, left + width / 2, top - 3);
+  const title = blown ? `${opts.title}: they blew up, log scale` : opts.title;
+  ctx.fillText(ctx.measureText(title).width > width + 40 ? title.split(' (')[0] : title, left + width / 2, top - 3);
   if (opts.line !== null && opts.line !== undefined) {
     ctx.setLineDash([2, 3]); ctx.strokeStyle = opts.lineColor; ctx.beginPath();
     ctx.moveTo(left, Y(opts.line)); ctx.lineTo(left + width, Y(opts.line)); ctx.stroke(); ctx.setLineDash([]);
@@ -213,13 +232,18 @@ function panel(ctx, box, series, opts) {
     if (label) { ctx.fillStyle = MARK; ctx.textAlign = 'left'; ctx.textBaseline = 'top'; ctx.fillText(label, X(step) + 2, top + 2); }
   }
   ctx.save(); ctx.beginPath(); ctx.rect(left, top, width, height); ctx.clip();
-  for (const [key, , color, , dash] of series) lineOf(ctx, steps, cols[key] || [], X, Y, color, dash, width);
+  for (const s of series) lineOf(ctx, of(s).step || [], of(s)[s[0]] || [], X, Y, s[2], s[4], width);
   ctx.restore();
-  let x = left;
+  let x = left, y = top + height + 13;  // the legend under the panel, wrapped; run B's lines: one "dashed: B"
   ctx.font = '11px sans-serif'; ctx.textAlign = 'left'; ctx.textBaseline = 'top';
-  for (const [, label, color] of series) {
-    ctx.fillStyle = color; ctx.fillRect(x, top + height + 17, 14, 3);
-    ctx.fillStyle = '#333'; ctx.fillText(label, x + 17, top + height + 13); x += 24 + ctx.measureText(label).width;
+  const shown = series.filter((s) => !(s[5] && s[5] === run.colsB));
+  const entries = [...shown, ...(shown.length < series.length ? [[null, 'dashed: run B', '#555', 0, [4, 2]]] : [])];
+  for (const [, label, color, , dash] of entries) {
+    const need = 24 + ctx.measureText(label).width;
+    if (x > left && x + need > left + width + 30) { x = left; y += 13; }
+    ctx.fillStyle = color; ctx.fillRect(x, y + 4, dash ? 6 : 14, 3);
+    if (dash) ctx.fillRect(x + 8, y + 4, 6, 3);
+    ctx.fillStyle = '#333'; ctx.fillText(label, x + 17, y); x += need;
   }
   return {X, left, width};
 }
@@ -252,11 +276,13 @@ function drawCurves() {
   const [ctx, w, h, r] = sized(canvas), c = frame.curves, W = w / r, H = h / r;
   ctx.scale(r, r); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, W, H);
   const extras = c.extras || [];
-  const lossSeries = [...COLUMNS.filter((s) => s[3] === 0), ...extras.slice(0, 3).map((k, i) => [k, k, '#555', 0, [[2, 2], [6, 2, 2, 2], [5, 3]][i]])];
+  const b = run.colsB && frame.labels ? COLUMNS.map(([k, label, color, p]) => [k, `${label}, B`, color, p, [4, 2], run.colsB]) : [];
+  const lossSeries = [...COLUMNS.filter((s) => s[3] === 0), ...b.filter((s) => s[3] === 0),
+    ...extras.slice(0, 3).map((k, i) => [k, k, '#555', 0, [[2, 2], [6, 2, 2, 2], [5, 3]][i]])];
   const pw = (W - 110) / 2, box1 = [48, 22, pw, H - 62], box2 = [48 + pw + 55, 22, pw, H - 62];
   const marks = c.marks || [];
   const a = panel(ctx, box1, lossSeries, {title: 'losses, every step', line: c.equilibrium, lineColor: D_COLOR, marks, probability: false});
-  panel(ctx, box2, COLUMNS.filter((s) => s[3] === 1), {title: c.probability ? "D's verdict (1 = real, 0 = fake)" : "D's raw scores (critic)",
+  panel(ctx, box2, [...COLUMNS, ...b].filter((s) => s[3] === 1), {title: c.probability ? "D's verdict (1 = real, 0 = fake)" : "D's raw scores (critic)",
     line: c.probability ? 0.5 : null, lineColor: '#888', marks: marks.map((m) => [m[0], '']), probability: c.probability});
   hoverBox(ctx, a, box1, box2, W);
 }
@@ -265,9 +291,10 @@ function drawDivergence() {  // the 2D quality meter: JS between real and fake o
   if (!canvas || !d) return;
   const [ctx, w, h, r] = sized(canvas), W = w / r, H = h / r;
   ctx.scale(r, r); ctx.fillStyle = '#fff'; ctx.fillRect(0, 0, W, H);
-  panel(ctx, [48, 22, W - 70, H - 62], [['js', 'JS (bits, 0 = same, 1 = apart)', G_COLOR, 0]],
-    {title: "real vs fake, on the heatmap's grid (JS, bits)", line: null, marks: [], range: [0, 1],
-     cols: {step: d.step, js: d.js}});
+  const labels = run.frame.labels, series = d.map((one, i) => ['js', labels ? `JS ${labels[i][0]}`
+    : 'JS (bits, 0 = same, 1 = apart)', i ? D_COLOR : G_COLOR, 0, i ? [4, 2] : null, {step: one.step, js: one.js}]);
+  panel(ctx, [48, 22, W - 70, H - 62], series,
+    {title: "real vs fake, on the heatmap's grid (JS, bits)", line: null, marks: [], range: [0, 1]});
 }
 function hoverBox(ctx, a, box1, box2, W) {  // hovering a curve: the step under the mouse and its values
   const steps = run.cols.step || [];
@@ -280,6 +307,8 @@ function hoverBox(ctx, a, box1, box2, W) {  // hovering a curve: the step under 
   const i = lo, x = box[0] + steps[i] / Math.max(steps[steps.length - 1], 1) * box[2];
   ctx.strokeStyle = '#999'; ctx.beginPath(); ctx.moveTo(x, box[1]); ctx.lineTo(x, box[1] + box[3]); ctx.stroke();
   const lines = [`step ${steps[i]}`, ...COLUMNS.map(([key, label]) => `${label}: ${fmt((run.cols[key] || [])[i])}`)];
+  const bSteps = (run.colsB && run.colsB.step) || [], j = bSteps.indexOf(steps[i]);
+  if (j >= 0) lines.push(...COLUMNS.map(([key, label]) => `${label}, B: ${fmt(run.colsB[key][j])}`));
   ctx.font = '11px sans-serif'; ctx.textAlign = 'left'; ctx.textBaseline = 'top';
   const tw = Math.max(...lines.map((l) => ctx.measureText(l).width)) + 10, bx = Math.min(x + 8, W - tw - 2);
   ctx.fillStyle = 'rgba(255,255,255,0.93)'; ctx.strokeStyle = '#888';
@@ -289,21 +318,28 @@ function hoverBox(ctx, a, box1, box2, W) {  // hovering a curve: the step under 
 }
 
 // -- the numbers ---------------------------------------------------------------------------------
-function take(answer) {
-  const frame = answer.frame, c = answer.curves;
-  if (answer.real) run.real = answer.real;
-  if (c.start === 0) run.cols = {};
+function joined(cols, c) {  // the columns the page has, with the answer's new points
+  const out = c.start === 0 ? {} : cols;
   for (const [key, values] of Object.entries(c)) {
     if (!Array.isArray(values)) continue;
-    const had = run.cols[key] || new Array(c.start).fill(null);  // a column new since: empty before
-    run.cols[key] = had.concat(values);
+    const had = out[key] || new Array(c.start).fill(null);  // a column new since: empty before
+    out[key] = had.concat(values);
   }
+  return out;
+}
+function take(answer) {
+  const frame = answer.frame;
+  if (answer.real) run.real = answer.real;
+  run.cols = joined(run.cols, answer.curves);
+  run.colsB = answer.curves_b ? joined(run.colsB || {}, answer.curves_b) : null;
   if (frame.mode !== 'canvas') { run.frame = frame; return; }
-  const fakes = frame.view.fakes, last = run.trails[run.trails.length - 1];
-  if (!last || JSON.stringify(last[0]) !== JSON.stringify(fakes[0]) || last.length !== fakes.length) {
-    run.trails.push(fakes);
-    while (run.trails.length > frame.trail_length) run.trails.shift();
-  }
+  frame.views.forEach((view, i) => {  // each run's fakes at the last few refreshes: its trails
+    const trails = run.trails[i], fakes = view.fakes, last = trails[trails.length - 1];
+    if (!last || JSON.stringify(last[0]) !== JSON.stringify(fakes[0]) || last.length !== fakes.length) {
+      trails.push(fakes);
+      while (trails.length > frame.trail_length) trails.shift();
+    }
+  });
   run.frame = frame;
 }
 function paint() {
@@ -325,6 +361,7 @@ new ResizeObserver(() => paint()).observe(element);
       url.searchParams.set('token', token);
       url.searchParams.set('after', String(run.version));
       url.searchParams.set('points', String((run.cols.step || []).length));
+      url.searchParams.set('points_b', String(((run.colsB || {}).step || []).length));
       url.searchParams.set('real', run.real ? '0' : '1');
       const answer = await fetch(url, {cache: 'no-store', credentials: 'same-origin'});
       if (answer.status === 404 || answer.status === 403) { show(false); run.frame = null; await sleep(1000); continue; }

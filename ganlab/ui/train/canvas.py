@@ -2,7 +2,7 @@
 and the small script (canvas.js, no library, nothing fetched from outside the app) that long-polls
 ``/train/frame`` (ganlab.server.train_frame) with the run's token and draws its numbers. The token reaches
 the page as the view's value (LiveView.canvas); the page shows the canvases while the frames say "canvas"
-(a single 2D run) and the server's pictures otherwise (image runs, comparisons, slow motion).
+(a 2D run, or a comparison's A | B) and the server's pictures otherwise (image runs, slow motion).
 """
 
 from __future__ import annotations

@@ -137,7 +137,7 @@ def live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> tuple[LiveVie
         with gr.Column(scale=5, min_width=300, elem_id="train-view-col"):
             view, controls = slow_motion.build_controls(
                 lambda: gr.Image(label="2D view / samples", elem_id="train-view", height=VIEW_HEIGHT, **PICTURE))
-            drawn = canvas.view_canvas()  # a single 2D run: the view and the curves drawn by the browser
+            drawn = canvas.view_canvas()  # a 2D run (or A | B): the view and the curves drawn by the browser
         with gr.Column(scale=6, min_width=300, elem_id="train-side-col"):
             curves = gr.Image(label="Losses and D's verdicts (every step)", show_label=False, elem_id="train-curves",
                               height=CURVES_HEIGHT, **PICTURE)

@@ -124,8 +124,8 @@ class RunDisplay:
         self.drawn = state
         if self.frames is None:
             self.frames = LiveFrames()  # the run's live pictures, deleted with the run
-        # a single 2D run's view and curves are drawn by the page from numbers (/train/frame) while it reads them
-        browser = self.board is not None and b is None and self.slow is None and watch.points_2d
+        # a 2D run's view and curves (A and B in a comparison) are drawn by the page from numbers (/train/frame)
+        browser = self.board is not None and self.slow is None and watch.points_2d
         here = not (browser and self.board.watched(self.token))
         out.canvas = self.token if self.board is not None else gr.skip()
         out.curves = self._curves(s, history) if here else gr.skip()
@@ -202,25 +202,26 @@ class RunDisplay:
                 history: list[StepMetrics], browser: bool = False, here: bool = True) -> None:
         """The 2D view with the ticked layers (A beside B in a comparison), its legend, coverage and the
         divergence curve; ``browser``: its numbers published for the page, ``here``: drawn on the server."""
-        view, text_a = self._numbers_2d(s, watch, force, self.trails, self.divergence)
-        out.quality_text = text_a
-        out.legend = legend(view, self.layers)
+        b = self.partner
+        views = [self._numbers_2d(s, watch, force, self.trails, self.divergence)]
+        if b is not None:
+            views.append(self._numbers_2d(b.run, b.monitor, force, b.trails, b.divergence))
+        out.quality_text = views[0][1] if b is None else "  \n".join(
+            f"**{label}:** {line}" for label, (_, line) in zip(b.labels, views))
+        out.legend = legend(views[0][0], self.layers)
         if browser:
-            self._publish(s, watch, view, history)
+            self._publish(s, watch, [v for v, _ in views], history)
         if here:
-            self._draw_2d(out, view, force)
+            self._draw_2d(out, [v for v, _ in views])
         if slow_due and self.divergence and here:
             self._divergence(out, s)
 
-    def _draw_2d(self, out: LiveView, view: dict, force: bool) -> None:
-        """The 2D view as a picture (A beside B in a comparison), and the coverage lines of both."""
+    def _draw_2d(self, out: LiveView, views: list[dict]) -> None:
+        """The 2D view as a picture (A beside B in a comparison)."""
         b = self.partner
-        image = draw_view_2d(view, self.layers, trails=list(self.trails))
-        text_a = out.quality_text
+        image = draw_view_2d(views[0], self.layers, trails=list(self.trails))
         if b is not None:
-            view_b, text_b = self._numbers_2d(b.run, b.monitor, force, b.trails, b.divergence)
-            image = side_by_side([image, draw_view_2d(view_b, self.layers, trails=list(b.trails))], list(b.labels))
-            out.quality_text = f"**{b.labels[0]}:** {text_a}  \n**{b.labels[1]}:** {text_b}"
+            image = side_by_side([image, draw_view_2d(views[1], self.layers, trails=list(b.trails))], list(b.labels))
         out.picture = self.frames.write("view", image)
 
     def _divergence(self, out: LiveView, s: TrainingRun) -> None:
@@ -256,18 +257,20 @@ class RunDisplay:
         view["arrow_ref"] = self.arrow_ref
         return view, diagnostics.where_fakes_are(quality)
 
-    def _publish(self, s: TrainingRun, watch: Monitor, view: dict, history: list[StepMetrics]) -> None:
-        """The numbers the page draws, on the board: the 2D layers, the curves' settings and columns, the
-        divergence per refresh (at most DIVERGENCE_POINTS), and the real points with the first frame."""
-        loss, columns = s.gan.loss, self.columns.update(history)
-        kept = self.divergence[::max(1, -(-len(self.divergence) // DIVERGENCE_POINTS))]
-        kept = kept + self.divergence[-1:] if self.divergence and kept[-1] is not self.divergence[-1] else kept
+    def _publish(self, s: TrainingRun, watch: Monitor, views: list[dict], history: list[StepMetrics]) -> None:
+        """The numbers the page draws, on the board: the 2D layers (A and B in a comparison), the curves'
+        settings and columns, the divergence per refresh, and the real points with the first frame."""
+        loss, columns, b = s.gan.loss, self.columns.update(history), self.partner
         extras = [k for k in columns if k not in diagnostics.CORE_COLUMNS][:3]  # as the server's curves
         marks = [[c.step, f"{c.name} → {c.new:g}" if isinstance(c.new, float) else f"{c.name} → {c.new}"]
                  for c in s.changes]
+        if b is not None and b.fork_step is not None:
+            marks.append([b.fork_step, f"fork: B's {b.setting} → {getattr(b.run.config, b.setting)}"])
+        divergences = [self.divergence] + ([b.divergence] if b is not None else [])
         frame = {"mode": "canvas", "step": s.step_count, "status": s.status, "layers": list(self.layers),
-                 "trail_length": TRAIL_LENGTH, "view": layers_2d.browser_frame(view, self.arrow_ref),
-                 "divergence": {"step": [int(n) for n, _, _ in kept], "js": [round(float(v), 4) for _, v, _ in kept]},
+                 "trail_length": TRAIL_LENGTH, "labels": list(b.labels) if b is not None else None,
+                 "views": [layers_2d.browser_frame(v, self.arrow_ref) for v in views],
+                 "divergence": [_thinned(d) for d in divergences],
                  "ruler": [human_number(self.arrow_ref * 10**i) for i in range(3)] if self.arrow_ref else None,
                  "curves": {"probability": loss.score == "probability", "marks": marks, "extras": extras,
                             "equilibrium": loss.equilibrium_d_loss
@@ -276,10 +279,14 @@ class RunDisplay:
         self.mode = "canvas"
         assert self.board is not None
         drawn = {k: columns[k] for k in (*diagnostics.CORE_COLUMNS, *extras) if k in columns}
-        self.board.publish(self.token, frame, drawn, watch.real_points if first else None)
+        drawn_b = None
+        if b is not None:
+            b_cols = b.columns.update(list(b.run.history))
+            drawn_b = {k: b_cols[k] for k in diagnostics.CORE_COLUMNS if k in b_cols}
+        self.board.publish(self.token, frame, drawn, watch.real_points if first else None, drawn_b)
 
     def show_pictures(self) -> None:
-        """Tell the page to show the server's pictures (an image run, a comparison, a slow-motion phase)."""
+        """Tell the page to show the server's pictures (an image run, a slow-motion phase)."""
         if self.board is not None and self.mode != "picture":
             self.mode = "picture"
             self.board.publish(self.token, {"mode": "picture"})
@@ -338,6 +345,15 @@ class RunDisplay:
         if force or self.pause_label != label:
             self.pause_label = label
             out.pause = gr.Button(label)
+
+
+def _thinned(divergence: list[tuple[int, float, float]]) -> dict[str, list]:
+    """A run's divergence per refresh as the page draws it: at most about DIVERGENCE_POINTS (every n-th, and
+    the last), steps and JS (bits)."""
+    kept = divergence[::max(1, -(-len(divergence) // DIVERGENCE_POINTS))]
+    if divergence and kept[-1] is not divergence[-1]:
+        kept = kept + divergence[-1:]
+    return {"step": [int(n) for n, _, _ in kept], "js": [round(float(v), 4) for _, v, _ in kept]}
 
 
 def accuracy_figure(history: list[tuple[int, dict[str, float]]]) -> Any:
