@@ -72,10 +72,11 @@ def save(page, path: Path) -> None:
 def train(page, out: Path, seconds: float = 15, every: float = 1.0) -> None:
     """Start the ring preset, photograph the 2D view every ``every`` s into a GIF, then the whole tab."""
     page.get_by_role("button", name="▶ Start").click()
-    image_ready(page, "#train-view")
+    # the ring's view is drawn by the browser on its canvas (ui/train/canvas.js) once its first frame came
+    page.wait_for_selector("#train-canvas-view[data-frames]", timeout=90_000)
     frames, end = [], time.monotonic() + seconds
     while time.monotonic() < end:
-        shot = page.locator("#train-view").screenshot()
+        shot = page.locator("#train-canvas-view").screenshot()
         frames.append(Image.open(io.BytesIO(shot)).convert("RGB"))
         time.sleep(every)
     save(page, out / "train.png")

@@ -20,7 +20,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-sync", "--no-first-run", "--disable-quic"]
 RING, COLLAPSE, CGAN = ("Healthy: ring of 8 Gaussians", "Broken: mode collapse on the ring",
                         "Healthy: MNIST digits (conditional GAN)")
-VIEW_PARTS = ("#train-view", "#train-graph", "#train-layers", "#train-legend")  # the 2D view and its column
+# the 2D view and its column: the server's picture or the browser's canvas (a single 2D run), whichever is shown
+VIEW_PARTS = ("#train-view", "#train-canvas", "#train-graph", "#train-layers", "#train-legend")
 
 
 def wait_until(condition, timeout: float, what: str, every: float = 0.5):
@@ -120,7 +121,7 @@ def ring(page, out: Path) -> None:
     train_until(page, 3000, 900, off=("trails",))
     wait_until(lambda: "Step 3000 / 3000" in page.locator("#train-status").inner_text(), 60, "the run's end")
     time.sleep(3)
-    shot(page, out / "train_ring_views.png", (*VIEW_PARTS, "#train-quality"))
+    shot(page, out / "train_ring_views.png", (*VIEW_PARTS, "#train-quality", "#train-js-box"))
 
 
 def collapse(page, out: Path, steps: int = 3000) -> None:
@@ -129,7 +130,7 @@ def collapse(page, out: Path, steps: int = 3000) -> None:
     pick_preset(page, COLLAPSE)
     train_until(page, steps, 900, off=("fakes", "gradient arrows", "trails"))
     time.sleep(3)
-    shot(page, out / "train_collapse_mesh.png", "#train-alarms", (*VIEW_PARTS, "#train-quality"))
+    shot(page, out / "train_collapse_mesh.png", "#train-alarms", (*VIEW_PARTS, "#train-quality", "#train-js-box"))
 
 
 def _stroke(page, points) -> None:
@@ -165,7 +166,7 @@ def drawn(page, out: Path, steps: int = 1500) -> None:
     page.get_by_label("Stop after (steps)").fill(str(steps))
     train_until(page, steps, 900, off=("trails",))
     time.sleep(3)
-    shot(page, out / "train_drawn_points.png", (*VIEW_PARTS, "#train-quality"))
+    shot(page, out / "train_drawn_points.png", (*VIEW_PARTS, "#train-quality", "#train-js-box"))
 
 
 def slow(page, out: Path, steps: int = 300) -> None:
@@ -188,7 +189,7 @@ def slow(page, out: Path, steps: int = 300) -> None:
     for i in (1, 2, 3):
         wait_until(lambda i=i: f"phase {i} of 3" in phase.inner_text(), 60, f"phase {i}")
         time.sleep(2)
-        shot(page, out / f"slow_motion_{i}.png", "#train-phase", (*VIEW_PARTS, "#train-quality"))
+        shot(page, out / f"slow_motion_{i}.png", "#train-phase", (*VIEW_PARTS, "#train-quality", "#train-js-box"))
         page.get_by_role("button", name="Back to the live view" if i == 3 else "Next phase ▶").click()
     wait_until(lambda: "phase" not in phase.inner_text(), 60, "the live view")  # before the page closes
 

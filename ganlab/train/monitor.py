@@ -22,10 +22,8 @@ from typing import Any
 import numpy as np
 
 from ganlab.train import diagnostics
+from ganlab.train.layers_2d import EXTENT, REAL_POINTS, real_points  # noqa: F401  (the 2D view's, named here too)
 from ganlab.train.run import TrainingRun
-
-EXTENT = 2.5  # the 2D view and its coverage grid span [-EXTENT, EXTENT]²
-REAL_POINTS = 600  # real points drawn in the 2D view and used as coverage's reference
 
 
 @dataclass(frozen=True)
@@ -48,12 +46,6 @@ class Quality:
         return {"coverage": self.coverage, "on_data": self.on_data, "kl": self.kl, "js": self.js,
                 "off_map": self.off_map,
                 "class_shares": shares, "asked_hit": self.asked_hit, "scores": self.scores}
-
-
-def real_points(run: TrainingRun, count: int = REAL_POINTS) -> np.ndarray:
-    """The real points a 2D view draws and measures against: ``count`` fixed picks from the data."""
-    x = run.dataset.x
-    return x[np.random.default_rng(0).choice(len(x), min(count, len(x)), replace=False)]
 
 
 class Monitor:

@@ -13,9 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ganlab.train.monitor import EXTENT
+from ganlab.train.layers_2d import EXTENT, GRID, heatmap, heatmap_kind
 from ganlab.train.run import StepMetrics, TrainingRun
-from ganlab.train.views import GRID, heatmap, heatmap_kind
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,8 @@ history.csv as ``snapshots.npz`` (``write`` / ``read``). A run of ``steps`` step
 TARGET_FRAMES of them; past MAX_FRAMES or MAX_BYTES every other one goes and the interval doubles.
 
 It knows nothing of the UI or of ganlab.train.views (which stands above the session): the 2D layers
-are taken here from the run's own compiled G and D, as the 2D view does, and drawn by the UI.
+come from ganlab.train.layers_2d (below the session, like this module), as the live 2D view's, and are
+drawn by the UI.
 """
 
 from __future__ import annotations
@@ -16,13 +17,16 @@ from typing import Any
 
 import numpy as np
 
+from ganlab.train import layers_2d
+
 FILE = "snapshots.npz"
 TARGET_FRAMES = 100  # snapshots over a run's planned steps
 MAX_FRAMES = 200  # kept in memory at most (a run trained on past its planned steps thins them)
 MAX_BYTES = 24 * 2**20  # of frames kept in memory at most (large sample grids thin sooner)
 MAX_READ_BYTES = 64 * 2**20  # unpacked size of a snapshots file that ``read`` accepts
-EXTENT = 2.5  # the 2D layers span [-EXTENT, EXTENT]², as the live 2D view (ganlab.train.monitor.EXTENT)
-GRID, MANIFOLD, LATENT_SPAN, REAL_POINTS = 48, 16, 2.0, 600  # as the live 2D view draws them
+# the 2D layers as the live 2D view has them (ganlab.train.layers_2d, the one module of the view's numbers)
+EXTENT, GRID, MANIFOLD, LATENT_SPAN, REAL_POINTS = (layers_2d.EXTENT, layers_2d.GRID, layers_2d.MANIFOLD,
+                                                    layers_2d.LATENT_SPAN, layers_2d.REAL_POINTS)
 GRID_LEVELS = 32  # levels per channel of a stored sample grid (see ``levels``)
 
 
@@ -51,24 +55,12 @@ def kind_of(run: Any) -> str | None:
 def _layers_2d(run: Any) -> dict[str, np.ndarray]:
     """The 2D view's layers now, compact: D on a GRID² grid (uint8 over ``heat_range``), the fakes of the
     fixed latent batch and on each G's push (float16), G's manifold over two latent dimensions (float16)."""
-    xs = np.linspace(-EXTENT, EXTENT, GRID, dtype=np.float32)
-    gx, gy = np.meshgrid(xs, xs)  # row 0 at y = -EXTENT, as views.heatmap
-    out = np.asarray(run.fns.discriminate(np.stack([gx.ravel(), gy.ravel()], 1)), np.float32)
-    heat = 1.0 / (1.0 + np.exp(-out)) if run.gan.loss.score == "probability" else out
-    lo, hi = (0.0, 1.0) if run.gan.loss.score == "probability" else (float(heat.min()), float(heat.max()))
-    scaled = np.clip((heat - lo) / max(hi - lo, 1e-12), 0, 1)
-    fakes, push = run.fns.push(run.fixed_latent)
-    dim = run.spec.latent_dim
-    u = np.linspace(-LATENT_SPAN, LATENT_SPAN, MANIFOLD, dtype=np.float32)
-    z = np.zeros((MANIFOLD if dim > 1 else 1, MANIFOLD, dim), np.float32)
-    z[:, :, 0] = u[None, :]
-    if dim > 1:
-        z[:, :, 1] = u[:, None]
-    mesh = np.asarray(run.fns.generate(run.gan.latent_for(z.reshape(-1, dim))), np.float32)
-    return {"heatmap": np.round(scaled * 255).astype(np.uint8).reshape(GRID, GRID),
-            "heat_range": np.array([lo, hi], np.float32),
-            "fakes": np.asarray(fakes, np.float16), "arrows": np.asarray(push, np.float16),
-            "manifold": mesh.reshape(-1, MANIFOLD, 2).astype(np.float16)}
+    heat = layers_2d.heatmap(run, GRID, EXTENT)
+    lo, hi = layers_2d.heat_range(heat, run.gan.loss.score == "probability")
+    fakes, push = layers_2d.arrows(run)
+    mesh = layers_2d.manifold_mesh(run, MANIFOLD, LATENT_SPAN)
+    return {"heatmap": layers_2d.quantize(heat, lo, hi), "heat_range": np.array([lo, hi], np.float32),
+            "fakes": fakes.astype(np.float16), "arrows": push.astype(np.float16), "manifold": mesh.astype(np.float16)}
 
 
 class Snapshots:
@@ -115,12 +107,9 @@ class Snapshots:
         else:
             frame = _layers_2d(run)
             if "real" not in self.meta:
-                x = run.dataset.x
-                picks = np.random.default_rng(0).choice(len(x), min(REAL_POINTS, len(x)), replace=False)
-                self.meta = {"real": np.asarray(x[picks], np.float16),
-                             "extent": np.array([-EXTENT, EXTENT, -EXTENT, EXTENT], np.float32),
-                             "heatmap_kind": np.array("critic" if run.gan.loss.name == "wasserstein"
-                                                      else "probability")}
+                self.meta = {"real": np.asarray(layers_2d.real_points(run, REAL_POINTS), np.float16),
+                             "extent": np.array(layers_2d.extent_box(EXTENT), np.float32),
+                             "heatmap_kind": np.array(layers_2d.heatmap_kind(run))}
         self.add(step, frame)
         return True
 

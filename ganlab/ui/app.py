@@ -23,6 +23,7 @@ from ganlab.ui.gradio_fixes import page
 from ganlab.ui.playground import tab as playground_tab
 from ganlab.ui.tools import classify, sketch, text2img, upscale
 from ganlab.ui.train import tab as train_tab
+from ganlab.ui.train.canvas import PAGE_CSS
 
 # The tabs, in order: a new tab is one module (LABEL, ID, DOCS, INTRO, build(ctx)) and one line here.
 TABS: tuple[ModuleType, ...] = (train_tab, class_tab, playground_tab, text2img, sketch, upscale, classify)
@@ -106,7 +107,7 @@ CSS = """
 #train-main.train-compare > #train-view-col { flex-grow: 3 !important; }
 #train-main.train-compare > #train-side-col { flex-grow: 2 !important; }
 #train-main.train-compare #train-view { aspect-ratio: 2 / 1; }
-"""
+""" + PAGE_CSS
 
 
 # Gradio's launch checks that its own page answers before returning: HEAD / with a 3 s limit, and it

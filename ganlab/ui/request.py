@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import threading
 
 import gradio as gr
+from starlette.requests import Request
 
 LOCAL = "local"  # the session of a caller without a session hash (a script through the API, a test)
 
@@ -26,3 +28,17 @@ def yield_cpu_to_training() -> None:
                 os.setpriority(os.PRIO_PROCESS, tid, 10)
         except OSError:
             pass
+
+
+async def signed_in(request: Request) -> bool:
+    """Whether the request may see the app: always without Gradio's ``auth``, else with its login cookie."""
+    app = request.app
+    auth, dependency = getattr(app, "auth", None), getattr(app, "auth_dependency", None)
+    if auth is None and dependency is None:
+        return True
+    if dependency is not None:
+        user = dependency(request)
+        return (await user if inspect.isawaitable(user) else user) is not None
+    cookie = getattr(app, "cookie_id", "")
+    token = request.cookies.get(f"access-token-{cookie}") or request.cookies.get(f"access-token-unsecure-{cookie}")
+    return getattr(app, "tokens", {}).get(token) is not None

@@ -1,5 +1,5 @@
 """Browser test: Debian's Chromium (Playwright) opens the app, trains on the 2D ring, sees the loss
-plot and the 2D view change, pauses, and saves a screenshot."""
+plot and the 2D view (drawn by the browser from /train/frame) change, pauses, and saves a screenshot."""
 
 from __future__ import annotations
 
@@ -18,9 +18,10 @@ playwright = pytest.importorskip("playwright.sync_api")
 SHOTS = Path(os.environ.get("GANLAB_SCREENSHOTS", "screenshots"))
 
 
-def _src(page, elem_id: str) -> str | None:
-    img = page.locator(f"#{elem_id} img")
-    return img.first.get_attribute("src") if img.count() else None
+def _drawn(page) -> tuple[int, str]:
+    """How many frames the browser drew on the 2D view's canvas, and the curves' canvas as a PNG URL."""
+    return page.evaluate("""() => [Number(document.getElementById('train-canvas-view').dataset.frames || 0),
+                                    document.getElementById('train-curves-canvas').toDataURL()]""")
 
 
 def test_train_ring_in_chromium(tmp_path):
@@ -31,14 +32,13 @@ def test_train_ring_in_chromium(tmp_path):
         # long enough that a fast machine cannot finish the run before the test presses Pause
         page.get_by_label("Stop after (steps)").fill("1000000")
         page.get_by_role("button", name="▶ Start").click()
-        wait_for(lambda: _src(page, "train-curves") and _src(page, "train-view"), timeout=60)
-        first_curves, first_view = _src(page, "train-curves"), _src(page, "train-view")
+        first_view, first_curves = wait_for(lambda: (d := _drawn(page))[0] and d, timeout=60)
         status = page.locator("#train-status")
         wait_for(lambda: "steps/s" in status.inner_text(), timeout=30)
         # the first fused call compiles its program (seconds on a busy 2-core machine), so allow a while
         try:
-            wait_for(lambda: _src(page, "train-curves") != first_curves, timeout=30)
-            wait_for(lambda: _src(page, "train-view") != first_view, timeout=10)
+            wait_for(lambda: _drawn(page)[1] != first_curves, timeout=30)
+            wait_for(lambda: _drawn(page)[0] > first_view, timeout=10)
         except TimeoutError:
             raise AssertionError(f"live view did not update; status: {status.inner_text()!r}") from None
         assert "CPU" in status.inner_text() or "GPU" in status.inner_text()

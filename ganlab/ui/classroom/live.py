@@ -6,16 +6,15 @@ the page shows (Markdown rendered once per drawing, raw HTML escaped).
 
 from __future__ import annotations
 
-import inspect
 from typing import Any
 
 import gradio as gr
 from markdown_it import MarkdownIt
-from starlette.requests import Request
 
 from ganlab.server.classroom import Snapshot
 from ganlab.server.wall import dataset_name
 from ganlab.ui.classroom.view import SETTING_NAMES, settings_text
+from ganlab.ui.request import signed_in  # noqa: F401  (the class view's routes check it; named here too)
 
 NOTHING = "No run is shown to the class right now: the teacher picks one."
 TEXTS = ("status", "reading", "alarms", "quality_text", "legend")  # the painter's text panels a frame carries
@@ -49,20 +48,6 @@ def describe(snap: Snapshot) -> dict[str, Any]:
     return {"label": "" if none else snap.label, "settings": None if none else shown_settings(snap.config),
             "texts": texts, "html": {"head": _markdown.render(head_text(snap)),
                                      "notes": "" if none else _markdown.render(notes_text(snap))}}
-
-
-async def signed_in(request: Request) -> bool:
-    """Whether the request may see the app: always without Gradio's ``auth``, else with its login cookie."""
-    app = request.app
-    auth, dependency = getattr(app, "auth", None), getattr(app, "auth_dependency", None)
-    if auth is None and dependency is None:
-        return True
-    if dependency is not None:
-        user = dependency(request)
-        return (await user if inspect.isawaitable(user) else user) is not None
-    cookie = getattr(app, "cookie_id", "")
-    token = request.cookies.get(f"access-token-{cookie}") or request.cookies.get(f"access-token-unsecure-{cookie}")
-    return getattr(app, "tokens", {}).get(token) is not None
 
 
 PAGE = """

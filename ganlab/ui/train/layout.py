@@ -18,7 +18,7 @@ from ganlab.server.limits import MB, SOLO_RUNS
 from ganlab.server.store import SessionStore
 from ganlab.train import diagnostics
 from ganlab.ui.request import session_id
-from ganlab.ui.train import layers, lesson_link, slow_motion, text
+from ganlab.ui.train import canvas, layers, lesson_link, slow_motion, text
 from ganlab.ui.train import nearest as train_nearest
 from ganlab.ui.train import replay as replay_panel
 from ganlab.ui.train import upload as upload_panel
@@ -144,19 +144,23 @@ def live_panels(form: dict[str, Any], form_cls: type[FormBase]) -> tuple[LiveVie
         with gr.Column(scale=5, min_width=300, elem_id="train-view-col"):
             view, controls = slow_motion.build_controls(
                 lambda: gr.Image(label="2D view / samples", elem_id="train-view", height=VIEW_HEIGHT, **PICTURE))
+            drawn = canvas.view_canvas()  # a 2D run (or A | B): the view and the curves drawn by the browser
         with gr.Column(scale=6, min_width=300, elem_id="train-side-col"):
             curves = gr.Image(label="Losses and D's verdicts (every step)", show_label=False, elem_id="train-curves",
                               height=CURVES_HEIGHT, **PICTURE)
+            canvas.curves_canvas()
             controls["phase"].render()  # a slow-motion phase in words, beside its picture
             status = gr.Markdown("Pick a preset or settings, then press **Start**.", elem_id="train-status", **PLAIN)
             reading = gr.Markdown(diagnostics.reading([], LOSSES["non_saturating"]), elem_id="train-reading", **PLAIN)
             alarms = gr.Markdown(elem_id="train-alarms", **PLAIN)
             side = layers.build_side()
             quality = gr.Image(label="Quality meter", elem_id="train-quality", height=220, **PICTURE)
+            canvas.divergence_canvas()
             quality_md = gr.Markdown(elem_id="train-quality-text", **PLAIN)
     why, explain = explanations(form, form_cls)
     live = LiveView(curves=curves, picture=view, quality=quality, status=status, reading=reading, alarms=alarms,
-                    quality_text=quality_md, explain=explain, legend=side["legend"], graph=side["graph"], why=why)
+                    quality_text=quality_md, explain=explain, legend=side["legend"], graph=side["graph"], why=why,
+                    canvas=drawn)
     return live, {**controls, **side, "main": main}
 
 

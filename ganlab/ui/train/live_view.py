@@ -18,7 +18,9 @@ import gradio as gr
 import numpy as np
 
 from ganlab.config import TrainConfig
-from ganlab.train import compare, diagnostics, views
+from ganlab.numbers import human_number
+from ganlab.server.train_frame import TrainFrames
+from ganlab.train import compare, diagnostics, layers_2d
 from ganlab.train.diagnostics import HistoryColumns
 from ganlab.train.monitor import Monitor, Quality
 from ganlab.train.run import StepMetrics, TrainingRun
@@ -33,6 +35,7 @@ from ganlab.ui.train.view_2d import DEFAULT_LAYERS, draw_view_2d, legend
 QUALITY_EVERY_S = 2.0  # the classifier's verdict, the formula panel, the graph's numbers, the gradient maps
 TRAIL_LENGTH = 6  # refreshes of the fakes' past positions drawn as trails
 JS_LABEL = "JS (bits, 0 = same, 1 = apart)"
+DIVERGENCE_POINTS = 300  # the divergence curve's points a frame carries at most (every n-th refresh's)
 
 
 @dataclass
@@ -52,6 +55,7 @@ class LiveView:
     legend: Any = field(default_factory=gr.skip)  # what the 2D view's colours and arrows are
     graph: Any = field(default_factory=gr.skip)  # the model overview graph with this run's numbers
     why: Any = field(default_factory=gr.skip)  # image GANs: G's push and D's saliency maps
+    canvas: Any = field(default_factory=gr.skip)  # the token of the run's numbers (/train/frame) for the page
 
     def outputs(self) -> tuple:
         """The fields in Gradio's output order."""
@@ -91,6 +95,9 @@ class RunDisplay:
     probe: ImageGradientProbe | None = None  # image GANs: the compiled gradient maps (made on first use)
     why_t: float = 0.0  # when the graph and the gradient maps were last sent
     partner: Partner | None = None  # run B of a comparison or a fork, drawn beside A (ui/compare_view.py)
+    board: TrainFrames | None = None  # where the numbers the browser draws are published (/train/frame)
+    token: str | None = None  # this run's slot on ``board`` (the page's secret)
+    mode: str | None = None  # what the board last said the page shows: "canvas" or "picture"
 
     def close(self) -> None:
         """Free the live figures and delete the frame files. They stay referenced, closed: an update
@@ -101,6 +108,8 @@ class RunDisplay:
                 drawn.close()
         if self.frames is not None:
             self.frames.close(linger=LINGER_S)  # the page may still be fetching the last frames
+        if self.board is not None:
+            self.board.close(self.token)
 
     # -- drawing ---------------------------------------------------------------------------
     def redraw(self, s: TrainingRun, watch: Monitor, force: bool) -> LiveView:
@@ -115,10 +124,16 @@ class RunDisplay:
         self.drawn = state
         if self.frames is None:
             self.frames = LiveFrames()  # the run's live pictures, deleted with the run
-        out.curves = self._curves(s, history)
+        # a 2D run's view and curves (A and B in a comparison) are drawn by the page from numbers (/train/frame)
+        browser = self.board is not None and self.slow is None and watch.points_2d
+        here = not (browser and self.board.watched(self.token))
+        out.canvas = self.token if self.board is not None else gr.skip()
+        out.curves = self._curves(s, history) if here else gr.skip()
         slow_due = force or s.status != "running" or time.time() - self.why_t >= QUALITY_EVERY_S
+        if not browser:
+            self.show_pictures()
         if watch.points_2d:
-            self._points(out, s, watch, force, slow_due)
+            self._points(out, s, watch, force, slow_due, history, browser, here)
         else:
             samples = s.samples()  # at every update (twice a second): the fixed latent batch through G
             quality = watch.measure(samples, force=force)  # the classifier: every QUALITY_EVERY_S only
@@ -183,38 +198,56 @@ class RunDisplay:
         self.curves.set_marks(marks)
         return self.frames.write("curves", self.curves.update(x, series, x_b, series_b), palette=True)
 
-    def _points(self, out: LiveView, s: TrainingRun, watch: Monitor, force: bool, slow_due: bool) -> None:
+    def _points(self, out: LiveView, s: TrainingRun, watch: Monitor, force: bool, slow_due: bool,
+                history: list[StepMetrics], browser: bool = False, here: bool = True) -> None:
         """The 2D view with the ticked layers (A beside B in a comparison), its legend, coverage and the
-        divergence curve."""
+        divergence curve; ``browser``: its numbers published for the page, ``here``: drawn on the server."""
         b = self.partner
-        image, view, text_a = self._view_2d(s, watch, force, self.trails, self.divergence)
-        out.quality_text = text_a
+        views = [self._numbers_2d(s, watch, force, self.trails, self.divergence)]
+        if b is not None:
+            views.append(self._numbers_2d(b.run, b.monitor, force, b.trails, b.divergence))
+        out.quality_text = views[0][1] if b is None else "  \n".join(
+            f"**{label}:** {line}" for label, (_, line) in zip(b.labels, views))
+        out.legend = legend(views[0][0], self.layers)
+        if browser:
+            self._publish(s, watch, [v for v, _ in views], history)
+        if here:
+            self._draw_2d(out, [v for v, _ in views])
+        if slow_due and self.divergence and here:
+            self._divergence(out, s)
+
+    def _draw_2d(self, out: LiveView, views: list[dict]) -> None:
+        """The 2D view as a picture (A beside B in a comparison)."""
+        b = self.partner
+        image = draw_view_2d(views[0], self.layers, trails=list(self.trails))
+        if b is not None:
+            image = side_by_side([image, draw_view_2d(views[1], self.layers, trails=list(b.trails))], list(b.labels))
+        out.picture = self.frames.write("view", image)
+
+    def _divergence(self, out: LiveView, s: TrainingRun) -> None:
+        """The divergence curve (JS per refresh; A and B in a comparison) in the quality box."""
+        b = self.partner
         series = {JS_LABEL: self.divergence}
         if b is not None:
-            image_b, _, text_b = self._view_2d(b.run, b.monitor, force, b.trails, b.divergence)
-            image = side_by_side([image, image_b], list(b.labels))
-            out.quality_text = f"**{b.labels[0]}:** {text_a}  \n**{b.labels[1]}:** {text_b}"
             series = {f"JS {b.labels[0][0]}": self.divergence, f"JS {b.labels[1][0]}": b.divergence}
-        out.picture = self.frames.write("view", image)
-        out.legend = legend(view, self.layers)
-        if slow_due and self.divergence:
-            if self.js_plot is None or tuple(self.js_plot.lines) != tuple(series):
-                self.js_plot = plots.LiveSeries(tuple(series), "real vs fake, on the heatmap's grid (JS, bits)")
-            values = {k: [js for _, js, _ in v] for k, v in series.items()}
-            steps = {k: [step for step, _, _ in v] for k, v in series.items()}
-            picture = self.js_plot.update(steps[next(iter(steps))], values, steps, last=s.config.steps)
-            self._show_quality(out, self.frames.write("divergence", picture, palette=True))
+        if self.js_plot is None or tuple(self.js_plot.lines) != tuple(series):
+            self.js_plot = plots.LiveSeries(tuple(series), "real vs fake, on the heatmap's grid (JS, bits)")
+        values = {k: [js for _, js, _ in v] for k, v in series.items()}
+        steps = {k: [step for step, _, _ in v] for k, v in series.items()}
+        picture = self.js_plot.update(steps[next(iter(steps))], values, steps, last=s.config.steps)
+        self._show_quality(out, self.frames.write("divergence", picture, palette=True))
 
-    def _view_2d(self, s: TrainingRun, watch: Monitor, force: bool, trails: deque,
-                 divergence: list) -> tuple[np.ndarray, dict, str]:
-        """One run's 2D view as a picture, the view's arrays, and its coverage / divergence line."""
+    def _numbers_2d(self, s: TrainingRun, watch: Monitor, force: bool, trails: deque,
+                    divergence: list) -> tuple[dict, str]:
+        """One run's 2D view as numbers (the ticked layers only, from ganlab.train.layers_2d) and its
+        coverage / divergence line; the fakes join the trails, the divergence its curve."""
         layers = set(self.layers)
-        fakes, push = views.arrows(s) if "arrows" in layers else (s.samples(), None)
+        fakes, push = layers_2d.arrows(s) if "arrows" in layers else (s.samples(), None)
         quality = watch.measure(fakes, force=force)  # the 2D measures: at every update, from these fakes
-        view = {"extent": [-views.EXTENT, views.EXTENT, -views.EXTENT, views.EXTENT], "real": watch.real_points,
-                "fakes": fakes, "arrows": push, "heatmap_kind": views.heatmap_kind(s),
-                "heatmap": views.heatmap(s) if "heatmap" in layers else None,
-                "manifold": views.manifold_mesh(s) if "manifold" in layers else None}
+        view = {"extent": layers_2d.extent_box(), "real": watch.real_points,
+                "fakes": fakes, "arrows": push, "heatmap_kind": layers_2d.heatmap_kind(s),
+                "heatmap": layers_2d.heatmap(s) if "heatmap" in layers else None,
+                "manifold": layers_2d.manifold_mesh(s) if "manifold" in layers else None}
         if not trails or not np.array_equal(trails[-1], fakes):
             trails.append(fakes)
         if quality.js is not None and (not divergence or divergence[-1][0] != s.step_count):
@@ -222,8 +255,41 @@ class RunDisplay:
         if push is not None and self.arrow_ref is None:  # fixed from here on: arrows shrink and grow honestly
             self.arrow_ref = diagnostics.push_reference(push)
         view["arrow_ref"] = self.arrow_ref
-        line = diagnostics.where_fakes_are(quality)
-        return draw_view_2d(view, self.layers, trails=list(trails)), view, line
+        return view, diagnostics.where_fakes_are(quality)
+
+    def _publish(self, s: TrainingRun, watch: Monitor, views: list[dict], history: list[StepMetrics]) -> None:
+        """The numbers the page draws, on the board: the 2D layers (A and B in a comparison), the curves'
+        settings and columns, the divergence per refresh, and the real points with the first frame."""
+        loss, columns, b = s.gan.loss, self.columns.update(history), self.partner
+        extras = [k for k in columns if k not in diagnostics.CORE_COLUMNS][:3]  # as the server's curves
+        marks = [[c.step, f"{c.name} → {c.new:g}" if isinstance(c.new, float) else f"{c.name} → {c.new}"]
+                 for c in s.changes]
+        if b is not None and b.fork_step is not None:
+            marks.append([b.fork_step, f"fork: B's {b.setting} → {getattr(b.run.config, b.setting)}"])
+        divergences = [self.divergence] + ([b.divergence] if b is not None else [])
+        frame = {"mode": "canvas", "step": s.step_count, "status": s.status, "layers": list(self.layers),
+                 "trail_length": TRAIL_LENGTH, "labels": list(b.labels) if b is not None else None,
+                 "views": [layers_2d.browser_frame(v, self.arrow_ref) for v in views],
+                 "divergence": [_thinned(d) for d in divergences],
+                 "ruler": [human_number(self.arrow_ref * 10**i) for i in range(3)] if self.arrow_ref else None,
+                 "curves": {"probability": loss.score == "probability", "marks": marks, "extras": extras,
+                            "equilibrium": loss.equilibrium_d_loss
+                            if loss.score == "probability" and loss.name != "hinge" else None}}
+        first = self.mode != "canvas"
+        self.mode = "canvas"
+        assert self.board is not None
+        drawn = {k: columns[k] for k in (*diagnostics.CORE_COLUMNS, *extras) if k in columns}
+        drawn_b = None
+        if b is not None:
+            b_cols = b.columns.update(list(b.run.history))
+            drawn_b = {k: b_cols[k] for k in diagnostics.CORE_COLUMNS if k in b_cols}
+        self.board.publish(self.token, frame, drawn, watch.real_points if first else None, drawn_b)
+
+    def show_pictures(self) -> None:
+        """Tell the page to show the server's pictures (an image run, a slow-motion phase)."""
+        if self.board is not None and self.mode != "picture":
+            self.mode = "picture"
+            self.board.publish(self.token, {"mode": "picture"})
 
     def _why(self, s: TrainingRun) -> Any:
         """Image GANs: G's push on fixed fakes and D's saliency (None when the model cannot show them)."""
@@ -279,6 +345,15 @@ class RunDisplay:
         if force or self.pause_label != label:
             self.pause_label = label
             out.pause = gr.Button(label)
+
+
+def _thinned(divergence: list[tuple[int, float, float]]) -> dict[str, list]:
+    """A run's divergence per refresh as the page draws it: at most about DIVERGENCE_POINTS (every n-th, and
+    the last), steps and JS (bits)."""
+    kept = divergence[::max(1, -(-len(divergence) // DIVERGENCE_POINTS))]
+    if divergence and kept[-1] is not divergence[-1]:
+        kept = kept + divergence[-1:]
+    return {"step": [int(n) for n, _, _ in kept], "js": [round(float(v), 4) for _, v, _ in kept]}
 
 
 def accuracy_figure(history: list[tuple[int, dict[str, float]]]) -> Any:

@@ -108,6 +108,7 @@ class SlowMotion:
         return self._show_phase(display)
 
     def _show_phase(self, display: Any):
+        display.show_pictures()  # the page shows the server's picture of the phase, not its canvas
         slow, i = display.slow, display.phase
         ph = phases_of(slow)[i]
         numbers = {"d_real": slow.record.d_real, "d_fake": slow.record.d_fake, "d_loss": slow.record.d_loss,

@@ -22,12 +22,13 @@ from ganlab.evaluate.quality import classifier_for, load_classifier
 from ganlab.losses import LOSSES
 from ganlab.models import REGISTRY
 from ganlab.server.store import Job, ServerBusy, SessionStore
+from ganlab.server.train_frame import TrainFrames
 from ganlab.train import diagnostics, views
 from ganlab.train.monitor import EXTENT, Monitor
 from ganlab.train.run import TrainingDiverged, TrainingRun, TrainingStopped
 from ganlab.ui.context import TabContext
 from ganlab.ui.gradio_fixes.page import current_blocks
-from ganlab.ui.request import session_id, yield_cpu_to_training
+from ganlab.ui.request import session_id, signed_in, yield_cpu_to_training
 from ganlab.ui.train import compare as train_compare
 from ganlab.ui.train import layers, live_settings, slow_motion
 from ganlab.ui.train import layout as train_layout
@@ -55,6 +56,7 @@ class TrainTab:
         self._lazy = threading.RLock()  # one classifier per dataset, one monitor per run, across sessions
         self._warming = threading.Lock()  # one run prepared before its Start at a time (prepare)
         self.compare = train_compare.CompareControls(self)  # Fork, Save's choice, /metrics' runs
+        self.frames = TrainFrames(allowed=signed_in)  # GET /train/frame: the numbers the page draws
 
     # -- helpers ---------------------------------------------------------------------------
     def _classifier(self, dataset: str):
@@ -74,7 +76,7 @@ class TrainTab:
         if job.display is None:
             with self._lazy:
                 if job.display is None:
-                    job.display = RunDisplay()
+                    job.display = RunDisplay(board=self.frames, token=self.frames.open())
         return job.display
 
     def _monitor(self, job: Job) -> Monitor:
@@ -429,3 +431,4 @@ def build(ctx: TabContext) -> None:
     """The Train tab in the app (this server's limits under its settings); the Class tab reads its handlers
     and form."""
     ctx.shared["train"] = lay_out(ctx.store)
+    ctx.routes.extend(ctx.shared["train"][0].frames.routes())  # GET /train/frame on the app's own server
