@@ -1,4 +1,4 @@
-"""A run's GAN and optimizers as properties that fetch their state first when the run trains elsewhere:
+"""A run's GAN and optimizers as attributes that fetch their state first when the run trains elsewhere:
 the server's engine (ganlab/server/engine.py) trains many runs in one program and keeps their state there,
 copying a run's state into its own variables only when something reads them (a view, a save, a Step)."""
 
@@ -7,9 +7,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-import keras
 
-from ganlab.models import GAN
+class Fresh:
+    """A data descriptor: reading the attribute calls ``fresh()`` on the run first; it is stored as ``_name``."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.slot = f"_{name}"
+
+    def __get__(self, run: Any, owner: type | None = None) -> Any:
+        if run is None:
+            return self
+        run.fresh()
+        return getattr(run, self.slot)
+
+    def __set__(self, run: Any, value: Any) -> None:
+        setattr(run, self.slot, value)
 
 
 class RemoteState:
@@ -17,53 +29,13 @@ class RemoteState:
     call ``remote(self)`` first while it is set."""
 
     remote: Callable[[Any], None] | None = None  # set while the run trains elsewhere (the engine)
-    _gan: GAN
-    _g_opt: keras.Optimizer
-    _d_opt: keras.Optimizer
-    _fns: Any
+    gan = Fresh()  # the GAN (ganlab.models.GAN), its weights up to date
+    g_opt = Fresh()  # G's optimizer, its state up to date
+    d_opt = Fresh()  # D's optimizer, its state up to date
+    fns = Fresh()  # the compiled steps (StepFunctions)
 
     def fresh(self) -> None:
         """Bring the GAN's and optimizers' variables up to date when the run trains elsewhere (in the
         server's engine, which keeps its state and copies it here only when something looks)."""
         if self.remote is not None:
             self.remote(self)
-
-    @property
-    def gan(self) -> GAN:
-        """The GAN, its weights up to date."""
-        self.fresh()
-        return self._gan
-
-    @gan.setter
-    def gan(self, value: GAN) -> None:
-        self._gan = value
-
-    @property
-    def g_opt(self) -> keras.Optimizer:
-        """G's optimizer, its state up to date."""
-        self.fresh()
-        return self._g_opt
-
-    @g_opt.setter
-    def g_opt(self, value: keras.Optimizer) -> None:
-        self._g_opt = value
-
-    @property
-    def d_opt(self) -> keras.Optimizer:
-        """D's optimizer, its state up to date."""
-        self.fresh()
-        return self._d_opt
-
-    @d_opt.setter
-    def d_opt(self, value: keras.Optimizer) -> None:
-        self._d_opt = value
-
-    @property
-    def fns(self) -> Any:
-        """The compiled steps (StepFunctions), their variables up to date."""
-        self.fresh()
-        return self._fns
-
-    @fns.setter
-    def fns(self, value: Any) -> None:
-        self._fns = value
