@@ -38,7 +38,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from ganlab.config import form_settings
-from ganlab.server.limits import MAX_RUNS
+from ganlab.server.limits import ENGINE_MAX_RUNS, MAX_RUNS
 from tests.ui_helpers import REPO, app_process, wait_for
 
 PRESET = "Healthy: ring of 8 Gaussians"
@@ -290,7 +290,8 @@ def main() -> None:
         raise SystemExit("--students: 1 to 64")
     os.environ.setdefault("GANLAB_DATA_DIR", str(REPO.parent / "shared" / "data"))
     app_args = ["--max-runs", str(args.max_runs)] if args.max_runs is not None else []
-    limit = args.max_runs or os.environ.get("GANLAB_MAX_RUNS", f"{MAX_RUNS}")
+    default = ENGINE_MAX_RUNS if os.environ.get("GANLAB_ENGINE") == "1" else MAX_RUNS  # app.py's own default
+    limit = args.max_runs or os.environ.get("GANLAB_MAX_RUNS", f"{default}")
     for line in machine():
         print(line, flush=True)
     print(f"{args.students} students × {PRESET!r}, steps {args.steps:,}; max runs {limit}"

@@ -45,6 +45,9 @@ LESSONS: dict[str, Lesson] = {
     "batch": Lesson("Compare: batch 256 vs 16", 250),  # 100 steps of curves tell the noise apart
     "cgan": Lesson("Healthy: MNIST digits (conditional GAN)", 1000, 600),  # "within a minute or two"
     "dcgan": Lesson("Healthy: Fashion-MNIST (DCGAN, TF tutorial model)", 500, 600),  # "a few hundred steps"
+    "pix2pix": Lesson("Healthy: sketch → emoji (pix2pix)", 300, 900),  # "flat colour blobs within a few hundred"
+    "srgan": Lesson("Healthy: 4× super-resolution (SRGAN)", 300, 900),  # "the mse curve falls within a few hundred"
+    "few_labels": Lesson("Few labels (semi-supervised)", 1500, 900),  # the GAN's classifier past the baseline
 }
 
 
