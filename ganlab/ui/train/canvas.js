@@ -74,6 +74,25 @@ function polyline(ctx, pts, px) {
   pts.forEach((p, i) => { const [x, y] = px(p); if (i) ctx.lineTo(x, y); else ctx.moveTo(x, y); });
   ctx.stroke();
 }
+// G's manifold: each grid segment fades as G stretches it (GAN Lab shades stretched cells lighter), so the
+// rows G pulls across an empty middle do not draw dark chords over the picture.
+function mesh(ctx, m, px) {
+  const lines = [...m, ...(m.length > 1 ? (m[0] || []).map((_, j) => m.map((row) => row[j])) : [])];
+  const segs = [];
+  for (const line of lines) {
+    for (let i = 1; i < line.length; i++) {
+      const [x0, y0] = px(line[i - 1]), [x1, y1] = px(line[i]);
+      segs.push([x0, y0, x1, y1, Math.hypot(x1 - x0, y1 - y0)]);
+    }
+  }
+  if (!segs.length) return;
+  const typical = segs.map((s) => s[4]).sort((a, b) => a - b)[Math.floor(segs.length / 2)] || 1;
+  for (const [x0, y0, x1, y1, len] of segs) {
+    ctx.globalAlpha = Math.max(0.06, Math.min(1, (2 * typical) / Math.max(len, 1e-6)) ** 2);
+    ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(x1, y1); ctx.stroke();
+  }
+  ctx.globalAlpha = 1;
+}
 function triangle(ctx, tip, u, back, side, fill, outline) {
   const bx = tip[0] - back * u[0], by = tip[1] - back * u[1];
   ctx.beginPath();
@@ -154,9 +173,7 @@ function drawOne(ctx, frame, view, trails, w) {  // one run's view in a w × w s
   if (on.has('real') && run.real) dots(ctx, run.real, px, Math.round(k), REAL, size);
   if (on.has('manifold') && view.manifold) {
     ctx.strokeStyle = MESH; ctx.lineWidth = Math.max(1, k * 0.8);
-    const m = view.manifold;
-    for (const row of m) polyline(ctx, row, px);
-    for (let j = 0; j < (m[0] || []).length && m.length > 1; j++) polyline(ctx, m.map((row) => row[j]), px);
+    mesh(ctx, view.manifold, px);
   }
   if (on.has('trails') && trails.length > 1) {
     ctx.strokeStyle = TRAIL; ctx.lineWidth = Math.max(1, k * 0.8);

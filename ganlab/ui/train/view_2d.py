@@ -8,6 +8,7 @@ number comes from ganlab.train.views; this module maps them to pixels with PIL.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -70,9 +71,16 @@ def _mesh(draw: ImageDraw.ImageDraw, manifold: Any, extent: Sequence[float], siz
     m = np.asarray(manifold, np.float32)
     if m.ndim != 3 or m.shape[-1] != 2:
         return
-    pix = _pixels(m, extent, size)
-    for line in (*pix, *pix.transpose(1, 0, 2)):
-        draw.line([tuple(p) for p in line], fill=MESH, width=1)
+    pix = _pixels(m, extent, size).astype(np.float32)
+    segments = [(a, b) for line in (*pix, *pix.transpose(1, 0, 2)) for a, b in itertools.pairwise(line)]
+    if not segments:
+        return
+    lengths = np.array([np.hypot(*(b - a)) for a, b in segments])
+    typical = float(np.median(lengths)) or 1.0
+    # each segment fades as G stretches it (as the browser draws it): no dark chords across an empty middle
+    strength = np.clip(2 * typical / np.maximum(lengths, 1e-6), 0, 1) ** 2
+    for (a, b), w in zip(segments, np.maximum(strength, 0.06), strict=True):
+        draw.line([tuple(a), tuple(b)], fill=(*MESH, round(255 * w)), width=1)  # blended: draw is RGBA
 
 
 def _cut(start: np.ndarray, end: np.ndarray, size: int) -> tuple[np.ndarray, bool]:
@@ -166,7 +174,7 @@ def draw_view_2d(view: dict, layers: Iterable[str] = DEFAULT_LAYERS, size: int =
     if "real" in on:
         base = _dots(base, view["real"], extent, REAL, 1)
     img = Image.fromarray(base)
-    draw = ImageDraw.Draw(img)
+    draw = ImageDraw.Draw(img, "RGBA")  # RGBA fills blend onto the picture (the mesh fades where stretched)
     if "manifold" in on and view.get("manifold") is not None:
         _mesh(draw, view["manifold"], extent, size)
     if "trails" in on and trails:
