@@ -4,8 +4,8 @@ Address and port: ``--host`` / ``--port``, else Gradio's own ``GRADIO_SERVER_NAM
 ``GRADIO_SERVER_PORT`` (how Docker images and Hugging Face Spaces configure Gradio apps), else
 127.0.0.1:7860. A password: ``--auth user:pass`` or ``GANLAB_AUTH=user:pass``. Server folders are
 open to students only under ``--data-root DIR`` (or ``GANLAB_DATA_ROOT``). ``--max-runs`` (or
-``GANLAB_MAX_RUNS``) limits concurrent trainings; ``--engine`` (or ``GANLAB_ENGINE=1``) trains every 2D run
-in one shared engine, for a class. ``--teacher-password`` (or ``GANLAB_TEACHER_PASSWORD``,
+``GANLAB_MAX_RUNS``) limits concurrent trainings; every 2D run trains in one shared engine, for a class
+(``--no-engine`` or ``GANLAB_ENGINE=0``: a thread per run). ``--teacher-password`` (or ``GANLAB_TEACHER_PASSWORD``,
 which stays out of the process list) adds the Class tab: teacher mode. On a Hugging Face Space, where no flags can be
 given, the environment variables do it all.
 """
@@ -31,12 +31,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=None,
                         help="port (default: $GRADIO_SERVER_PORT, else 7860 or the next free one)")
     parser.add_argument("--data-dir", default=None, help="folder with mnist/ (else $GANLAB_DATA_DIR)")
-    parser.add_argument("--engine", action="store_true", default=engine_enabled(),
-                        help="train every 2D run in the server's shared engine: a class of 30 on one server "
-                             "(default: $GANLAB_ENGINE=1)")
+    parser.add_argument("--engine", action=argparse.BooleanOptionalAction, default=engine_enabled(),
+                        help="train every 2D run in the server's shared engine, so a class of 30 trains on one "
+                             "server (default: on; --no-engine or $GANLAB_ENGINE=0: a thread per run)")
     parser.add_argument("--max-runs", type=int, default=int(os.environ.get("GANLAB_MAX_RUNS", 0)) or None,
-                        help=f"concurrent trainings allowed (default: $GANLAB_MAX_RUNS, else {MAX_RUNS}, or "
-                             f"{ENGINE_MAX_RUNS} with --engine, of which {SOLO_RUNS} outside the engine)")
+                        help=f"concurrent trainings allowed (default: $GANLAB_MAX_RUNS, else {ENGINE_MAX_RUNS}, of "
+                             f"which {SOLO_RUNS} outside the engine; {MAX_RUNS} with --no-engine)")
     parser.add_argument("--data-root", default=os.environ.get("GANLAB_DATA_ROOT") or None,
                         help="let students train on server folders under DIR (refused everywhere else; "
                              "without it only named datasets and uploads; else $GANLAB_DATA_ROOT)")

@@ -1,7 +1,7 @@
 """Class load: N students train the ring preset on one server at once; how fast each one trains.
 
     python benchmarks/class_load.py [--students 30] [--max-runs M] [--seconds 30] [--warmup 10]
-                                    [--steps 1000000] [--give-up 60] [--poll 0.5] [--engine]
+                                    [--steps 1000000] [--give-up 60] [--poll 0.5] [--no-engine]
 
 Starts ``python app.py --host 127.0.0.1 --port P`` (``--max-runs M`` only when given, so that without it the
 app's own default limit is what is measured; $GANLAB_DATA_DIR defaults to ../shared/data beside the repository)
@@ -282,10 +282,10 @@ def main() -> None:
     p.add_argument("--steps", type=int, default=1_000_000, help="the step limit each student's run asks for")
     p.add_argument("--give-up", type=float, default=60.0, help="seconds after Start a first step is awaited")
     p.add_argument("--poll", type=float, default=0.5, help="seconds between /metrics calls before the first step")
-    p.add_argument("--engine", action="store_true", help="start the app with GANLAB_ENGINE=1 (shared groups)")
+    p.add_argument("--engine", action=argparse.BooleanOptionalAction, default=True,
+                   help="the app's shared engine (the default); --no-engine: a thread per run (GANLAB_ENGINE=0)")
     args = p.parse_args()
-    if args.engine:
-        os.environ["GANLAB_ENGINE"] = "1"  # app_process passes the environment on
+    os.environ["GANLAB_ENGINE"] = "1" if args.engine else "0"  # app_process passes the environment on
     if not 1 <= args.students <= 64:
         raise SystemExit("--students: 1 to 64")
     os.environ.setdefault("GANLAB_DATA_DIR", str(REPO.parent / "shared" / "data"))

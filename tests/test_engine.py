@@ -144,11 +144,11 @@ def test_steps_taken_outside_the_engine_are_put_back(store):
     assert_same(job.run, ref)
 
 
-def test_off_by_default_and_only_2d_runs(tmp_path, monkeypatch):
+def test_on_by_default_and_only_2d_runs(tmp_path, monkeypatch):
     monkeypatch.delenv("GANLAB_ENGINE", raising=False)
-    assert not SessionStore(root=tmp_path).use_engine
-    monkeypatch.setenv("GANLAB_ENGINE", "1")
     assert SessionStore(root=tmp_path).use_engine
+    monkeypatch.setenv("GANLAB_ENGINE", "0")
+    assert not SessionStore(root=tmp_path).use_engine
     ring = TrainingRun(config(), dataset=SessionStore(root=tmp_path).dataset(config()))
     assert eligible([ring])
     ring.dataset.kind = "image"

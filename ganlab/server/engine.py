@@ -1,4 +1,5 @@
-"""The training engine (``--engine`` / ``GANLAB_ENGINE=1``): every eligible job's runs trained in shared groups.
+"""The training engine (on by default; ``--no-engine`` / ``GANLAB_ENGINE=0``: off): every eligible job's runs
+trained in shared groups.
 
 Without it each job trains in its own thread (compare.lockstep), one compiled call per run per round. With
 it, runs of one shape (shape_key) share a GroupedSteps (ganlab/train/grouped.py): one compiled call trains
@@ -37,8 +38,8 @@ ROUND_S = 0.25  # a round (one call per group) takes about this long: every unpa
 
 
 def enabled() -> bool:
-    """True when ``GANLAB_ENGINE`` asks for the engine (1, yes, true, on)."""
-    return os.environ.get(ENV, "").strip().lower() in ("1", "yes", "true", "on")
+    """True unless ``GANLAB_ENGINE`` turns the engine off (0, no, false, off): on by default."""
+    return os.environ.get(ENV, "").strip().lower() not in ("0", "no", "false", "off")
 
 
 def shape_key(run: TrainingRun) -> tuple:
