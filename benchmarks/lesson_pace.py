@@ -20,14 +20,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from ganlab.config import form_settings
 from tests.ui_helpers import api_client, app_process
 
 
 def one_seed(client, preset: str, seed: int, goal: float, limit_s: float) -> tuple[float | None, int]:
     """Seconds from Start until the coverage reaches ``goal`` (None: not within ``limit_s``), and that step."""
     *form, _note = client.predict(preset, api_name="/preset")
-    form[8] = seed  # "Seed"
-    client.predict(*form, api_name="/start")
+    values = dict(zip([s.name for s in form_settings()], form, strict=True))
+    values["seed"] = seed
+    client.predict(*values.values(), api_name="/start")
     t0 = time.monotonic()
     step = 0
     while time.monotonic() - t0 < limit_s:
