@@ -37,9 +37,8 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ganlab.config import form_settings
 from ganlab.server.limits import ENGINE_MAX_RUNS, MAX_RUNS
-from tests.ui_helpers import REPO, app_process, wait_for
+from tests.ui_helpers import REPO, app_process, preset_form, wait_for
 
 PRESET = "Healthy: ring of 8 Gaussians"
 MOVING_S = 2.0  # a student whose first step comes later than this after Start counts as not moving
@@ -85,8 +84,7 @@ class Student:
                     self.refused = f"could not connect: {type(e).__name__}: {e}"[:160]
                     return
                 time.sleep(2.0)
-        *form, _note = self.client.predict(PRESET, api_name="/preset")
-        values = dict(zip([s.name for s in form_settings()], form, strict=True))
+        values = preset_form(self.client, PRESET)
         values["steps"] = self.steps
         values["speed"] = 0  # full speed: the benchmark measures what the server can give, not the lesson's pace
         self.form = list(values.values())

@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from ganlab.config import form_settings
 from ganlab.ui.train.live_view import QUALITY_EVERY_S
-from tests.ui_helpers import app_process
+from tests.ui_helpers import app_process, preset_form
 
 GAP = 0.05  # bits: A's JS must be this much below B's
 
@@ -31,8 +30,7 @@ def train(url: str, preset: str, seed: int, speed: float, limit_s: float = 900) 
     from gradio_client import Client
 
     client = Client(url, verbose=False, analytics_enabled=False, download_files=False, ssl_verify=False)
-    *form, _note = client.predict(preset, api_name="/preset")
-    values = dict(zip([s.name for s in form_settings()], form, strict=True))
+    values = preset_form(client, preset)
     values.update(seed=seed, speed=speed)
     status = str(client.predict(*values.values(), api_name="/start"))
     if not status.startswith("Training"):

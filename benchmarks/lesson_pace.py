@@ -20,14 +20,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from ganlab.config import form_settings
-from tests.ui_helpers import api_client, app_process
+from tests.ui_helpers import api_client, app_process, preset_form
 
 
 def one_seed(client, preset: str, seed: int, goal: float, limit_s: float) -> tuple[float | None, int]:
     """Seconds from Start until the coverage reaches ``goal`` (None: not within ``limit_s``), and that step."""
-    *form, _note = client.predict(preset, api_name="/preset")
-    values = dict(zip([s.name for s in form_settings()], form, strict=True))
+    values = preset_form(client, preset)
     values["seed"] = seed
     client.predict(*values.values(), api_name="/start")
     t0 = time.monotonic()

@@ -99,6 +99,15 @@ def api_client(url: str):
     return Client(url, verbose=False, httpx_kwargs={"timeout": 180})
 
 
+def preset_form(client, preset: str) -> dict:
+    """The Train form's values by setting name after ``/preset`` picked ``preset`` (edit, then pass
+    ``*values.values()`` to ``/start``)."""
+    from ganlab.config import form_settings
+
+    *form, _note = client.predict(preset, api_name="/preset")
+    return dict(zip([s.name for s in form_settings()], form, strict=True))
+
+
 @contextlib.contextmanager
 def single_tab_app(build, title: str) -> Iterator[str]:
     """Yield the URL of an app with one tab, ``build(None)`` (no session store); close it afterwards."""
