@@ -40,12 +40,10 @@ class Program:
             steps = GroupedSteps(gan, self.capacity, self.key[-1], MAX_STEPS, c.beta1, c.beta2, c.xla)
             source = {k: ops.convert_to_tensor(np.repeat(v[None], self.capacity, axis=0))
                       for k, v in run._arrays.items()}
-            rows = {0: np.zeros((2, 1, c.batch_size), np.int32)}
-            on = [True] + [False] * (self.capacity - 1)  # the template's own state trains: siblings start afresh
-            settings = steps.settings([1e-3] * self.capacity, [1e-3] * self.capacity, [0] * self.capacity,
-                                      [1] * self.capacity, on)
-            for _ in range(2):  # the second call too: TensorFlow finishes preparing the program there
-                steps.train(source, rows, 2, settings)
+            rows = {0: np.zeros((1, 1, c.batch_size), np.int32)}
+            off = [False] * self.capacity
+            steps.train(source, rows, 1, steps.settings([1e-3] * self.capacity, [1e-3] * self.capacity,
+                                                        [0] * self.capacity, [1] * self.capacity, off))
             self.steps = steps
         except Exception as e:  # its groups' runs are stopped with the reason
             self.error = e
